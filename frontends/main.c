@@ -1,0 +1,9 @@
+/* main.c - placeholder until the CLI lands. */
+#include <stdio.h>
+
+int
+main(void)
+{
+	puts("bunpy");
+	return 0;
+}

@@ -1,0 +1,2 @@
+/* toml.c - placeholder */
+#include "toml.h"
