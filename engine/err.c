@@ -63,8 +63,8 @@ err_wrap(Err *err, const char *fmt, ...)
 	err->msg[plen + 2 + mlen] = '\0';
 }
 
-static void
-out_of_memory(size_t n)
+_Noreturn void
+xout_of_memory(size_t n)
 {
 	fprintf(stderr, "bunpy: out of memory (allocating %zu bytes)\n", n);
 	abort();
@@ -76,7 +76,7 @@ xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
-		out_of_memory(n);
+		xout_of_memory(n);
 	return p;
 }
 
@@ -86,7 +86,7 @@ xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (!p)
-		out_of_memory(n * size);
+		xout_of_memory(n * size);
 	return p;
 }
 
@@ -95,7 +95,7 @@ xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	if (!p)
-		out_of_memory(n);
+		xout_of_memory(n);
 	return p;
 }
 

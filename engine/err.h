@@ -23,6 +23,7 @@ int err_sys(Err *err, const char *fmt, ...) ERR_PRINTF(2, 3);
 void err_wrap(Err *err, const char *fmt, ...) ERR_PRINTF(2, 3);
 
 /* Allocation that cannot fail: out of memory ends the process with a message. */
+_Noreturn void xout_of_memory(size_t n);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

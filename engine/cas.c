@@ -1,0 +1,165 @@
+/*
+ * cas.c - content-addressed blob store on the filesystem.
+ */
+#include "config.h"
+
+#include "cas.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+
+int
+cas_open(Cas *cas, const char *dir, Err *err)
+{
+	cas->dir = xstrdup(dir);
+	if (fs_mkdir_p(dir, err) != 0) {
+		err_wrap(err, "cache");
+		cas_close(cas);
+		return -1;
+	}
+	return 0;
+}
+
+void
+cas_close(Cas *cas)
+{
+	free(cas->dir);
+	cas->dir = NULL;
+}
+
+void
+cas_path(const Cas *cas, const Sha256 *sha, Buf *out)
+{
+	char hex[SHA256_HEX_LEN + 1];
+
+	hash_hex(sha->b, sizeof(sha->b), hex);
+	buf_clear(out);
+	buf_printf(out, "%s/%.2s/%s", cas->dir, hex, hex + 2);
+}
+
+bool
+cas_has(const Cas *cas, const Sha256 *sha)
+{
+	Buf p = { 0 };
+	bool ok;
+
+	cas_path(cas, sha, &p);
+	ok = access(p.data, F_OK) == 0;
+	buf_free(&p);
+	return ok;
+}
+
+/* Move a finished temporary file to its blob name. */
+static int
+publish(const char *tmp, const char *final, Err *err)
+{
+	if (rename(tmp, final) != 0) {
+		err_sys(err, "cannot store %s", final);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cas_put_file(Cas *cas, const char *path, const Sha256 *sha, Err *err)
+{
+	Buf dest = { 0 }, tmp = { 0 };
+	int rc = 0;
+
+	cas_path(cas, sha, &dest);
+	if (access(dest.data, F_OK) == 0)
+		goto out;
+	if ((rc = fs_mkdir_parent(dest.data, err)) != 0)
+		goto out;
+	fs_tmp_name(&tmp, dest.data);
+	/* Blobs are read-only so that a hard link or reflink out of the store cannot be
+	 * edited in place by accident. */
+	rc = fs_copy_file(path, tmp.data, 0444, err);
+	if (rc == 0)
+		rc = publish(tmp.data, dest.data, err);
+out:
+	buf_free(&dest);
+	buf_free(&tmp);
+	return rc;
+}
+
+int
+cas_put_bytes(Cas *cas, const void *p, size_t n, Sha256 *sha_out, Err *err)
+{
+	Sha256 sha = sha256_bytes(p, n);
+	Buf dest = { 0 };
+	int rc = 0;
+
+	if (sha_out)
+		*sha_out = sha;
+	cas_path(cas, &sha, &dest);
+	if (access(dest.data, F_OK) != 0) {
+		rc = fs_mkdir_parent(dest.data, err);
+		if (rc == 0)
+			rc = fs_write_atomic(dest.data, p, n, 0444, err);
+	}
+	buf_free(&dest);
+	return rc;
+}
+
+int
+cas_get_bytes(const Cas *cas, const Sha256 *sha, Buf *out, Err *err)
+{
+	Buf path = { 0 };
+	Sha256 got;
+	int rc;
+
+	cas_path(cas, sha, &path);
+	buf_clear(out);
+	rc = fs_read_file(path.data, out, err);
+	if (rc == 0) {
+		got = sha256_bytes(out->data, out->len);
+		if (memcmp(got.b, sha->b, sizeof(got.b)) != 0)
+			rc = err_set(err, "cache blob %s is damaged (its content does not match its hash)",
+				     path.data);
+	}
+	buf_free(&path);
+	return rc;
+}
+
+int
+cas_restore(const Cas *cas, const Sha256 *sha, const char *dest, unsigned mode, Err *err)
+{
+	Buf src = { 0 }, tmp = { 0 };
+	Sha256 got;
+	int rc;
+
+	cas_path(cas, sha, &src);
+	if (access(src.data, F_OK) != 0) {
+		rc = err_set(err, "%s is not in the cache", dest);
+		goto out;
+	}
+	if ((rc = fs_mkdir_parent(dest, err)) != 0)
+		goto out;
+	fs_tmp_name(&tmp, dest);
+	if ((rc = fs_copy_file(src.data, tmp.data, mode & 07777, err)) != 0)
+		goto out;
+	if ((rc = hash_file(tmp.data, NULL, &got, err)) == 0 &&
+	    memcmp(got.b, sha->b, sizeof(got.b)) != 0) {
+		/* A damaged blob must not be served again. */
+		unlink(src.data);
+		rc = err_set(err, "cache blob for %s was damaged and has been removed", dest);
+	}
+	if (rc == 0)
+		chmod(tmp.data, mode & 07777);
+	if (rc == 0)
+		rc = publish(tmp.data, dest, err);
+	else
+		unlink(tmp.data);
+out:
+	buf_free(&src);
+	buf_free(&tmp);
+	return rc;
+}
