@@ -17,10 +17,14 @@
 
 #include "graph.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "pool.h"
@@ -66,6 +70,8 @@ typedef struct Build {
 	Buf scratch;
 	Err *err;
 	int fatal;                    /* an engine error ended the build */
+	int sigfd;                    /* SIGINT and SIGTERM, when the engine handles them */
+	sigset_t old_mask;
 } Build;
 
 struct RuleCtx {
@@ -90,6 +96,8 @@ struct RuleCtx {
 	void *work_arg;
 	PoolId pool;
 	bool announced;
+	bool worked;                  /* some of its work ran in a pool */
+	char *detail;
 	/* result */
 	Digest value;
 	bool has_value;
@@ -230,6 +238,7 @@ job_free(Job *j)
 	free(j->waiting);
 	buf_free(&j->outputs);
 	free(j->fail_msg);
+	free(j->detail);
 	free(j);
 }
 
@@ -550,6 +559,7 @@ verify_outputs(Build *b, Node *n)
 	const unsigned char *o = c ? c->outputs : n->outputs;
 	uint32_t count = o ? blob_u32(o) : 0, i;
 	RestoreJob *rj = NULL;
+	bool restorable = false;
 
 	for (i = 0; i < count; i++) {
 		const unsigned char *rec = o + 4 + i * OUTPUT_SIZE;
@@ -566,19 +576,26 @@ verify_outputs(Build *b, Node *n)
 			continue;
 		memcpy(sha.b, rec + 20, 32);
 		{
-			Digest missing = leaf_missing_digest();
+			Digest missing = eng_file_missing_digest();
 			Reason *r = set_reason(b, n, digest_eq(&f->value, &missing) ?
 					       WHY_OUTPUT_MISSING : WHY_OUTPUT_MODIFIED, f);
 
 			r->old_digest = want;
 			r->new_digest = f->value;
 		}
-		if (b->explain || !cas_has(&b->eng->cas, &sha)) {
-			/* Not restorable (or explaining): this result is no good. */
+		if (!cas_has(&b->eng->cas, &sha)) {
+			/* Not restorable: this result is no good. */
 			if (rj)
 				restore_free(rj);
 			next_candidate(b, n);
 			return;
+		}
+		if (b->explain) {
+			/* it would be restored: dependents see the recorded value (only in
+			 * memory: an explaining engine writes nothing) */
+			f->value = want;
+			restorable = true;
+			continue;
 		}
 		if (!rj) {
 			rj = xcalloc(1, sizeof(*rj));
@@ -595,9 +612,10 @@ verify_outputs(Build *b, Node *n)
 		rf->file = f->id;
 		rf->digest = want;
 	}
-	if (c && b->explain) {
+	if (b->explain && (c || restorable)) {
 		/* would be restored; the value is what dependents will compare */
-		n->value = c->value;
+		if (c)
+			n->value = c->value;
 		end_node(b, n, NS_DONE, NR_RESTORED, NULL);
 		return;
 	}
@@ -628,6 +646,7 @@ restore_done(Build *b, RestoreJob *rj)
 		leaf_set_file_state(b->eng, graph_node(b->eng, f->file), &f->st, &f->digest);
 	}
 	n->lane = rj->item.lane;
+	n->start_us = rj->item.start_us - b->t0;
 	if (rj->rc != 0) {
 		/* A damaged or vanished blob: run the rule instead. */
 		restore_free(rj);
@@ -930,6 +949,10 @@ resume(Build *b, Job *j)
 	j->dep_failed = NULL;
 	j->dep_unknown = NULL;
 	j->work = NULL;
+	/* The node's own work starts with the last call before it finishes or hands work
+	 * to a pool, not with the first one (which may only wait for its deps). */
+	if (!j->worked)
+		n->start_us = since_start(b);
 	s = j->rule->run(j);
 	if (j->dep_failed) {
 		Buf msg = { 0 };
@@ -974,7 +997,7 @@ resume(Build *b, Job *j)
 			if (!j->announced && !b->explain && b->eng->hooks.started) {
 				j->announced = true;
 				b->eng->hooks.started(b->eng->hooks.ctx, graph_kind_name(b->eng, n),
-						      n->key);
+						      n->key, j->detail);
 			}
 			j->item.work = j->work;
 			j->item.arg = j->work_arg;
@@ -1139,6 +1162,9 @@ collect(Build *b, PoolItem *it)
 		Node *n = j->node;
 
 		n->lane = it->lane;
+		if (!j->worked)
+			n->start_us = it->start_us - b->t0;
+		j->worked = true;
 		j->work = NULL;
 		resume(b, j);
 	}
@@ -1186,6 +1212,12 @@ loop(Build *b)
 		while (b->workhead < b->nwork)
 			step(b, eng->nodes[b->work[b->workhead++]]);
 		b->workhead = b->nwork = 0;
+		if (b->sigfd >= 0) {
+			struct signalfd_siginfo si;
+
+			while (read(b->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				atomic_store(&eng->interrupted, 1);
+		}
 		if (atomic_load(&eng->interrupted) && !b->stop) {
 			b->stop = true;
 			b->report->interrupted = true;
@@ -1344,6 +1376,19 @@ build_begin(Build *b, Engine *eng, const NodeRef *goals, size_t ngoals, BuildRep
 		b->goal_ids[i] = graph_intern(eng, kind, goals[i].key)->id;
 	}
 	b->ngoals = ngoals;
+	b->sigfd = -1;
+	if (eng->handle_signals && !explain) {
+		/* Blocked here, before the pool threads exist, so that they inherit the
+		 * mask and the signals are read only from the descriptor. Children get a
+		 * clean mask (proc.c) and the terminal's Ctrl-C reaches them directly. */
+		sigset_t set;
+
+		sigemptyset(&set);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &set, &b->old_mask);
+		b->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	}
 	pool_depths(eng, depth);
 	b->pools = pools_new(depth);
 	atomic_store(&eng->interrupted, 0);
@@ -1376,6 +1421,10 @@ build_end(Build *b)
 		b->report->counts[n->result]++;
 	}
 	pools_free(b->pools);
+	if (b->sigfd >= 0) {
+		close(b->sigfd);
+		pthread_sigmask(SIG_SETMASK, &b->old_mask, NULL);
+	}
 	reset_nodes(b);
 	b->eng->build = NULL;
 	free(b->work);
@@ -1442,7 +1491,7 @@ explain_node(Build *b, Node *n, Buf *out, int depth)
 	Reason *r = n->reason;
 	Node *dep = r && r->dep ? graph_node(eng, r->dep) : NULL;
 	Buf name = { 0 };
-	Digest missing = leaf_missing_digest();
+	Digest missing = eng_file_missing_digest();
 
 	buf_printf(out, "%*s%s would run: ", depth * 2, "", graph_node_name(eng, n, &name));
 	if (!r) {
@@ -1521,6 +1570,13 @@ eng_explain(Engine *eng, const NodeRef *goal, Buf *out, Err *err)
 	n = eng->nodes[b.goal_ids[0]];
 	if (n->result == NR_WOULD_RUN) {
 		explain_node(&b, n, out, 0);
+	} else if (n->result == NR_RESTORED && n->reason &&
+		   (n->reason->kind == WHY_OUTPUT_MISSING || n->reason->kind == WHY_OUTPUT_MODIFIED)) {
+		Node *f = graph_node(eng, n->reason->dep);
+
+		buf_printf(out, "%s:%s would not run: its output %s %s, and would be restored from"
+			   " the cache\n", goal->kind, goal->key, f ? f->key : "?",
+			   n->reason->kind == WHY_OUTPUT_MISSING ? "is missing" : "was modified");
 	} else if (n->result == NR_RESTORED) {
 		buf_printf(out, "%s:%s would not run: its outputs would be restored from an"
 			   " earlier result with the same inputs\n", goal->kind, goal->key);
@@ -1722,6 +1778,13 @@ rule_add_output(RuleCtx *ctx, const char *path, const OutputFile *out)
 	blob_put_u32(rec + 52, out->stat.mode & 07777);
 	buf_append(&ctx->outputs, rec, sizeof(rec));
 	ctx->noutputs++;
+}
+
+void
+rule_describe(RuleCtx *ctx, const char *detail)
+{
+	free(ctx->detail);
+	ctx->detail = xstrdup(detail);
 }
 
 RuleStatus

@@ -15,10 +15,10 @@
 #include "fs.h"
 
 int
-cas_open(Cas *cas, const char *dir, Err *err)
+cas_open(Cas *cas, const char *dir, bool create, Err *err)
 {
 	cas->dir = xstrdup(dir);
-	if (fs_mkdir_p(dir, err) != 0) {
+	if (create && fs_mkdir_p(dir, err) != 0) {
 		err_wrap(err, "cache");
 		cas_close(cas);
 		return -1;

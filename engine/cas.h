@@ -20,7 +20,8 @@ typedef struct Cas {
 	char *dir;
 } Cas;
 
-int cas_open(Cas *cas, const char *dir, Err *err);
+/* create: make the directory when missing (not for read-only use). */
+int cas_open(Cas *cas, const char *dir, bool create, Err *err);
 void cas_close(Cas *cas);
 void cas_path(const Cas *cas, const Sha256 *sha, Buf *out);
 bool cas_has(const Cas *cas, const Sha256 *sha);

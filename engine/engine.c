@@ -48,6 +48,7 @@ eng_open(Engine **out, const EngineConfig *cfg, Err *err)
 	eng->net_slots = cfg->net_slots;
 	eng->keep_going = cfg->keep_going;
 	eng->readonly = cfg->readonly;
+	eng->handle_signals = cfg->handle_signals;
 	eng->hooks = cfg->hooks;
 
 	buf_clear(&path);
@@ -75,13 +76,13 @@ eng_open(Engine **out, const EngineConfig *cfg, Err *err)
 		}
 		if (eng->lock_fd < 0)
 			goto fail;
-		buf_clear(&path);
-		buf_printf(&path, "%s/cas", eng->cache_dir);
-		if (cas_open(&eng->cas, path.data, err) != 0)
-			goto fail;
-		buf_clear(&path);
-		buf_printf(&path, "%s/state.db", eng->state_dir);
 	}
+	buf_clear(&path);
+	buf_printf(&path, "%s/cas", eng->cache_dir);
+	if (cas_open(&eng->cas, path.data, !eng->readonly, err) != 0)
+		goto fail;
+	buf_clear(&path);
+	buf_printf(&path, "%s/state.db", eng->state_dir);
 	if (store_open(&eng->store, path.data, eng->readonly, err) != 0)
 		goto fail;
 	if (graph_load(eng, err) != 0)

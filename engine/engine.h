@@ -110,8 +110,13 @@ void rule_set_volatile(RuleCtx *ctx);
 /* Record a produced file (path relative to the project): it becomes a file node with
  * this state, and it is verified (and restored from the CAS if damaged) next time. */
 void rule_add_output(RuleCtx *ctx, const char *path, const OutputFile *out);
+/* What the node is about to do, for progress output ("python -m build"). */
+void rule_describe(RuleCtx *ctx, const char *detail);
 /* Fail the node; code is an exit status for the command line (1 when unsure). */
 RuleStatus rule_fail(RuleCtx *ctx, int code, const char *fmt, ...) ERR_PRINTF(3, 4);
+
+/* The value of a "file" node whose path does not exist. */
+Digest eng_file_missing_digest(void);
 
 /* For pool workers: stat and hash a produced file and copy it into the CAS. */
 int eng_capture_file(Cas *cas, const char *abs_path, OutputFile *out, Err *err);
@@ -130,8 +135,9 @@ typedef enum NodeResult {
 
 typedef struct EngineHooks {
 	void *ctx;
-	/* A node's work starts (it was found out of date) / ends. On the coordinator. */
-	void (*started)(void *ctx, const char *kind, const char *key);
+	/* A node's work starts (it was found out of date) / ends. On the coordinator.
+	 * detail is what the rule said it does (rule_describe), or NULL. */
+	void (*started)(void *ctx, const char *kind, const char *key, const char *detail);
 	void (*finished)(void *ctx, const char *kind, const char *key, NodeResult r,
 			 int64_t duration_us, const char *error);
 } EngineHooks;
@@ -146,6 +152,7 @@ typedef struct EngineConfig {
 	bool keep_going;         /* after a failure, build whatever does not depend on it */
 	bool readonly;           /* open to inspect only: no lock, no writes, no builds */
 	bool wait_for_lock;      /* else eng_open returns -2 when another bunpy holds it */
+	bool handle_signals;     /* SIGINT/SIGTERM during a build stop it, as a failure does */
 	const char *command;     /* what the user ran, kept with the run's records */
 	EngineHooks hooks;
 } EngineConfig;

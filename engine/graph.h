@@ -126,7 +126,7 @@ struct Build;
 struct Engine {
 	char *root, *state_dir, *cache_dir, *command;
 	int jobs, cpu_threads, net_slots;
-	bool keep_going, readonly;
+	bool keep_going, readonly, handle_signals;
 	EngineHooks hooks;
 	Store *store;
 	Cas cas;
@@ -195,6 +195,5 @@ Engine *rule_engine(RuleCtx *ctx);
 extern const Rule leaf_file_rule;
 extern const Rule leaf_glob_rule;
 void leaf_set_file_state(Engine *eng, Node *n, const FileStat *st, const Digest *value);
-Digest leaf_missing_digest(void);
 
 #endif

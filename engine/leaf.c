@@ -19,7 +19,7 @@
 #define GLOB_RULE_VERSION 1
 
 Digest
-leaf_missing_digest(void)
+eng_file_missing_digest(void)
 {
 	return hash_bytes("\0missing", 8);
 }
@@ -67,7 +67,7 @@ file_run(RuleCtx *ctx)
 	if (rc < 0)
 		return rule_fail(ctx, 1, "%s", err.msg);
 	if (rc == 1)
-		value = leaf_missing_digest();
+		value = eng_file_missing_digest();
 	else if (S_ISDIR(st.mode))
 		value = directory_digest();
 	else if ((n->status & NODE_OK) && fs_stat_same(&st, &n->stat))

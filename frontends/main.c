@@ -1,9 +1,124 @@
-/* main.c - placeholder until the CLI lands. */
+/*
+ * main.c - bunpy's entry point: global options, then one command.
+ *
+ * Errors are printed once, here or by the command that detected them, and the exit
+ * status says what happened: 0 success, 1 failure, 2 bad usage or configuration,
+ * 130 interrupted, or the exit status of a task that failed.
+ */
+#include "config.h"
+
 #include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+typedef struct Command {
+	const char *name;
+	int (*run)(Cli *cli, int argc, char **argv);
+	const char *summary;
+} Command;
+
+static const Command commands[] = {
+	{ "run", cmd_run, "run the project's tasks, only those out of date" },
+	{ "graph", cmd_graph, "show the build graph, explain a rebuild, export the last run" },
+	{ NULL, NULL, NULL },
+};
+
+static void
+usage(FILE *f)
+{
+	const Command *c;
+
+	fprintf(f, "bunpy %s - a fast, all-in-one toolchain for Python projects\n\n"
+		"Usage: bunpy [GLOBAL OPTIONS] COMMAND [ARGS...]\n\nCommands:\n", PACKAGE_VERSION);
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+	fprintf(f, "  %-8s %s\n", "help", "show help for a command");
+	fprintf(f, "\nGlobal options (before or after the command):\n"
+		"  -C, --directory DIR  run as if bunpy was started in DIR\n"
+		"  -q, --quiet          print only errors\n"
+		"  -v, --verbose        say more about what happens\n"
+		"      --color WHEN     auto, always or never\n"
+		"  -h, --help           show help\n"
+		"  -V, --version        show the version\n"
+		"\nEnvironment: BUNPY_CACHE_DIR (shared cache; default $XDG_CACHE_HOME/bunpy),"
+		" NO_COLOR.\nRun 'bunpy COMMAND --help' for a command's options.\n");
+}
+
+static const Command *
+find(const char *name)
+{
+	const Command *c;
+
+	for (c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	puts("bunpy");
-	return 0;
+	Cli cli = { 0 };
+	const Command *c;
+	int i;
+
+	term_init(&cli.term, "auto");
+	/* Global options before the command; the command's parser takes them too. */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			printf("bunpy %s\n", PACKAGE_VERSION);
+			return 0;
+		}
+		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			cli.term.verbosity = -1;
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			cli.term.verbosity = cli.term.verbosity < 0 ? 1 : cli.term.verbosity + 1;
+		} else if ((!strcmp(a, "-C") || !strcmp(a, "--directory")) && i + 1 < argc) {
+			cli.directory = argv[++i];
+		} else if (!strncmp(a, "--directory=", 12)) {
+			cli.directory = a + 12;
+		} else if (!strncmp(a, "--color=", 8) || (!strcmp(a, "--color") && i + 1 < argc)) {
+			const char *when = a[7] == '=' ? a + 8 : argv[++i];
+
+			if (term_init(&cli.term, when) != 0) {
+				term_error(&cli.term, "--color takes auto, always or never, not '%s'", when);
+				return 2;
+			}
+		} else {
+			term_error(&cli.term, "unknown option '%s' (see 'bunpy --help')", a);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[i], "help")) {
+		char *help_argv[] = { argv[i + 1], "--help", NULL };
+
+		if (i + 1 >= argc) {
+			usage(stdout);
+			return 0;
+		}
+		c = find(argv[i + 1]);
+		if (!c) {
+			term_error(&cli.term, "no command '%s' (see 'bunpy --help')", argv[i + 1]);
+			return 2;
+		}
+		return c->run(&cli, 2, help_argv);
+	}
+	c = find(argv[i]);
+	if (!c) {
+		term_error(&cli.term, "no command '%s' (see 'bunpy --help')", argv[i]);
+		return 2;
+	}
+	return c->run(&cli, argc - i, argv + i);
 }

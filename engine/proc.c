@@ -1,0 +1,89 @@
+/*
+ * proc.c - posix_spawn and waitpid.
+ */
+#include "config.h"
+
+#include "proc.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* The parent's environment with env_set applied (later entries win). */
+static char **
+merged_environment(const char *const *env_set)
+{
+	size_t n = 0, extra = 0, i, j, k;
+	char **out;
+
+	while (environ[n])
+		n++;
+	while (env_set && env_set[extra])
+		extra++;
+	out = xcalloc(n + extra + 1, sizeof(*out));
+	k = 0;
+	for (i = 0; i < n; i++) {
+		const char *eq = strchr(environ[i], '=');
+		size_t len = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
+		bool overridden = false;
+
+		for (j = 0; j < extra && !overridden; j++)
+			overridden = !strncmp(env_set[j], environ[i], len) && env_set[j][len] == '=';
+		if (!overridden)
+			out[k++] = environ[i];
+	}
+	for (j = 0; j < extra; j++)
+		out[k++] = (char *)env_set[j];
+	out[k] = NULL;
+	return out;
+}
+
+int
+proc_run(const ProcSpec *spec, ProcResult *res, Err *err)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, defaults;
+	char **env = merged_environment(spec->env_set);
+	pid_t pid;
+	int rc, status;
+
+	res->exit_code = 127;
+	res->signal = 0;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	sigfillset(&defaults);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &defaults);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	if (spec->cwd)
+		posix_spawn_file_actions_addchdir_np(&fa, spec->cwd);
+	rc = posix_spawnp(&pid, spec->argv[0], &fa, &attr, (char *const *)spec->argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	free(env);
+	if (rc != 0) {
+		errno = rc;
+		return err_sys(err, "cannot run '%s'%s%s", spec->argv[0],
+			       spec->cwd ? " in " : "", spec->cwd ? spec->cwd : "");
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return err_sys(err, "waiting for '%s'", spec->argv[0]);
+	}
+	if (WIFEXITED(status)) {
+		res->exit_code = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		res->signal = WTERMSIG(status);
+		res->exit_code = 128 + res->signal;
+	}
+	return 0;
+}

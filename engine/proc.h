@@ -1,0 +1,28 @@
+/*
+ * proc.h - running a child process to completion, for pool workers.
+ *
+ * The child inherits the terminal (standard input, output and error stream through),
+ * gets the parent's environment plus the given variables, and default signal handling,
+ * so Ctrl-C reaches it as it reaches bunpy.
+ */
+#ifndef BUNPY_PROC_H
+#define BUNPY_PROC_H
+
+#include "err.h"
+
+typedef struct ProcSpec {
+	const char *const *argv;     /* argv[0] is looked up in PATH when it has no '/' */
+	const char *const *env_set;  /* "NAME=value" entries added to the environment */
+	const char *cwd;             /* NULL: the parent's */
+} ProcSpec;
+
+typedef struct ProcResult {
+	int exit_code;               /* the child's status, or 128 + signal */
+	int signal;                  /* the signal that ended it, or 0 */
+} ProcResult;
+
+/* Run and wait. Returns 0 when the child ran (whatever its status), -1 when it could
+ * not be started (err says why; res->exit_code is 127 then, as a shell would say). */
+int proc_run(const ProcSpec *spec, ProcResult *res, Err *err);
+
+#endif

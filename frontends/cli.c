@@ -1,0 +1,241 @@
+/*
+ * cli.c - option parsing and help text.
+ */
+#include "config.h"
+
+#include "cli.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/err.h"
+
+enum { OPT_DIRECTORY = 1000, OPT_QUIET, OPT_VERBOSE, OPT_COLOR, OPT_HELP };
+
+static const CliOption global_options[] = {
+	{ "directory", 'C', "DIR", "run as if bunpy was started in DIR", OPT_DIRECTORY },
+	{ "quiet", 'q', NULL, "print only errors", OPT_QUIET },
+	{ "verbose", 'v', NULL, "say more about what happens (repeat for more)", OPT_VERBOSE },
+	{ "color", 0, "WHEN", "colour output: auto, always or never", OPT_COLOR },
+	{ "help", 'h', NULL, "show this help", OPT_HELP },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+void
+cli_begin(Cli *cli, const char *command, const char *usage, const char *summary,
+	  const CliOption *options, int argc, char **argv)
+{
+	static char *const none[] = { NULL };
+
+	cli->command = command;
+	cli->usage = usage;
+	cli->summary = summary;
+	cli->options = options;
+	cli->argc = argc;
+	cli->argv = argv;
+	cli->pos = 1;
+	cli->operands = none;
+	cli->noperands = 0;
+	cli->past_dashdash = false;
+	cli->bundle = NULL;
+}
+
+int
+cli_usage_error(const Cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	term_error(&cli->term, "%s (see 'bunpy %s --help')", msg, cli->command);
+	return 2;
+}
+
+static const CliOption *
+find_long(const CliOption *opts, const char *name, size_t len)
+{
+	for (; opts && opts->name; opts++)
+		if (strlen(opts->name) == len && !strncmp(opts->name, name, len))
+			return opts;
+	return NULL;
+}
+
+static const CliOption *
+find_short(const CliOption *opts, char c)
+{
+	for (; opts && opts->name; opts++)
+		if (opts->short_name == c)
+			return opts;
+	return NULL;
+}
+
+static void
+add_operand(Cli *cli, char *s)
+{
+	/* operands are gathered at the front of argv, in order, past what was parsed */
+	cli->argv[cli->noperands + 1] = s;
+	cli->noperands++;
+	cli->operands = cli->argv + 1;
+}
+
+/* Handle a global option; returns 0, or an exit status. */
+static int
+global(Cli *cli, int id, const char *arg)
+{
+	switch (id) {
+	case OPT_DIRECTORY:
+		cli->directory = arg;
+		return 0;
+	case OPT_QUIET:
+		cli->term.verbosity = -1;
+		return 0;
+	case OPT_VERBOSE:
+		if (cli->term.verbosity < 0)
+			cli->term.verbosity = 0;
+		cli->term.verbosity++;
+		return 0;
+	case OPT_COLOR:
+		cli->color = arg;
+		if (term_init(&cli->term, arg) != 0)
+			return cli_usage_error(cli, "--color takes auto, always or never, not '%s'", arg);
+		return 0;
+	case OPT_HELP:
+		cli_help(cli);
+		return CLI_HELP;
+	}
+	return 0;
+}
+
+/* A short option at *p (within an argument); sets *arg and the bundle left over. */
+static const CliOption *
+short_option(Cli *cli, const char *p, const char **arg, int *err)
+{
+	const CliOption *o = find_short(cli->options, *p);
+
+	*err = 0;
+	if (!o)
+		o = find_short(global_options, *p);
+	if (!o) {
+		*err = cli_usage_error(cli, "unknown option '-%c'", *p);
+		return NULL;
+	}
+	cli->bundle = NULL;
+	if (o->arg) {
+		if (p[1])
+			*arg = p + 1;
+		else if (cli->pos < cli->argc)
+			*arg = cli->argv[cli->pos++];
+		else
+			*err = cli_usage_error(cli, "-%c needs %s", *p, o->arg);
+	} else if (p[1]) {
+		cli->bundle = p + 1;
+	}
+	return *err ? NULL : o;
+}
+
+int
+cli_next(Cli *cli, const char **arg)
+{
+	for (;;) {
+		const CliOption *o;
+		int rc;
+
+		*arg = NULL;
+		if (cli->bundle) {
+			o = short_option(cli, cli->bundle, arg, &rc);
+			if (!o)
+				return CLI_ERROR;
+		} else {
+			char *a;
+
+			if (cli->pos >= cli->argc)
+				return CLI_DONE;
+			a = cli->argv[cli->pos++];
+			if (cli->past_dashdash || a[0] != '-' || a[1] == '\0') {
+				add_operand(cli, a);
+				continue;
+			}
+			if (!strcmp(a, "--")) {
+				cli->past_dashdash = true;
+				continue;
+			}
+			if (a[1] != '-') {
+				o = short_option(cli, a + 1, arg, &rc);
+				if (!o)
+					return CLI_ERROR;
+			} else {
+				char *eq = strchr(a + 2, '=');
+				size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+
+				o = find_long(cli->options, a + 2, len);
+				if (!o)
+					o = find_long(global_options, a + 2, len);
+				if (!o)
+					return cli_usage_error(cli, "unknown option '%.*s'", (int)len + 2, a), CLI_ERROR;
+				if (o->arg) {
+					if (eq)
+						*arg = eq + 1;
+					else if (cli->pos < cli->argc)
+						*arg = cli->argv[cli->pos++];
+					else
+						return cli_usage_error(cli, "--%s needs %s", o->name, o->arg), CLI_ERROR;
+				} else if (eq) {
+					return cli_usage_error(cli, "--%s takes no value", o->name), CLI_ERROR;
+				}
+			}
+		}
+		if (o->id >= OPT_DIRECTORY) {
+			rc = global(cli, o->id, *arg);
+			if (rc == CLI_HELP)
+				return CLI_HELP;
+			if (rc != 0)
+				return CLI_ERROR;
+			continue;
+		}
+		return o->id;
+	}
+}
+
+static void
+print_options(const CliOption *o)
+{
+	for (; o && o->name; o++) {
+		char left[64];
+
+		if (o->short_name)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		printf("  %-26s %s\n", left, o->help);
+	}
+}
+
+void
+cli_help(const Cli *cli)
+{
+	printf("%s\n\nUsage: bunpy %s %s\n", cli->summary, cli->command, cli->usage);
+	if (cli->options && cli->options->name) {
+		printf("\nOptions:\n");
+		print_options(cli->options);
+	}
+	printf("\nGlobal options:\n");
+	print_options(global_options);
+}
+
+int
+cli_positive(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < 1 || v > INT_MAX)
+		return -1;
+	return (int)v;
+}

@@ -1,0 +1,55 @@
+/*
+ * cli.h - the command line: global options, commands, their options and help.
+ *
+ * Every command describes its options in a table; the same table parses them (options
+ * and operands may be mixed, "--" ends options) and prints `bunpy COMMAND --help`.
+ * The options every command takes (-C, -q, -v, --color) are added to each table.
+ */
+#ifndef BUNPY_CLI_H
+#define BUNPY_CLI_H
+
+#include <stdbool.h>
+
+#include "term.h"
+
+typedef struct CliOption {
+	const char *name;        /* long name, without "--" */
+	char short_name;         /* 0 when none */
+	const char *arg;         /* name of its argument, NULL for a flag */
+	const char *help;
+	int id;                  /* returned by cli_next */
+} CliOption;
+
+typedef struct Cli {
+	Term term;
+	const char *directory;   /* -C DIR */
+	const char *color;
+	/* the command being parsed */
+	const char *command;
+	const char *usage;       /* "[OPTIONS] [TASK...]" */
+	const char *summary;
+	const CliOption *options;
+	char **argv;
+	int argc, pos;
+	char *const *operands;   /* after cli_parse: what was not an option */
+	int noperands;
+	bool past_dashdash;
+	const char *bundle;      /* short flags left in an argument like -kv */
+} Cli;
+
+enum { CLI_DONE = -1, CLI_ERROR = -2, CLI_HELP = -3 };
+
+/* Start parsing a command's arguments (argv[0] is the command's name). */
+void cli_begin(Cli *cli, const char *command, const char *usage, const char *summary,
+	       const CliOption *options, int argc, char **argv);
+/* The next option's id (its argument in *arg), CLI_DONE at the end, CLI_ERROR after
+ * printing a usage error, CLI_HELP after printing the help. Global options are handled
+ * inside and not returned. Operands are collected for after. */
+int cli_next(Cli *cli, const char **arg);
+void cli_help(const Cli *cli);
+/* A usage error: prints it with a pointer to --help; returns the exit status, 2. */
+int cli_usage_error(const Cli *cli, const char *fmt, ...) ERR_PRINTF(2, 3);
+/* Parse a positive integer option; -1 when it is not one. */
+int cli_positive(const char *s);
+
+#endif

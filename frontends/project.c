@@ -1,0 +1,130 @@
+/*
+ * project.c - project discovery and engine set-up shared by the commands.
+ */
+#include "config.h"
+
+#include "project.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/fs.h"
+#include "rules/rules.h"
+
+static char *
+cache_dir(void)
+{
+	const char *v = getenv("BUNPY_CACHE_DIR");
+	Buf b = { 0 };
+
+	if (v && *v)
+		return xstrdup(v);
+	if ((v = getenv("XDG_CACHE_HOME")) && *v == '/')
+		buf_printf(&b, "%s/bunpy", v);
+	else if ((v = getenv("HOME")) && *v)
+		buf_printf(&b, "%s/.cache/bunpy", v);
+	else
+		return NULL;
+	return buf_detach(&b);
+}
+
+int
+project_find(Cli *cli, Project *p)
+{
+	char dir[PATH_MAX];
+	const char *start = cli->directory ? cli->directory : ".";
+
+	memset(p, 0, sizeof(*p));
+	if (!realpath(start, dir)) {
+		term_error(&cli->term, "cannot use directory %s: it does not exist", start);
+		return 2;
+	}
+	for (;;) {
+		Buf candidate = { 0 };
+		bool found;
+		char *slash;
+
+		buf_printf(&candidate, "%s/%s", strcmp(dir, "/") ? dir : "", RULES_PYPROJECT);
+		found = access(candidate.data, F_OK) == 0;
+		buf_free(&candidate);
+		if (found)
+			break;
+		slash = strrchr(dir, '/');
+		if (!slash || slash == dir) {
+			char here[PATH_MAX];
+
+			if (!realpath(start, here))
+				strcpy(here, start);
+			term_error(&cli->term, "no %s in %s or any directory above it;"
+				   " run bunpy inside a project (or use -C DIR)", RULES_PYPROJECT, here);
+			return 2;
+		}
+		*slash = '\0';
+	}
+	p->root = xstrdup(dir);
+	p->cache_dir = cache_dir();
+	return 0;
+}
+
+void
+project_free(Project *p)
+{
+	free(p->root);
+	free(p->cache_dir);
+	free(p->command);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+project_open(Cli *cli, Project *p, EngineConfig *cfg, Engine **eng)
+{
+	Err err;
+	int rc;
+
+	cfg->root = p->root;
+	cfg->cache_dir = p->cache_dir;
+	rc = eng_open(eng, cfg, &err);
+	if (rc == -2) {
+		term_note(&cli->term, "waiting for another bunpy working in %s to finish...", p->root);
+		cfg->wait_for_lock = true;
+		rc = eng_open(eng, cfg, &err);
+	}
+	if (rc == -3)
+		return 3;
+	if (rc != 0) {
+		term_error(&cli->term, "%s", err.msg);
+		return 1;
+	}
+	if (eng_notice(*eng))
+		term_warn(&cli->term, "%s", eng_notice(*eng));
+	if (rules_register(*eng, &err) != 0) {
+		term_error(&cli->term, "%s", err.msg);
+		eng_close(*eng);
+		*eng = NULL;
+		return 1;
+	}
+	return 0;
+}
+
+NodeRef
+project_target(Engine *eng, const char *arg, char **owned)
+{
+	const char *colon = strchr(arg, ':');
+	NodeRef ref = { "task", arg };
+
+	*owned = NULL;
+	if (colon && colon > arg) {
+		char *kind = xstrndup(arg, (size_t)(colon - arg));
+
+		if (eng_rule_version(eng, kind)) {
+			ref.kind = kind;
+			ref.key = colon + 1;
+			*owned = kind;
+		} else {
+			free(kind);
+		}
+	}
+	return ref;
+}

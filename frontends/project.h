@@ -1,0 +1,30 @@
+/*
+ * project.h - finding the project a command works on, and opening its engine.
+ *
+ * The project is the nearest directory, from the current one (or -C DIR) upwards, that
+ * holds a pyproject.toml. Its state lives in ROOT/.bunpy; the shared cache (the CAS) in
+ * $BUNPY_CACHE_DIR, else $XDG_CACHE_HOME/bunpy, else ~/.cache/bunpy.
+ */
+#ifndef BUNPY_PROJECT_H
+#define BUNPY_PROJECT_H
+
+#include "cli.h"
+#include "engine/engine.h"
+
+typedef struct Project {
+	char *root;
+	char *cache_dir;
+	char *command;           /* the command line, for the run records */
+} Project;
+
+/* Find the project; on failure prints why and returns the exit status (2). */
+int project_find(Cli *cli, Project *p);
+void project_free(Project *p);
+/* Open the engine with every rule registered. Waits (saying so) when another bunpy
+ * holds the project. Returns 0 or an exit status after printing the error; with
+ * cfg->readonly, 3 means nothing was built yet (nothing printed). */
+int project_open(Cli *cli, Project *p, EngineConfig *cfg, Engine **eng);
+/* A target on the command line: "KIND:KEY" for a node of a known kind, else a task. */
+NodeRef project_target(Engine *eng, const char *arg, char **owned);
+
+#endif

@@ -1,0 +1,111 @@
+/*
+ * term.c - messages and colour.
+ */
+#include "config.h"
+
+#include "term.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int
+term_init(Term *t, const char *when)
+{
+	bool no_color = getenv("NO_COLOR") && *getenv("NO_COLOR");
+
+	if (!when || !strcmp(when, "auto")) {
+		t->color = !no_color && isatty(STDERR_FILENO);
+		t->color_out = !no_color && isatty(STDOUT_FILENO);
+	} else if (!strcmp(when, "always")) {
+		t->color = t->color_out = true;
+	} else if (!strcmp(when, "never")) {
+		t->color = t->color_out = false;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static void
+say(const Term *t, const char *label, const char *color, const char *fmt, va_list ap)
+{
+	fputs("bunpy: ", stderr);
+	if (label) {
+		if (t->color)
+			fprintf(stderr, "\033[%sm%s\033[0m ", color, label);
+		else
+			fprintf(stderr, "%s ", label);
+	}
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void
+term_error(const Term *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(t, "error:", "1;31", fmt, ap);
+	va_end(ap);
+}
+
+void
+term_warn(const Term *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say(t, "warning:", "1;33", fmt, ap);
+	va_end(ap);
+}
+
+void
+term_note(const Term *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->verbosity < 0)
+		return;
+	va_start(ap, fmt);
+	say(t, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+term_debug(const Term *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (t->verbosity < 1)
+		return;
+	va_start(ap, fmt);
+	say(t, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+static bool
+colored(const Term *t, FILE *f)
+{
+	return f == stdout ? t->color_out : t->color;
+}
+
+const char *
+term_bold(const Term *t, FILE *f)
+{
+	return colored(t, f) ? "\033[1m" : "";
+}
+
+const char *
+term_dim(const Term *t, FILE *f)
+{
+	return colored(t, f) ? "\033[2m" : "";
+}
+
+const char *
+term_reset(const Term *t, FILE *f)
+{
+	return colored(t, f) ? "\033[0m" : "";
+}
