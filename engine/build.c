@@ -1272,7 +1272,7 @@ loop(Build *b)
 static void
 record_run(Build *b, int64_t started_wall)
 {
-	Buf recs = { 0 };
+	RunLog log = { 0 };
 	StoreRun run = { 0 };
 	size_t i;
 	Err err;
@@ -1289,21 +1289,21 @@ record_run(Build *b, int64_t started_wall)
 
 		if (n->result == NR_NONE)
 			continue;
-		runlog_append(&recs, &r);
+		runlog_append(&log, &r);
 	}
 	run.started_us = started_wall;
 	run.ended_us = fs_now_us();
 	run.command = b->eng->command;
 	run.status = b->report->exit_code;
-	run.records = recs.data;
-	run.records_len = recs.len;
+	run.records = log.out.data;
+	run.records_len = log.out.len;
 	if (store_begin(b->eng->store, &err) == 0) {
 		if (store_run_add(b->eng->store, &run, &err) == 0)
 			store_commit(b->eng->store, &err);
 		else
 			store_rollback(b->eng->store);
 	}
-	buf_free(&recs);
+	buf_free(&log.out);
 }
 
 static void
@@ -1448,6 +1448,8 @@ eng_build(Engine *eng, const NodeRef *goals, size_t ngoals, BuildReport *report,
 	maybe_flush(&b, true);
 	if (!b.fatal)
 		record_run(&b, wall);
+	if (!b.fatal && graph_maybe_snapshot(eng, err) != 0)
+		b.fatal = 1;
 	report->wall_us = fs_monotonic_us() - b.t0;
 	build_end(&b);
 	return b.fatal ? -1 : 0;

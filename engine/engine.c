@@ -6,9 +6,11 @@
 #include "graph.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,11 +26,17 @@ eng_open(Engine **out, const EngineConfig *cfg, Err *err)
 
 	*out = NULL;
 	eng->lock_fd = -1;
+	eng->root_fd = -1;
 	if (!realpath(cfg->root ? cfg->root : ".", real)) {
 		err_sys(err, "%s", cfg->root ? cfg->root : ".");
 		goto fail;
 	}
 	eng->root = xstrdup(real);
+	eng->root_fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (eng->root_fd < 0) {
+		err_sys(err, "%s", real);
+		goto fail;
+	}
 	if (cfg->state_dir) {
 		eng->state_dir = xstrdup(cfg->state_dir);
 	} else {
@@ -121,6 +129,8 @@ eng_close(Engine *eng)
 	store_close(eng->store);
 	cas_close(&eng->cas);
 	fs_unlock(eng->lock_fd);
+	if (eng->root_fd >= 0)
+		close(eng->root_fd);
 	for (i = 0; i < eng->nkinds; i++)
 		free(eng->kinds[i].name);
 	free(eng->kinds);
@@ -129,6 +139,8 @@ eng_close(Engine *eng)
 	free(eng->nodes);
 	free(eng->dirty);
 	arena_free(&eng->arena);
+	if (eng->snapshot)
+		munmap(eng->snapshot, eng->snapshot_len);
 	free(eng->root);
 	free(eng->state_dir);
 	free(eng->cache_dir);

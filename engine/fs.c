@@ -47,10 +47,17 @@ fs_monotonic_us(void)
 int
 fs_stat(const char *path, FileStat *st, Err *err)
 {
+	return fs_statat(AT_FDCWD, path, st, err);
+}
+
+int
+fs_statat(int dirfd, const char *path, FileStat *st, Err *err)
+{
 	struct stat sb;
+	int64_t now;
 
 	memset(st, 0, sizeof(*st));
-	if (stat(path, &sb) != 0) {
+	if (fstatat(dirfd, path, &sb, 0) != 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 1;
 		return err_sys(err, "%s", path);
@@ -60,8 +67,8 @@ fs_stat(const char *path, FileStat *st, Err *err)
 	st->size = (uint64_t)sb.st_size;
 	st->ino = (uint64_t)sb.st_ino;
 	st->mode = (uint32_t)sb.st_mode;
-	st->racy = clock_ns(CLOCK_REALTIME) - st->mtime_ns < RACY_WINDOW_NS ||
-		   clock_ns(CLOCK_REALTIME) - st->ctime_ns < RACY_WINDOW_NS;
+	now = clock_ns(CLOCK_REALTIME);
+	st->racy = now - st->mtime_ns < RACY_WINDOW_NS || now - st->ctime_ns < RACY_WINDOW_NS;
 	return 0;
 }
 

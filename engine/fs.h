@@ -32,6 +32,8 @@ typedef struct FileStat {
  * The racy flag is set when the modification time is within the clock granularity of
  * now: a later write in the same tick would not move the tuple, so it must be re-read. */
 int fs_stat(const char *path, FileStat *st, Err *err);
+/* The same for a path relative to the directory dirfd (AT_FDCWD: the current one). */
+int fs_statat(int dirfd, const char *path, FileStat *st, Err *err);
 /* Equal tuples, and neither racy: the contents are the same without reading them. */
 bool fs_stat_same(const FileStat *a, const FileStat *b);
 void fs_stat_pack(const FileStat *st, unsigned char out[FILESTAT_PACKED]);

@@ -1,21 +1,44 @@
 /*
  * graph.c - the in-memory graph: loading it, finding nodes by name, writing changes.
  *
- * Loading is one SELECT over the nodes table; names are only indexed when something asks
- * for a node by name more than a few times, because a no-op build follows traces by id
- * and never needs the index.
+ * The database holds every node row, but reading a few hundred thousand rows through
+ * SQLite costs more than a no-op build should. So the graph is also written, now and
+ * then, as one snapshot file (STATE_DIR/graph.snap) naming the database and generation
+ * it stands for. Loading maps the snapshot and then reads only the rows written after
+ * it; the nodes point into the mapped bytes instead of copying them. A snapshot that is
+ * missing, damaged or of another database is ignored and every row is read instead, so
+ * losing it costs time, never correctness.
+ *
+ * Names are only indexed when something asks for a node by name more than a few times,
+ * because a no-op build follows traces by id and never needs the index.
+ *
+ *   snapshot := "BPS2", 16-byte database id, u64 generation, u32 count, count * node
+ *   node     := u32 id, u32 kind (store id), u32 status, u32 rule_version,
+ *               u64 duration_us, 16-byte value, packed stat (FILESTAT_PACKED bytes),
+ *               u32 key_len (with its NUL), u32 trace_len, u32 outputs_len,
+ *               key, trace, outputs
  */
 #include "config.h"
 
 #include "graph.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
 /* Lookups by scanning, before building the name index pays off. */
 #define SCANS_BEFORE_INDEX 8
+#define SNAPSHOT_MAGIC "BPS2"
+#define SNAPSHOT_HEADER (4 + 16 + 8 + 4)
+#define SNAPSHOT_FIXED (4 * 4 + 8 + 16 + FILESTAT_PACKED + 3 * 4)
+/* A new snapshot once this many rows are newer than the old one (or a quarter of
+ * the graph, when that is more): a few hundred rows cost nothing to load. */
+#define SNAPSHOT_MIN_ROWS 2000
 
 uint32_t
 blob_u32(const unsigned char *p)
@@ -69,8 +92,16 @@ graph_node(Engine *eng, uint32_t id)
 static Node *
 new_node(Engine *eng, uint32_t id)
 {
-	Node *n = arena_zalloc(&eng->arena, sizeof(*n));
+	Node *n;
 
+	if (id < eng->limit && eng->nodes[id]) {
+		/* a journal row replacing what the snapshot said */
+		n = eng->nodes[id];
+		memset(n, 0, sizeof(*n));
+		n->id = id;
+		return n;
+	}
+	n = arena_zalloc(&eng->arena, sizeof(*n));
 	if (id >= eng->cap) {
 		size_t old = eng->cap;
 
@@ -259,6 +290,7 @@ load_node(void *ctx, const StoreNode *row)
 	Engine *eng = ctx;
 	Node *n;
 
+	eng->journal_rows++;
 	if (row->kind >= eng->nkind_of_store || eng->kind_of_store[row->kind] == 0xffff ||
 	    row->id == 0 || row->id > (1u << 30))
 		return 0;   /* a row we cannot place is ignored: it is rebuilt if needed */
@@ -321,13 +353,115 @@ outputs_valid(Engine *eng, const unsigned char *o, uint32_t len)
 	return true;
 }
 
+static uint64_t
+get_u64(const unsigned char *p)
+{
+	return (uint64_t)blob_u32(p) | (uint64_t)blob_u32(p + 4) << 32;
+}
+
+/* Nodes from the snapshot, pointing into its bytes (which the arena keeps). A damaged
+ * snapshot is ignored as a whole: the journal then has to carry everything, so the
+ * caller loads every row instead. */
+static bool
+load_snapshot(Engine *eng, const unsigned char *p, size_t len, int64_t *gen)
+{
+	const unsigned char *end = p + len;
+	uint32_t count, i;
+
+	if (len < SNAPSHOT_HEADER || memcmp(p, SNAPSHOT_MAGIC, 4) != 0 ||
+	    memcmp(p + 4, store_id(eng->store), 16) != 0)
+		return false;
+	*gen = (int64_t)get_u64(p + 20);
+	if (*gen > store_generation(eng->store))
+		return false;
+	count = blob_u32(p + 28);
+	p += SNAPSHOT_HEADER;
+	for (i = 0; i < count; i++) {
+		uint32_t id, kind, key_len, trace_len, outputs_len;
+		Node *n;
+
+		if ((size_t)(end - p) < SNAPSHOT_FIXED)
+			return false;
+		id = blob_u32(p);
+		kind = blob_u32(p + 4);
+		key_len = blob_u32(p + 80);
+		trace_len = blob_u32(p + 84);
+		outputs_len = blob_u32(p + 88);
+		if ((uint64_t)key_len + trace_len + outputs_len > (size_t)(end - p) - SNAPSHOT_FIXED ||
+		    key_len == 0 || p[SNAPSHOT_FIXED + key_len - 1] != '\0' || id == 0 ||
+		    id > (1u << 30) || kind >= eng->nkind_of_store || eng->kind_of_store[kind] == 0xffff)
+			return false;
+		n = new_node(eng, id);
+		n->kind = eng->kind_of_store[kind];
+		n->status = blob_u32(p + 8);
+		n->rule_version = blob_u32(p + 12);
+		n->duration_us = (int64_t)get_u64(p + 16);
+		memcpy(n->value.b, p + 24, 16);
+		fs_stat_unpack(&n->stat, p + 40);
+		p += SNAPSHOT_FIXED;
+		n->key = (const char *)p;
+		p += key_len;
+		n->trace = trace_len ? p : NULL;
+		n->trace_len = trace_len;
+		p += trace_len;
+		n->outputs = outputs_len ? p : NULL;
+		n->outputs_len = outputs_len;
+		p += outputs_len;
+	}
+	return p == end;
+}
+
+static void
+snapshot_path(Engine *eng, Buf *out)
+{
+	buf_clear(out);
+	buf_printf(out, "%s/graph.snap", eng->state_dir);
+}
+
+/* Map the snapshot and load it; *gen is left at -1 when there is none to use. */
+static void
+map_snapshot(Engine *eng, int64_t *gen)
+{
+	Buf path = { 0 };
+	struct stat sb;
+	void *map;
+	int fd;
+
+	snapshot_path(eng, &path);
+	fd = open(path.data, O_RDONLY | O_CLOEXEC);
+	buf_free(&path);
+	if (fd < 0)
+		return;
+	if (fstat(fd, &sb) != 0 || sb.st_size < SNAPSHOT_HEADER) {
+		close(fd);
+		return;
+	}
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return;
+	eng->snapshot = map;
+	eng->snapshot_len = (size_t)sb.st_size;
+	if (!load_snapshot(eng, map, eng->snapshot_len, gen)) {
+		uint32_t k;
+
+		for (k = 1; k < eng->limit; k++)
+			eng->nodes[k] = NULL;
+		eng->limit = 0;
+		*gen = -1;
+	}
+}
+
 int
 graph_load(Engine *eng, Err *err)
 {
+	int64_t gen = -1;
 	uint32_t id;
 
-	if (store_load_kinds(eng->store, load_kind, eng, err) != 0 ||
-	    store_load_nodes(eng->store, load_node, eng, err) != 0)
+	if (store_load_kinds(eng->store, load_kind, eng, err) != 0)
+		return -1;
+	map_snapshot(eng, &gen);
+	if (store_load_nodes(eng->store, gen, load_node, eng, err) != 0)
 		return -1;
 	for (id = 1; id < eng->limit; id++) {
 		Node *n = eng->nodes[id];
@@ -510,6 +644,7 @@ graph_flush(Engine *eng, Err *err)
 
 		n->store_dirty = n->data_dirty = n->on_dirty_list = false;
 	}
+	eng->journal_rows += (int64_t)eng->ndirty;
 	eng->ndirty = 0;
 	for (i = 0; i < eng->nhistory; i++)
 		free(eng->history[i].blob);
@@ -518,4 +653,59 @@ graph_flush(Engine *eng, Err *err)
 fail:
 	store_rollback(eng->store);
 	return -1;
+}
+
+int
+graph_maybe_snapshot(Engine *eng, Err *err)
+{
+	Buf b = { 0 }, path = { 0 };
+	uint32_t id, count = 0;
+	size_t count_at;
+	int rc;
+
+	if (eng->readonly || eng->journal_rows < SNAPSHOT_MIN_ROWS ||
+	    eng->journal_rows < (int64_t)eng->limit / 4)
+		return 0;
+	/* the snapshot must say what the rows say: write pending changes first */
+	if (graph_flush(eng, err) != 0)
+		return -1;
+	buf_append(&b, SNAPSHOT_MAGIC, 4);
+	buf_append(&b, store_id(eng->store), 16);
+	buf_put_u64(&b, (uint64_t)store_generation(eng->store));
+	count_at = b.len;
+	buf_put_u32(&b, 0);
+	for (id = 1; id < eng->limit; id++) {
+		Node *n = eng->nodes[id];
+		unsigned char stat[FILESTAT_PACKED];
+		size_t key_len;
+
+		if (!n || !eng->kinds[n->kind].store_id)
+			continue;
+		key_len = strlen(n->key) + 1;
+		buf_put_u32(&b, n->id);
+		buf_put_u32(&b, eng->kinds[n->kind].store_id);
+		buf_put_u32(&b, n->status);
+		buf_put_u32(&b, n->rule_version);
+		buf_put_u64(&b, (uint64_t)n->duration_us);
+		buf_append(&b, n->value.b, 16);
+		fs_stat_pack(&n->stat, stat);
+		buf_append(&b, stat, sizeof(stat));
+		buf_put_u32(&b, (uint32_t)key_len);
+		buf_put_u32(&b, n->trace_len);
+		buf_put_u32(&b, n->outputs_len);
+		buf_append(&b, n->key, key_len);
+		if (n->trace_len)
+			buf_append(&b, n->trace, n->trace_len);
+		if (n->outputs_len)
+			buf_append(&b, n->outputs, n->outputs_len);
+		count++;
+	}
+	blob_put_u32((unsigned char *)b.data + count_at, count);
+	snapshot_path(eng, &path);
+	rc = fs_write_atomic(path.data, b.data, b.len, 0644, err);
+	if (rc == 0)
+		eng->journal_rows = 0;
+	buf_free(&b);
+	buf_free(&path);
+	return rc;
 }

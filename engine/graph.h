@@ -131,7 +131,10 @@ struct Engine {
 	Store *store;
 	Cas cas;
 	int lock_fd;
+	int root_fd;                  /* the project directory, for *at() calls */
 	Arena arena;                  /* keys and blobs of loaded nodes */
+	void *snapshot;               /* the mapped snapshot, which loaded nodes point into */
+	size_t snapshot_len;
 
 	Node **nodes;                 /* by id; nodes[0] unused */
 	uint32_t limit;
@@ -144,6 +147,7 @@ struct Engine {
 	bool map_built;
 	uint32_t scans;               /* lookups done by scanning before the map exists */
 
+	int64_t journal_rows;         /* node rows newer than the snapshot */
 	uint32_t *dirty;              /* nodes to write */
 	size_t ndirty, capdirty;
 	PendingHistory *history;
@@ -164,6 +168,9 @@ const char *graph_kind_name(Engine *eng, const Node *n);
 void graph_mark_dirty(Engine *eng, Node *n);
 /* Write every dirty node and pending history row in one transaction. */
 int graph_flush(Engine *eng, Err *err);
+/* Write a fresh snapshot (STATE_DIR/graph.snap) when enough rows are newer than the
+ * one loaded. */
+int graph_maybe_snapshot(Engine *eng, Err *err);
 void graph_set_trace(Engine *eng, Node *n, const void *trace, size_t len);
 void graph_set_outputs(Engine *eng, Node *n, const void *outputs, size_t len);
 void graph_set_data(Engine *eng, Node *n, const void *data, size_t len, bool dirty);

@@ -150,12 +150,18 @@ hasher_final(Hasher *h, Digest *xxh, Sha256 *sha)
 int
 hash_file(const char *path, Digest *xxh, Sha256 *sha, Err *err)
 {
+	return hash_file_at(AT_FDCWD, path, xxh, sha, err);
+}
+
+int
+hash_file_at(int dirfd, const char *path, Digest *xxh, Sha256 *sha, Err *err)
+{
 	unsigned char buf[64 * 1024];
 	Hasher *h;
 	int fd;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(err, "%s", path);
 	h = hasher_new(sha != NULL);

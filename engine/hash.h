@@ -43,5 +43,7 @@ void hasher_final(Hasher *h, Digest *xxh, Sha256 *sha);  /* frees h; sha may be 
 
 /* Hash a file's contents in one pass. sha may be NULL. */
 int hash_file(const char *path, Digest *xxh, Sha256 *sha, Err *err);
+/* The same for a path relative to the directory dirfd. */
+int hash_file_at(int dirfd, const char *path, Digest *xxh, Sha256 *sha, Err *err);
 
 #endif

@@ -45,24 +45,18 @@ leaf_set_file_state(Engine *eng, Node *n, const FileStat *st, const Digest *valu
 	}
 }
 
-static const char *
-abs_path(RuleCtx *ctx)
-{
-	const char *key = rule_key(ctx);
-
-	return fs_path_is_abs(key) ? key : fs_path_join(rule_arena(ctx), rule_root(ctx), key);
-}
-
+/* Keys are relative to the project, and so are the lookups: through the project's
+ * directory descriptor, the kernel walks two path components instead of ten. */
 static RuleStatus
 file_run(RuleCtx *ctx)
 {
 	Engine *eng = rule_engine(ctx);
 	Node *n = rule_node(ctx);
-	const char *path = abs_path(ctx);
+	const char *path = rule_key(ctx);
 	FileStat st;
 	Digest value;
 	Err err;
-	int rc = fs_stat(path, &st, &err);
+	int rc = fs_statat(eng->root_fd, path, &st, &err);
 
 	if (rc < 0)
 		return rule_fail(ctx, 1, "%s", err.msg);
@@ -72,7 +66,7 @@ file_run(RuleCtx *ctx)
 		value = directory_digest();
 	else if ((n->status & NODE_OK) && fs_stat_same(&st, &n->stat))
 		value = n->value;
-	else if (hash_file(path, &value, NULL, &err) != 0)
+	else if (hash_file_at(eng->root_fd, path, &value, NULL, &err) != 0)
 		return rule_fail(ctx, 1, "%s", err.msg);
 	leaf_set_file_state(eng, n, &st, &value);
 	rule_set_digest(ctx, &value);

@@ -2,10 +2,13 @@
  * store.h - the project's persisted graph in SQLite (.bunpy/state.db).
  *
  * WAL mode, batched transactions, a schema version in PRAGMA user_version with forward
- * migrations. The engine reads everything it needs with one bulk query per table at
- * start and writes its changes in batches; nothing here runs one query per node on the
- * no-op path. A database that is not SQLite or is damaged is moved aside and recreated:
+ * migrations. A database that is not SQLite or is damaged is moved aside and recreated:
  * the state is a cache of work, and losing it only costs a rebuild.
+ *
+ * Every node row carries the generation of the transaction that wrote it (each batch
+ * of writes is one transaction, one generation), so that the engine can keep a snapshot
+ * of the graph outside the database (graph.c) and read only the rows newer than it.
+ * The database has a random id, so a snapshot is never applied to another database.
  */
 #ifndef BUNPY_STORE_H
 #define BUNPY_STORE_H
@@ -77,8 +80,13 @@ int store_load_kinds(Store *st, int (*cb)(void *ctx, uint32_t id, const char *na
 		     void *ctx, Err *err);
 int store_kind_id(Store *st, const char *name, uint32_t *id, Err *err);
 
-int store_load_nodes(Store *st, int (*cb)(void *ctx, const StoreNode *row), void *ctx,
-		     Err *err);
+/* Node rows written after generation `since` (all rows: since = -1). */
+int store_load_nodes(Store *st, int64_t since, int (*cb)(void *ctx, const StoreNode *row),
+		     void *ctx, Err *err);
+/* The generation of the newest committed rows. */
+int64_t store_generation(const Store *st);
+/* The database's random identity (16 bytes). */
+const unsigned char *store_id(const Store *st);
 int store_get_data(Store *st, uint32_t id, Buf *out, bool *found, Err *err);
 
 int store_begin(Store *st, Err *err);
