@@ -20,6 +20,13 @@
 #include "../engine/arena.h"
 #include "../engine/err.h"
 
+/*
+ * Tables and arrays nest at most this many levels below the root table (a dotted key
+ * or header of more parts than this is rejected too), so that a tree can be walked
+ * recursively without fear for the stack.
+ */
+#define TOML_MAX_DEPTH 256
+
 typedef enum TomlType {
 	TOML_TABLE,
 	TOML_ARRAY,
