@@ -456,7 +456,10 @@ next_candidate(Build *b, Node *n)
 
 	if (!n->cands_loaded) {
 		n->cands_loaded = true;
-		if (!(r->flags & RULE_VOLATILE) && !(n->status & NODE_VOLATILE)) {
+		/* Only a node that once succeeded can have earlier results: one that was
+		 * never built (neither OK nor FAILED) needs no query. */
+		if (!(r->flags & RULE_VOLATILE) && !(n->status & NODE_VOLATILE) &&
+		    (n->status & (NODE_OK | NODE_FAILED))) {
 			void *args[2] = { b, n };
 			Err err;
 
