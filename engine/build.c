@@ -107,6 +107,7 @@ struct RuleCtx {
 	Buf outputs;
 	uint32_t noutputs;
 	bool is_volatile;
+	bool reuse;                   /* finish with the earlier result rule_reuse found */
 	char *fail_msg;
 	int fail_code;
 };
@@ -980,6 +981,11 @@ resume(Build *b, Job *j)
 			fail_node(b, n, 1, "internal error: rule finished while still waiting");
 			return;
 		}
+		if (j->reuse) {
+			/* the candidate rule_reuse loaded: adopt it and restore its outputs */
+			verify_outputs(b, n);
+			return;
+		}
 		finish_ran(b, j);
 		return;
 	case RULE_FAIL:
@@ -1705,6 +1711,44 @@ void
 rule_barrier(RuleCtx *ctx)
 {
 	close_group(ctx);
+}
+
+bool
+rule_reuse(RuleCtx *ctx)
+{
+	Build *b = ctx->b;
+	Node *n = ctx->node;
+	Buf trace = { 0 };
+	Digest th;
+	void *args[2] = { b, n };
+	Err err;
+	uint32_t i;
+
+	if (b->explain || ctx->is_volatile || (ctx->rule->flags & RULE_VOLATILE))
+		return false;
+	pack_trace(b, ctx, &trace);
+	th = graph_trace_hash(trace.data, trace.len);
+	buf_free(&trace);
+	free(n->cands);
+	n->cands = NULL;
+	n->ncands = 0;
+	if (store_history_get(b->eng->store, n->id, th.b, load_candidate, args, &err) != 0 ||
+	    n->ncands != 1)
+		return false;
+	/* usable only if every output can come back from the CAS */
+	for (i = 0; n->cands[0].outputs && i < blob_u32(n->cands[0].outputs); i++) {
+		Sha256 sha;
+
+		memcpy(sha.b, n->cands[0].outputs + 4 + i * OUTPUT_SIZE + 20, 32);
+		if (!cas_has(&b->eng->cas, &sha)) {
+			n->ncands = 0;
+			return false;
+		}
+	}
+	n->cands_loaded = true;
+	n->cand = 0;
+	ctx->reuse = true;
+	return true;
 }
 
 RuleStatus

@@ -92,6 +92,11 @@ const NodeValue *rule_need(RuleCtx *ctx, const char *kind, const char *key);
  * use it when a later need depends on an earlier value (files found by a glob, files
  * produced by a dependency). Returning RULE_SUSPEND is a barrier too. */
 void rule_barrier(RuleCtx *ctx);
+/* Every input is known (the rule is about to do its work): if an earlier run of this
+ * node read exactly the same values, that result is restored instead, outputs and
+ * all, and this returns true; the rule then returns RULE_DONE at once. This is what
+ * brings back a task's outputs when its inputs return to an earlier state. */
+bool rule_reuse(RuleCtx *ctx);
 /* Run work(arg) in a pool; returns RULE_SUSPEND for the rule to return. The rule is
  * called again when work is done; arg is the rule's to free. */
 RuleStatus rule_offload(RuleCtx *ctx, PoolId pool, void (*work)(void *arg), void *arg);

@@ -25,7 +25,7 @@ enum {
 	Q_HIST_ADD,
 	Q_HIST_PRUNE,
 	Q_HIST_LOAD,
-	Q_HIST_TOUCH,
+	Q_HIST_GET,
 	Q_RUN_ADD,
 	Q_RUN_PRUNE,
 	Q_COUNT
@@ -54,7 +54,9 @@ static const char *const query_sql[Q_COUNT] = {
 	[Q_HIST_LOAD] =
 		"SELECT trace_hash, rule_version, value, trace, outputs, data, used_us"
 		" FROM history WHERE node = ?1 ORDER BY used_us DESC",
-	[Q_HIST_TOUCH] = "UPDATE history SET used_us = ?3 WHERE node = ?1 AND trace_hash = ?2",
+	[Q_HIST_GET] =
+		"SELECT trace_hash, rule_version, value, trace, outputs, data, used_us"
+		" FROM history WHERE node = ?1 AND trace_hash = ?2",
 	[Q_RUN_ADD] =
 		"INSERT INTO runs(started_us, ended_us, command, status, records)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -221,7 +223,8 @@ open_db(Store *st, Err *err)
 		sqlite3_finalize(g);
 	}
 	for (i = 0; i < Q_COUNT; i++) {
-		if (st->readonly && i != Q_KIND_SELECT && i != Q_NODE_DATA && i != Q_HIST_LOAD)
+		if (st->readonly && i != Q_KIND_SELECT && i != Q_NODE_DATA && i != Q_HIST_LOAD &&
+		    i != Q_HIST_GET)
 			continue;
 		if (sqlite3_prepare_v3(st->db, query_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &st->q[i], NULL) != SQLITE_OK)
@@ -508,14 +511,13 @@ store_history_add(Store *st, const StoreHistory *h, Err *err)
 	return step_done(st, s, err, "pruning previous results");
 }
 
-int
-store_history_load(Store *st, uint32_t node, int (*cb)(void *ctx, const StoreHistory *h),
-		   void *ctx, Err *err)
+/* Rows of the history query s (bound by the caller), through cb. */
+static int
+history_rows(Store *st, sqlite3_stmt *s, uint32_t node,
+	     int (*cb)(void *ctx, const StoreHistory *h), void *ctx, Err *err)
 {
-	sqlite3_stmt *s = st->q[Q_HIST_LOAD];
 	int rc;
 
-	sqlite3_bind_int64(s, 1, node);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		StoreHistory h = {
 			.node = node,
@@ -537,20 +539,31 @@ store_history_load(Store *st, uint32_t node, int (*cb)(void *ctx, const StoreHis
 			break;
 	}
 	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, err, "reading previous results");
 	return 0;
 }
 
 int
-store_history_touch(Store *st, uint32_t node, const void *trace_hash, int64_t used_us, Err *err)
+store_history_load(Store *st, uint32_t node, int (*cb)(void *ctx, const StoreHistory *h),
+		   void *ctx, Err *err)
 {
-	sqlite3_stmt *s = st->q[Q_HIST_TOUCH];
+	sqlite3_stmt *s = st->q[Q_HIST_LOAD];
+
+	sqlite3_bind_int64(s, 1, node);
+	return history_rows(st, s, node, cb, ctx, err);
+}
+
+int
+store_history_get(Store *st, uint32_t node, const void *trace_hash,
+		  int (*cb)(void *ctx, const StoreHistory *h), void *ctx, Err *err)
+{
+	sqlite3_stmt *s = st->q[Q_HIST_GET];
 
 	sqlite3_bind_int64(s, 1, node);
 	bind_blob(s, 2, trace_hash, 16);
-	sqlite3_bind_int64(s, 3, used_us);
-	return step_done(st, s, err, "updating a previous result");
+	return history_rows(st, s, node, cb, ctx, err);
 }
 
 int

@@ -97,8 +97,9 @@ int store_put_node(Store *st, const StoreNode *n, bool with_data, Err *err);
 int store_history_add(Store *st, const StoreHistory *h, Err *err);
 int store_history_load(Store *st, uint32_t node,
 		       int (*cb)(void *ctx, const StoreHistory *h), void *ctx, Err *err);
-int store_history_touch(Store *st, uint32_t node, const void *trace_hash, int64_t used_us,
-			Err *err);
+/* The earlier result of node with exactly this trace, through cb, if there is one. */
+int store_history_get(Store *st, uint32_t node, const void *trace_hash,
+		      int (*cb)(void *ctx, const StoreHistory *h), void *ctx, Err *err);
 
 int store_run_add(Store *st, const StoreRun *run, Err *err);
 /* The newest run, or *found = false. Strings and records are copied into out_buf. */

@@ -52,7 +52,8 @@ cli_usage_error(const Cli *cli, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	term_error(&cli->term, "%s (see 'bunpy %s --help')", msg, cli->command);
+	term_error(&cli->term, "%s (see 'bunpy %s%s--help')", msg, cli->command,
+		   cli->command[0] ? " " : "");
 	return 2;
 }
 
@@ -157,6 +158,10 @@ cli_next(Cli *cli, const char **arg)
 				return CLI_DONE;
 			a = cli->argv[cli->pos++];
 			if (cli->past_dashdash || a[0] != '-' || a[1] == '\0') {
+				if (cli->stop_at_operand) {
+					cli->pos--;
+					return CLI_DONE;
+				}
 				add_operand(cli, a);
 				continue;
 			}
@@ -220,6 +225,8 @@ print_options(const CliOption *o)
 void
 cli_help(const Cli *cli)
 {
+	if (!cli->command[0])
+		return;   /* before a command: main() prints the general usage */
 	printf("%s\n\nUsage: bunpy %s %s\n", cli->summary, cli->command, cli->usage);
 	if (cli->options && cli->options->name) {
 		printf("\nOptions:\n");
@@ -227,6 +234,12 @@ cli_help(const Cli *cli)
 	}
 	printf("\nGlobal options:\n");
 	print_options(global_options);
+}
+
+int
+cli_first_operand(const Cli *cli)
+{
+	return cli->pos;
 }
 
 int

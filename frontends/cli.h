@@ -35,6 +35,7 @@ typedef struct Cli {
 	int noperands;
 	bool past_dashdash;
 	const char *bundle;      /* short flags left in an argument like -kv */
+	bool stop_at_operand;    /* parse options up to the first operand only */
 } Cli;
 
 enum { CLI_DONE = -1, CLI_ERROR = -2, CLI_HELP = -3 };
@@ -49,6 +50,9 @@ int cli_next(Cli *cli, const char **arg);
 void cli_help(const Cli *cli);
 /* A usage error: prints it with a pointer to --help; returns the exit status, 2. */
 int cli_usage_error(const Cli *cli, const char *fmt, ...) ERR_PRINTF(2, 3);
+/* Index in argv of the first operand, after cli_next returned CLI_DONE with
+ * stop_at_operand set (argc when there is none). */
+int cli_first_operand(const Cli *cli);
 /* Parse a positive integer option; -1 when it is not one. */
 int cli_positive(const char *s);
 

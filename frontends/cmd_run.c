@@ -159,8 +159,8 @@ summarize(Cli *cli, const RunState *rs, const BuildReport *report)
 	size_t total = rs->ran + rs->clean + rs->restored + rs->failed + rs->skipped;
 	Buf parts = { 0 };
 
-	if (!total)
-		return;
+	if (total == rs->skipped)
+		return;   /* nothing was even checked: the error said it all */
 	if (rs->ran)
 		buf_printf(&parts, "%zu ran", rs->ran);
 	if (rs->clean)

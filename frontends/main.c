@@ -57,46 +57,39 @@ find(const char *name)
 	return NULL;
 }
 
+enum { OPT_VERSION = 1 };
+
+static const CliOption top_options[] = {
+	{ "version", 'V', NULL, "show the version", OPT_VERSION },
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
 int
 main(int argc, char **argv)
 {
 	Cli cli = { 0 };
 	const Command *c;
-	int i;
+	const char *arg;
+	int i, id;
 
 	term_init(&cli.term, "auto");
 	/* Global options before the command; the command's parser takes them too. */
-	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+	cli_begin(&cli, "", "COMMAND [ARGS...]", "", top_options, argc, argv);
+	cli.stop_at_operand = true;
+	while ((id = cli_next(&cli, &arg)) != CLI_DONE) {
+		switch (id) {
+		case CLI_HELP:
 			usage(stdout);
 			return 0;
-		}
-		if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+		case CLI_ERROR:
+			return 2;
+		case OPT_VERSION:
 			printf("bunpy %s\n", PACKAGE_VERSION);
 			return 0;
 		}
-		if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			cli.term.verbosity = -1;
-		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			cli.term.verbosity = cli.term.verbosity < 0 ? 1 : cli.term.verbosity + 1;
-		} else if ((!strcmp(a, "-C") || !strcmp(a, "--directory")) && i + 1 < argc) {
-			cli.directory = argv[++i];
-		} else if (!strncmp(a, "--directory=", 12)) {
-			cli.directory = a + 12;
-		} else if (!strncmp(a, "--color=", 8) || (!strcmp(a, "--color") && i + 1 < argc)) {
-			const char *when = a[7] == '=' ? a + 8 : argv[++i];
-
-			if (term_init(&cli.term, when) != 0) {
-				term_error(&cli.term, "--color takes auto, always or never, not '%s'", when);
-				return 2;
-			}
-		} else {
-			term_error(&cli.term, "unknown option '%s' (see 'bunpy --help')", a);
-			return 2;
-		}
 	}
+	i = cli_first_operand(&cli);
+	cli.stop_at_operand = false;
 	if (i >= argc) {
 		usage(stderr);
 		return 2;

@@ -294,6 +294,10 @@ task_run(RuleCtx *ctx)
 			return s;
 		if (!r->def.ninputs && !r->def.noutputs)
 			rule_set_volatile(ctx);
+		/* everything the command will read is known: an earlier run with the
+		 * same inputs gives its outputs back without running it again */
+		if (rule_reuse(ctx))
+			return RULE_DONE;
 		r->phase = RUNNING;
 		r->root = rule_root(ctx);
 		r->cwd = fs_path_join(rule_arena(ctx), r->root, r->def.cwd);

@@ -22,6 +22,7 @@
 #include <fcntl.h>
 
 #include <cmocka.h>
+#include <stdatomic.h>
 
 #include "engine/engine.h"
 #include "engine/fs.h"
@@ -291,6 +292,51 @@ cyc_run(RuleCtx *ctx)
 
 static const Rule cyc_rule = { .kind = "cyc", .version = 1, .run = cyc_run };
 
+/* work:NAME - sleeps in a process slot, after needing the file "stamp" and, for some
+ * names, another work node (table below); counts how many run at once. */
+static atomic_int running_now, running_max;
+
+static const struct {
+	const char *name, *dep;
+	int ms;
+} work_table[] = {
+	{ "a", NULL, 40 }, { "b", NULL, 40 }, { "c", NULL, 40 }, { "d", NULL, 40 },
+	{ "e", NULL, 40 }, { "f", NULL, 40 },
+	{ "q1", NULL, 5 }, { "q2", NULL, 5 }, { "q3", NULL, 5 },
+	{ "c1", NULL, 60 }, { "c2", "c1", 60 }, { "c3", "c2", 60 },
+};
+
+static void
+sleep_work(void *arg)
+{
+	int ms = (int)(intptr_t)arg, now = atomic_fetch_add(&running_now, 1) + 1, max;
+
+	while ((max = atomic_load(&running_max)) < now &&
+	       !atomic_compare_exchange_weak(&running_max, &max, now))
+		;
+	usleep((useconds_t)ms * 1000);
+	atomic_fetch_sub(&running_now, 1);
+}
+
+static RuleStatus
+work_run(RuleCtx *ctx)
+{
+	size_t i;
+
+	if (*rule_state(ctx))
+		return RULE_DONE;
+	for (i = 0; strcmp(work_table[i].name, rule_key(ctx)); i++)
+		;
+	if (!rule_need(ctx, "file", "stamp"))
+		return RULE_SUSPEND;
+	if (work_table[i].dep && !rule_need(ctx, "work", work_table[i].dep))
+		return RULE_SUSPEND;
+	*rule_state(ctx) = (void *)1;
+	return rule_offload(ctx, POOL_PROC, sleep_work, (void *)(intptr_t)work_table[i].ms);
+}
+
+static const Rule work_rule = { .kind = "work", .version = 1, .run = work_run };
+
 /* ---- helpers over the engine --------------------------------------------------------- */
 
 static void
@@ -316,6 +362,7 @@ open_engine(Fixture *f)
 	assert_int_equal(eng_register(f->eng, &all_rule, &err), 0);
 	assert_int_equal(eng_register(f->eng, &fail_rule, &err), 0);
 	assert_int_equal(eng_register(f->eng, &cyc_rule, &err), 0);
+	assert_int_equal(eng_register(f->eng, &work_rule, &err), 0);
 }
 
 static void
@@ -701,6 +748,67 @@ test_explain_names_changed_file(void **state)
 	assert_int_equal(result_of(f, "upper", "e1"), NR_CLEAN);
 }
 
+static void
+test_pool_depth_bounds_concurrency(void **state)
+{
+	Fixture *f = *state;
+
+	write_file(f, "stamp", "1");
+	f->jobs = 2;
+	atomic_store(&running_max, 0);
+	build(f, "all", "work:a,work:b,work:c,work:d,work:e,work:f");
+	assert_int_equal(f->report.nfailures, 0);
+	assert_int_equal(atomic_load(&running_max), 2);   /* parallel, and never more */
+	f->jobs = 4;
+	write_file(f, "stamp", "2");
+	atomic_store(&running_max, 0);
+	build(f, "all", "work:a,work:b,work:c,work:d,work:e,work:f");
+	assert_int_equal(atomic_load(&running_max), 4);
+}
+
+static int64_t
+start_of(Fixture *f, const char *kind, const char *key)
+{
+	RunInfo run;
+	bool found;
+	uint32_t id;
+	size_t i;
+	int64_t t = -1;
+	Err err;
+
+	assert_int_equal(eng_find(f->eng, kind, key, &id), 0);
+	assert_int_equal(eng_last_run(f->eng, &run, &found, &err), 0);
+	for (i = 0; i < run.nrecords; i++)
+		if (run.records[i].node == id)
+			t = run.records[i].start_us;
+	run_info_free(&run);
+	assert_true(t >= 0);
+	return t;
+}
+
+/* With one slot, the first run starts nodes in the order they were asked for; the
+ * next run knows their durations and starts the long chain first. */
+static void
+test_critical_path_first(void **state)
+{
+	Fixture *f = *state;
+	const char *goal = "work:q1,work:q2,work:q3,work:c3";
+
+	write_file(f, "stamp", "1");
+	f->jobs = 1;
+	/* the chain: c3 needs c2 needs c1 */
+	build(f, "all", goal);
+	assert_int_equal(f->report.nfailures, 0);
+	assert_true(start_of(f, "work", "q1") < start_of(f, "work", "c1"));
+
+	write_file(f, "stamp", "2");
+	build(f, "all", goal);
+	assert_int_equal(result_of(f, "work", "c1"), NR_RAN);
+	assert_true(start_of(f, "work", "c1") < start_of(f, "work", "q1"));
+	assert_true(start_of(f, "work", "c1") < start_of(f, "work", "q2"));
+	assert_true(start_of(f, "work", "c1") < start_of(f, "work", "q3"));
+}
+
 /* Many builds killed at random moments; then one build must finish the work and leave
  * a state in which the next build does nothing. */
 static void
@@ -794,6 +902,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_keep_going, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cas_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_explain_names_changed_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pool_depth_bounds_concurrency, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_critical_path_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill9_loop, setup, teardown),
 	};
 

@@ -1,0 +1,187 @@
+#!/bin/sh
+# The task runner end to end: a three-task chain, what re-runs after each change,
+# outputs restored from the cache, parallel independent tasks, exit statuses.
+. "$(dirname "$0")/lib.sh"
+
+P="$WORK/chain"
+mkdir -p "$P/src"
+cd "$P" || exit 1
+cat > pyproject.toml <<'TOML'
+[project]
+name = "chain"
+version = "0.1.0"
+
+[tool.bunpy.tasks.gen]
+cmd = "echo gen >> ran.log && mkdir -p build && tr a-z A-Z < src/words.txt > build/upper.txt"
+inputs = ["src/words.txt"]
+outputs = ["build/upper.txt"]
+
+[tool.bunpy.tasks.count]
+cmd = ["sh", "-c", "echo count >> ran.log && wc -l < build/upper.txt > build/count.txt"]
+deps = ["gen"]
+inputs = ["build/upper.txt"]
+outputs = ["build/count.txt"]
+
+[tool.bunpy.tasks.report]
+cmd = "echo report >> ran.log && echo lines: $(cat build/count.txt) > build/report.txt"
+deps = ["count"]
+inputs = ["build/count.txt", "notes.txt"]
+outputs = ["build/report.txt"]
+TOML
+printf 'alpha\nbeta\n' > src/words.txt
+echo "first notes" > notes.txt
+
+# 1. the first run runs all three, in dependency order
+bp run report
+expect_rc 0 "first run"
+expect_eq "$(cat ran.log | tr '\n' ' ')" "gen count report " "first run order"
+expect_eq "$(cat build/report.txt)" "lines: 2" "report content"
+expect_in "$ERR" "3 tasks: 3 ran" "first summary"
+
+# 2. the second run runs none
+bp run report
+expect_rc 0 "second run"
+expect_eq "$(lines ran.log)" 3 "second run ran nothing"
+expect_in "$ERR" "3 tasks: 3 up to date" "second summary"
+
+# 3. changing one input re-runs only what depends on it
+settle
+echo "second notes" > notes.txt
+bp run report
+expect_eq "$(tail -n +4 ran.log | tr '\n' ' ')" "report " "notes change re-runs only report"
+settle
+printf 'alpha\nbeta\ngamma\n' > src/words.txt
+bp run report
+expect_eq "$(tail -n +5 ran.log | tr '\n' ' ')" "gen count report " "words change re-runs the chain"
+expect_eq "$(cat build/report.txt)" "lines: 3" "report after change"
+
+# 4. early cutoff: gen re-runs, writes the same file, the rest stays
+settle
+printf 'ALPHA\nbeta\ngamma\n' > src/words.txt
+bp run report
+expect_eq "$(tail -n +8 ran.log | tr '\n' ' ')" "gen " "same output stops at gen"
+
+# 5. touch re-runs nothing
+settle
+touch src/words.txt notes.txt
+bp run report
+expect_eq "$(lines ran.log)" 8 "touch re-ran something"
+
+# 6. a deleted output is restored from the cache, not re-run
+rm build/count.txt
+bp run report
+expect_eq "$(lines ran.log)" 8 "deleted output re-ran a task"
+expect_eq "$(cat build/count.txt | tr -d ' ')" "3" "restored output content"
+expect_in "$ERR" "1 restored from cache" "restore summary"
+
+# 7. a modified output is restored too
+settle
+echo tampered > build/report.txt
+bp run report
+expect_eq "$(cat build/report.txt)" "lines: 3" "modified output restored"
+
+# 8. editing one task's command re-runs that task only
+settle
+sed -i 's/echo lines: /echo LINES: /' pyproject.toml
+bp run report
+expect_eq "$(tail -n +9 ran.log | tr '\n' ' ')" "report " "command change"
+expect_eq "$(cat build/report.txt)" "LINES: 3" "new command's output"
+
+# 9. back to an earlier state: restored, not re-run (constructive traces)
+settle
+sed -i 's/echo LINES: /echo lines: /' pyproject.toml
+bp run report
+expect_eq "$(lines ran.log)" 9 "earlier state re-ran a task"
+expect_eq "$(cat build/report.txt)" "lines: 3" "earlier output restored"
+
+# 10. a deleted output whose cache copy is gone is rebuilt
+rm -rf "$BUNPY_CACHE_DIR" build/upper.txt
+bp run report
+expect_rc 0 "rebuild without cache"
+expect_eq "$(tail -n +10 ran.log | tr '\n' ' ')" "gen " "missing output without cache re-runs its task"
+
+# 11. a failing task: its exit status comes back, dependents do not run
+settle
+cat >> pyproject.toml <<'TOML'
+
+[tool.bunpy.tasks.broken]
+cmd = "echo broken >> ran.log; exit 3"
+inputs = ["notes.txt"]
+
+[tool.bunpy.tasks.after]
+cmd = "echo after >> ran.log"
+deps = ["broken"]
+TOML
+bp run after
+expect_rc 3 "failing task's status"
+expect_in "$ERR" "task 'broken' failed with exit status 3" "failure message"
+expect_not_in "$(cat ran.log)" "after" "dependent of a failure ran"
+bp run broken
+expect_rc 3 "a failed task runs again"
+expect_eq "$(grep -c broken ran.log)" 2 "failed task re-ran"
+
+# 12. --keep-going runs what does not depend on the failure
+cat >> pyproject.toml <<'TOML'
+
+[tool.bunpy.tasks.other]
+cmd = "echo other >> ran.log"
+inputs = ["notes.txt"]
+
+[tool.bunpy.tasks.both]
+cmd = "true"
+deps = ["broken", "other"]
+TOML
+bp run -j1 both
+expect_rc 3 "both fails"
+expect_not_in "$(cat ran.log)" "other" "without --keep-going, other ran after the failure"
+bp run -j1 --keep-going both
+expect_rc 3 "keep-going status"
+expect_in "$(cat ran.log)" "other" "--keep-going ran other"
+
+# 13. independent tasks run in parallel
+P2="$WORK/par"
+mkdir -p "$P2"
+cd "$P2" || exit 1
+cat > pyproject.toml <<'TOML'
+[tool.bunpy.tasks]
+a = "sleep 0.6"
+b = "sleep 0.6"
+c = "sleep 0.6"
+all = { cmd = "true", deps = ["a", "b", "c"] }
+TOML
+start=$(date +%s.%N)
+bp run -j3 all
+end=$(date +%s.%N)
+expect_rc 0 "parallel run"
+elapsed=$(echo "$end - $start" | bc)
+[ "$(echo "$elapsed < 1.5" | bc)" -eq 1 ] || fail "three 0.6 s tasks with -j3 took ${elapsed}s: not parallel"
+
+# 14. tasks without inputs or outputs run every time
+cd "$P" || exit 1
+cat >> pyproject.toml <<'TOML'
+
+[tool.bunpy.tasks.hello]
+cmd = "echo hello >> ran.log"
+TOML
+bp run hello
+bp run hello
+expect_eq "$(grep -c hello ran.log)" 2 "a task without inputs or outputs runs every time"
+
+# 15. listing
+bp run
+expect_rc 0 "listing"
+expect_in "$OUT" "report" "list has report"
+expect_in "$OUT" "echo hello >> ran.log" "list shows commands"
+
+# 16. output streams through, env and cwd apply
+cat >> pyproject.toml <<'TOML'
+
+[tool.bunpy.tasks.envcwd]
+cmd = "echo \"$GREETING from $(basename $(pwd))\""
+env = { GREETING = "hi" }
+cwd = "src"
+TOML
+bp run envcwd
+expect_eq "$OUT" "hi from src" "env and cwd"
+
+finish
