@@ -302,14 +302,15 @@ glob_expand(const char *root, const char *pattern, Buf *out, Err *err)
 	buf_puts(&w.path, "");
 	rc = walk(&w, pattern);
 	qsort(w.found, w.nfound, sizeof(*w.found), cmp_str);
-	for (i = 0; i < w.nfound; i++) {
+	for (i = 0; rc == 0 && i < w.nfound; i++) {
 		/* '**' patterns may reach one file twice ("**" then "**" again) */
-		if (rc == 0 && (i == 0 || strcmp(w.found[i], w.found[i - 1]) != 0)) {
+		if (i == 0 || strcmp(w.found[i], w.found[i - 1]) != 0) {
 			buf_puts(out, w.found[i]);
 			buf_putc(out, '\n');
 		}
-		free(w.found[i]);
 	}
+	for (i = 0; i < w.nfound; i++)
+		free(w.found[i]);
 	free(w.found);
 	buf_free(&w.path);
 	return rc;
