@@ -301,7 +301,8 @@ glob_expand(const char *root, const char *pattern, Buf *out, Err *err)
 
 	buf_puts(&w.path, "");
 	rc = walk(&w, pattern);
-	qsort(w.found, w.nfound, sizeof(*w.found), cmp_str);
+	if (w.nfound)
+		qsort(w.found, w.nfound, sizeof(*w.found), cmp_str);
 	for (i = 0; rc == 0 && i < w.nfound; i++) {
 		/* '**' patterns may reach one file twice ("**" then "**" again) */
 		if (i == 0 || strcmp(w.found[i], w.found[i - 1]) != 0) {
