@@ -33,7 +33,7 @@
 #define FLUSH_INTERVAL_US (250 * 1000)
 #define WAIT_SLICE_MS 100
 
-enum { TAG_RULE, TAG_RESTORE };
+enum { TAG_RULE, TAG_RESTORE, TAG_INGEST };
 
 /* An earlier result of a node: the current one, or one from history. */
 struct Candidate {
@@ -47,6 +47,17 @@ struct Candidate {
 	size_t data_len;
 	bool has_data;
 };
+
+/* Copying a finished node's outputs into the CAS, in the cpu pool: the node and its
+ * dependents go on meanwhile. A copy that fails only means the output cannot be
+ * restored later; the node then runs instead. */
+typedef struct IngestJob {
+	PoolItem item;
+	Cas *cas;
+	char **paths;
+	Sha256 *shas;
+	size_t n;
+} IngestJob;
 
 typedef struct Build {
 	Engine *eng;
@@ -108,6 +119,7 @@ struct RuleCtx {
 	uint32_t noutputs;
 	bool is_volatile;
 	bool reuse;                   /* finish with the earlier result rule_reuse found */
+	IngestJob *ingest;            /* outputs not in the CAS yet */
 	char *fail_msg;
 	int fail_code;
 };
@@ -132,6 +144,7 @@ typedef struct RestoreJob {
 } RestoreJob;
 
 static void run_rule(Build *b, Node *n);
+static void ingest_free(IngestJob *ij);
 static void resume(Build *b, Job *j);
 static void check(Build *b, Node *n);
 
@@ -238,6 +251,8 @@ job_free(Job *j)
 	free(j->group_end);
 	free(j->waiting);
 	buf_free(&j->outputs);
+	if (j->ingest)
+		ingest_free(j->ingest);
 	free(j->fail_msg);
 	free(j->detail);
 	free(j);
@@ -519,6 +534,29 @@ restore_work(void *arg)
 		if (rj->rc == 0 && fs_stat(f->path, &f->st, &rj->err) != 0)
 			rj->rc = -1;
 	}
+}
+
+static void
+ingest_work(void *arg)
+{
+	IngestJob *ij = arg;
+	size_t i;
+	Err err;
+
+	for (i = 0; i < ij->n; i++)
+		cas_put_file(ij->cas, ij->paths[i], &ij->shas[i], &err);
+}
+
+static void
+ingest_free(IngestJob *ij)
+{
+	size_t i;
+
+	for (i = 0; i < ij->n; i++)
+		free(ij->paths[i]);
+	free(ij->paths);
+	free(ij->shas);
+	free(ij);
 }
 
 static void
@@ -842,13 +880,12 @@ submit(Build *b, PoolId pool, PoolItem *item)
 {
 	if (!b->priorities_ready)
 		compute_priorities(b);
-	if (item->tag == TAG_RULE) {
-		Job *j = item->owner;
-
-		item->priority = j->node->priority;
-	} else {
+	if (item->tag == TAG_RULE)
+		item->priority = ((Job *)item->owner)->node->priority;
+	else if (item->tag == TAG_RESTORE)
 		item->priority = ((RestoreJob *)item->owner)->node->priority;
-	}
+	else
+		item->priority = 0;   /* caching copies wait for real work */
 	b->inflight++;
 	pools_submit(b->pools, pool, item);
 }
@@ -940,6 +977,16 @@ finish_ran(Build *b, Job *j)
 	graph_mark_dirty(eng, n);
 	buf_free(&trace);
 	buf_free(&outputs);
+	if (j->ingest) {
+		IngestJob *ij = j->ingest;
+
+		j->ingest = NULL;
+		ij->item.work = ingest_work;
+		ij->item.arg = ij;
+		ij->item.owner = ij;
+		ij->item.tag = TAG_INGEST;
+		submit(b, POOL_CPU, &ij->item);
+	}
 	end_node(b, n, NS_DONE, NR_RAN, NULL);
 }
 
@@ -1162,6 +1209,10 @@ static void
 collect(Build *b, PoolItem *it)
 {
 	b->inflight--;
+	if (it->tag == TAG_INGEST) {
+		ingest_free(it->owner);
+		return;
+	}
 	if (it->tag == TAG_RESTORE) {
 		restore_done(b, it->owner);
 		return;
@@ -1185,6 +1236,11 @@ cancel(Build *b, PoolItem *it)
 	Node *n;
 
 	b->inflight--;
+	if (it->tag == TAG_INGEST) {
+		/* a copy into the CAS that never started: the output stays uncached */
+		ingest_free(it->owner);
+		return;
+	}
 	if (it->tag == TAG_RESTORE) {
 		RestoreJob *rj = it->owner;
 
@@ -1724,8 +1780,9 @@ rule_reuse(RuleCtx *ctx)
 	Err err;
 	uint32_t i;
 
-	if (b->explain || ctx->is_volatile || (ctx->rule->flags & RULE_VOLATILE))
-		return false;
+	if (b->explain || ctx->is_volatile || (ctx->rule->flags & RULE_VOLATILE) ||
+	    !(n->status & (NODE_OK | NODE_FAILED)))
+		return false;   /* never built: no earlier result to find */
 	pack_trace(b, ctx, &trace);
 	th = graph_trace_hash(trace.data, trace.len);
 	buf_free(&trace);
@@ -1827,6 +1884,19 @@ rule_add_output(RuleCtx *ctx, const char *path, const OutputFile *out)
 	blob_put_u32(rec + 52, out->stat.mode & 07777);
 	buf_append(&ctx->outputs, rec, sizeof(rec));
 	ctx->noutputs++;
+	if (!b->explain && !cas_has(&b->eng->cas, &out->sha)) {
+		IngestJob *ij = ctx->ingest;
+
+		if (!ij) {
+			ij = ctx->ingest = xcalloc(1, sizeof(*ij));
+			ij->cas = &b->eng->cas;
+		}
+		ij->paths = xrealloc(ij->paths, (ij->n + 1) * sizeof(*ij->paths));
+		ij->shas = xrealloc(ij->shas, (ij->n + 1) * sizeof(*ij->shas));
+		ij->paths[ij->n] = xstrdup(fs_path_is_abs(path) ? path :
+					   fs_path_join(&ctx->arena, b->eng->root, path));
+		ij->shas[ij->n++] = out->sha;
+	}
 }
 
 void

@@ -82,8 +82,17 @@ cas_put_file(Cas *cas, const char *path, const Sha256 *sha, Err *err)
 	/* Blobs are read-only so that a hard link or reflink out of the store cannot be
 	 * edited in place by accident. */
 	rc = fs_copy_file(path, tmp.data, 0444, err);
-	if (rc == 0)
-		rc = publish(tmp.data, dest.data, err);
+	if (rc == 0) {
+		Sha256 got;
+
+		if ((rc = hash_file(tmp.data, NULL, &got, err)) == 0 &&
+		    memcmp(got.b, sha->b, sizeof(got.b)) != 0)
+			rc = err_set(err, "%s changed before it could be cached", path);
+		if (rc == 0)
+			rc = publish(tmp.data, dest.data, err);
+		else
+			unlink(tmp.data);
+	}
 out:
 	buf_free(&dest);
 	buf_free(&tmp);

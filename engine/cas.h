@@ -25,7 +25,9 @@ int cas_open(Cas *cas, const char *dir, bool create, Err *err);
 void cas_close(Cas *cas);
 void cas_path(const Cas *cas, const Sha256 *sha, Buf *out);
 bool cas_has(const Cas *cas, const Sha256 *sha);
-/* Store the file at path whose SHA-256 the caller already computed. */
+/* Store the file at path under the SHA-256 the caller computed earlier. The copy is
+ * hashed again, so a file that changed in between is refused, not stored under a
+ * name that is not its own. */
 int cas_put_file(Cas *cas, const char *path, const Sha256 *sha, Err *err);
 int cas_put_bytes(Cas *cas, const void *p, size_t n, Sha256 *sha_out, Err *err);
 int cas_get_bytes(const Cas *cas, const Sha256 *sha, Buf *out, Err *err);

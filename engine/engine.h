@@ -123,8 +123,9 @@ RuleStatus rule_fail(RuleCtx *ctx, int code, const char *fmt, ...) ERR_PRINTF(3,
 /* The value of a "file" node whose path does not exist. */
 Digest eng_file_missing_digest(void);
 
-/* For pool workers: stat and hash a produced file and copy it into the CAS. */
-int eng_capture_file(Cas *cas, const char *abs_path, OutputFile *out, Err *err);
+/* For pool workers: stat and hash a produced file. (rule_add_output then has the engine
+ * copy it into the CAS, off the node's critical path.) */
+int eng_capture_file(const char *abs_path, OutputFile *out, Err *err);
 
 /* ---- for front ends ----------------------------------------------------------------- */
 

@@ -205,10 +205,6 @@ open_db(Store *st, Err *err)
 	if (exec(st, "PRAGMA mmap_size = 1073741824", err) != 0 ||
 	    exec(st, "PRAGMA temp_store = MEMORY", err) != 0 || migrate(st, err) != 0)
 		return -1;
-	/* Without a checkpoint at close, the WAL stays and later builds append to it;
-	 * SQLite checkpoints it when it grows past its limit. This keeps two fsyncs out
-	 * of every build. */
-	sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	{
 		sqlite3_stmt *g;
 

@@ -32,7 +32,6 @@ typedef struct TaskRun {
 	/* for the worker */
 	const char *root;
 	const char *cwd;
-	Cas *cas;
 	char **out_paths;             /* relative, found after the run */
 	OutputFile *outs;
 	size_t nouts;
@@ -125,7 +124,7 @@ task_work(void *arg)
 	for (i = 0; i < r->nouts; i++) {
 		buf_clear(&path);
 		buf_printf(&path, "%s/%s", r->root, r->out_paths[i]);
-		if (eng_capture_file(r->cas, path.data, &r->outs[i], &r->err) != 0) {
+		if (eng_capture_file(path.data, &r->outs[i], &r->err) != 0) {
 			if (r->outs[i].stat.mode == 0)
 				err_set(&r->err, "it did not create its declared output '%s'", r->out_paths[i]);
 			r->rc = -1;
@@ -301,7 +300,6 @@ task_run(RuleCtx *ctx)
 		r->phase = RUNNING;
 		r->root = rule_root(ctx);
 		r->cwd = fs_path_join(rule_arena(ctx), r->root, r->def.cwd);
-		r->cas = rule_cas(ctx);
 		rule_describe(ctx, r->def.command);
 		return rule_offload(ctx, POOL_PROC, task_work, r);
 	default:

@@ -138,23 +138,35 @@ bp run -j1 --keep-going both
 expect_rc 3 "keep-going status"
 expect_in "$(cat ran.log)" "other" "--keep-going ran other"
 
-# 13. independent tasks run in parallel
+# 13. independent tasks run in parallel: each waits until the other two have started,
+# which only ends if all three run at once (and gives up after 20 s otherwise)
 P2="$WORK/par"
 mkdir -p "$P2"
 cd "$P2" || exit 1
 cat > pyproject.toml <<'TOML'
 [tool.bunpy.tasks]
-a = "sleep 0.6"
-b = "sleep 0.6"
-c = "sleep 0.6"
+a = "sh barrier.sh a"
+b = "sh barrier.sh b"
+c = "sh barrier.sh c"
 all = { cmd = "true", deps = ["a", "b", "c"] }
 TOML
-start=$(date +%s.%N)
+cat > barrier.sh <<'SH'
+touch "started.$1"
+i=0
+while [ ! -e started.a ] || [ ! -e started.b ] || [ ! -e started.c ]; do
+	i=$((i + 1))
+	[ "$i" -gt "${BARRIER_TRIES:-400}" ] && { echo "$1 waited alone" >> alone.log; exit 1; }
+	sleep 0.05
+done
+SH
 bp run -j3 all
-end=$(date +%s.%N)
 expect_rc 0 "parallel run"
-elapsed=$(echo "$end - $start" | bc)
-[ "$(echo "$elapsed < 1.5" | bc)" -eq 1 ] || fail "three 0.6 s tasks with -j3 took ${elapsed}s: not parallel"
+[ -e alone.log ] && fail "with -j3, tasks did not run at the same time: $(cat alone.log)"
+rm -f started.* alone.log
+BARRIER_TRIES=4 bp run -j1 all
+expect_rc 1 "with -j1 the barrier cannot be met"
+[ -e alone.log ] || fail "the barrier check itself is broken"
+unset BARRIER_TRIES
 
 # 14. tasks without inputs or outputs run every time
 cd "$P" || exit 1

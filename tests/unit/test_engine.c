@@ -167,7 +167,6 @@ static const Rule cat_rule = { .kind = "cat", .version = 1, .flags = RULE_PURE, 
 /* upper:NAME - writes NAME.out, the upper-cased NAME.in, in a pool; an output file. */
 typedef struct UpperWork {
 	char *in, *out;
-	Cas *cas;
 	OutputFile of;
 	int sleep_us;
 	Err err;
@@ -191,7 +190,7 @@ upper_work(void *arg)
 		w->rc = fs_write_atomic(w->out, b.data, b.len, 0644, &w->err);
 	}
 	if (w->rc == 0)
-		w->rc = eng_capture_file(w->cas, w->out, &w->of, &w->err);
+		w->rc = eng_capture_file(w->out, &w->of, &w->err);
 	buf_free(&b);
 }
 
@@ -229,7 +228,6 @@ upper_run(RuleCtx *ctx)
 	snprintf(out, sizeof(out), "%s/%s.out", rule_root(ctx), rule_key(ctx));
 	w->in = xstrdup(in);
 	w->out = xstrdup(out);
-	w->cas = rule_cas(ctx);
 	w->sleep_us = getenv("UPPER_SLEEP_US") ? atoi(getenv("UPPER_SLEEP_US")) : 0;
 	*rule_state(ctx) = w;
 	s = rule_offload(ctx, POOL_PROC, upper_work, w);
