@@ -27,13 +27,15 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <poll.h>
+
 #include "pool.h"
 #include "runlog.h"
 
 #define FLUSH_INTERVAL_US (250 * 1000)
 #define WAIT_SLICE_MS 100
 
-enum { TAG_RULE, TAG_RESTORE, TAG_INGEST };
+enum { TAG_RULE, TAG_SPAWN, TAG_RESTORE, TAG_INGEST };
 
 /* An earlier result of a node: the current one, or one from history. */
 struct Candidate {
@@ -101,11 +103,15 @@ struct RuleCtx {
 	size_t nwaiting, capwaiting;
 	Node *dep_failed;
 	Node *dep_unknown;
-	/* work handed to a pool */
+	/* work handed to a pool, or a child process to start */
 	PoolItem item;
 	void (*work)(void *arg);
 	void *work_arg;
 	PoolId pool;
+	const ProcSpec *spawn;
+	const SpawnHooks *hooks;
+	ProcResult proc;
+	char *spawn_error;
 	bool announced;
 	bool worked;                  /* some of its work ran in a pool */
 	char *detail;
@@ -253,6 +259,7 @@ job_free(Job *j)
 	buf_free(&j->outputs);
 	if (j->ingest)
 		ingest_free(j->ingest);
+	free(j->spawn_error);
 	free(j->fail_msg);
 	free(j->detail);
 	free(j);
@@ -880,7 +887,7 @@ submit(Build *b, PoolId pool, PoolItem *item)
 {
 	if (!b->priorities_ready)
 		compute_priorities(b);
-	if (item->tag == TAG_RULE)
+	if (item->tag == TAG_RULE || item->tag == TAG_SPAWN)
 		item->priority = ((Job *)item->owner)->node->priority;
 	else if (item->tag == TAG_RESTORE)
 		item->priority = ((RestoreJob *)item->owner)->node->priority;
@@ -990,6 +997,23 @@ finish_ran(Build *b, Job *j)
 	end_node(b, n, NS_DONE, NR_RAN, NULL);
 }
 
+/* In a process slot: run the child the rule asked for. */
+static void
+spawn_work(void *arg)
+{
+	Job *j = arg;
+	Err err;
+
+	if (j->hooks && j->hooks->before)
+		j->hooks->before(j->hooks->arg);
+	if (proc_run(j->spawn, &j->proc, &err) != 0)
+		j->spawn_error = xstrdup(err.msg);
+	else if (j->proc.exit_code == 0 && j->hooks && j->hooks->after)
+		j->hooks->after(j->hooks->arg);
+	/* seen by the pool, which stops at once instead of starting its look-ahead */
+	j->item.failed = j->spawn_error || j->proc.exit_code != 0;
+}
+
 static void
 resume(Build *b, Job *j)
 {
@@ -1000,6 +1024,7 @@ resume(Build *b, Job *j)
 	j->dep_failed = NULL;
 	j->dep_unknown = NULL;
 	j->work = NULL;
+	j->spawn = NULL;
 	/* The node's own work starts with the last call before it finishes or hands work
 	 * to a pool, not with the first one (which may only wait for its deps). */
 	if (!j->worked)
@@ -1024,7 +1049,7 @@ resume(Build *b, Job *j)
 	}
 	switch (s) {
 	case RULE_DONE:
-		if (n->pending || j->work) {
+		if (n->pending || j->work || j->spawn) {
 			fail_node(b, n, 1, "internal error: rule finished while still waiting");
 			return;
 		}
@@ -1041,25 +1066,20 @@ resume(Build *b, Job *j)
 		return;
 	case RULE_SUSPEND:
 		close_group(j);
-		if (j->work && n->pending) {
+		if ((j->work || j->spawn) && n->pending) {
 			fail_node(b, n, 1, "internal error: rule offloaded work while waiting for nodes");
 			return;
 		}
-		if (j->work) {
+		if (j->work || j->spawn) {
 			if (b->stop) {
 				skip_node(b, n, "the build stopped");
 				return;
 			}
-			if (!j->announced && !b->explain && b->eng->hooks.started) {
-				j->announced = true;
-				b->eng->hooks.started(b->eng->hooks.ctx, graph_kind_name(b->eng, n),
-						      n->key, j->detail);
-			}
-			j->item.work = j->work;
-			j->item.arg = j->work_arg;
+			j->item.work = j->spawn ? spawn_work : j->work;
+			j->item.arg = j->spawn ? (void *)j : j->work_arg;
 			j->item.owner = j;
-			j->item.tag = TAG_RULE;
-			submit(b, j->pool, &j->item);
+			j->item.tag = j->spawn ? TAG_SPAWN : TAG_RULE;
+			submit(b, j->spawn ? POOL_PROC : j->pool, &j->item);
 			return;
 		}
 		if (!n->pending)
@@ -1197,7 +1217,7 @@ step(Build *b, Node *n)
 			check(b, n);
 		break;
 	case NS_RUNNING:
-		if (!n->pending && n->job && !n->job->work)
+		if (!n->pending && n->job && !n->job->work && !n->job->spawn)
 			resume(b, n->job);
 		break;
 	default:
@@ -1226,6 +1246,7 @@ collect(Build *b, PoolItem *it)
 			n->start_us = it->start_us - b->t0;
 		j->worked = true;
 		j->work = NULL;
+		j->spawn = NULL;
 		resume(b, j);
 	}
 }
@@ -1247,7 +1268,7 @@ cancel(Build *b, PoolItem *it)
 		n = rj->node;
 		restore_free(rj);
 	} else {
-		n = ((Job *)it->owner)->node;
+		n = ((Job *)it->owner)->node;   /* TAG_RULE or TAG_SPAWN */
 	}
 	skip_node(b, n, "the build stopped");
 }
@@ -1269,6 +1290,60 @@ maybe_flush(Build *b, bool force)
 }
 
 static void
+read_signals(Build *b)
+{
+	struct signalfd_siginfo si;
+
+	if (b->sigfd < 0)
+		return;
+	while (read(b->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		atomic_store(&b->eng->interrupted, 1);
+}
+
+static void
+announce(Build *b, PoolItem *it)
+{
+	Job *j;
+
+	if ((it->tag != TAG_RULE && it->tag != TAG_SPAWN) || b->explain)
+		return;
+	j = it->owner;
+	if (!j->announced && b->eng->hooks.started) {
+		j->announced = true;
+		b->eng->hooks.started(b->eng->hooks.ctx, graph_kind_name(b->eng, j->node),
+				      j->node->key, j->detail);
+	}
+}
+
+/* Start whatever the pools have room for. */
+static void
+dispatch(Build *b)
+{
+	PoolItem *it;
+
+	while ((it = pools_dispatch(b->pools)) != NULL)
+		announce(b, it);
+}
+
+/* Wait for a finished pool item or a signal, up to one slice. */
+static void
+wait_events(Build *b)
+{
+	struct pollfd fds[2] = {
+		{ .fd = pools_fd(b->pools), .events = POLLIN },
+		{ .fd = b->sigfd, .events = POLLIN },
+	};
+	PoolItem *it;
+
+	if (poll(fds, b->sigfd >= 0 ? 2 : 1, WAIT_SLICE_MS) > 0) {
+		if (b->sigfd >= 0 && (fds[1].revents & POLLIN))
+			read_signals(b);
+		while ((it = pools_done(b->pools)) != NULL)
+			collect(b, it);
+	}
+}
+
+static void
 loop(Build *b)
 {
 	Engine *eng = b->eng;
@@ -1277,12 +1352,6 @@ loop(Build *b)
 		while (b->workhead < b->nwork)
 			step(b, eng->nodes[b->work[b->workhead++]]);
 		b->workhead = b->nwork = 0;
-		if (b->sigfd >= 0) {
-			struct signalfd_siginfo si;
-
-			while (read(b->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				atomic_store(&eng->interrupted, 1);
-		}
 		if (atomic_load(&eng->interrupted) && !b->stop) {
 			b->stop = true;
 			b->report->interrupted = true;
@@ -1291,18 +1360,16 @@ loop(Build *b)
 			PoolItem *it;
 
 			/* queued work that has not started will not start */
+			pools_stop(b->pools);
 			while ((it = pools_cancel(b->pools)) != NULL)
 				cancel(b, it);
 			if (b->workhead < b->nwork)
 				continue;
 		} else {
-			pools_dispatch(b->pools);
+			dispatch(b);
 		}
 		if (b->inflight) {
-			PoolItem *it = pools_wait(b->pools, WAIT_SLICE_MS);
-
-			if (it)
-				collect(b, it);
+			wait_events(b);
 			maybe_flush(b, false);
 			continue;
 		}
@@ -1455,7 +1522,13 @@ build_begin(Build *b, Engine *eng, const NodeRef *goals, size_t ngoals, BuildRep
 		b->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	}
 	pool_depths(eng, depth);
-	b->pools = pools_new(depth);
+	{
+		/* one item more per process slot, so that a slot never waits for the
+		 * coordinator between two short commands */
+		int lookahead[POOL_COUNT] = { [POOL_PROC] = depth[POOL_PROC] };
+
+		b->pools = pools_new(depth, lookahead, !eng->keep_going);
+	}
 	atomic_store(&eng->interrupted, 0);
 	eng->build = (struct Build *)b;
 	return 0;
@@ -1811,10 +1884,30 @@ rule_reuse(RuleCtx *ctx)
 RuleStatus
 rule_offload(RuleCtx *ctx, PoolId pool, void (*work)(void *arg), void *arg)
 {
+	if (pool == POOL_PROC)
+		return rule_fail(ctx, 1, "internal error: processes start with rule_spawn");
 	ctx->work = work;
 	ctx->work_arg = arg;
 	ctx->pool = pool;
 	return RULE_SUSPEND;
+}
+
+RuleStatus
+rule_spawn(RuleCtx *ctx, const ProcSpec *spec, const SpawnHooks *hooks)
+{
+	free(ctx->spawn_error);
+	ctx->spawn_error = NULL;
+	memset(&ctx->proc, 0, sizeof(ctx->proc));
+	ctx->spawn = spec;
+	ctx->hooks = hooks;
+	return RULE_SUSPEND;
+}
+
+const ProcResult *
+rule_spawn_result(RuleCtx *ctx, const char **error)
+{
+	*error = ctx->spawn_error;
+	return &ctx->proc;
 }
 
 void
@@ -1884,7 +1977,7 @@ rule_add_output(RuleCtx *ctx, const char *path, const OutputFile *out)
 	blob_put_u32(rec + 52, out->stat.mode & 07777);
 	buf_append(&ctx->outputs, rec, sizeof(rec));
 	ctx->noutputs++;
-	if (!b->explain && !cas_has(&b->eng->cas, &out->sha)) {
+	if (!b->explain && !out->cached && !cas_has(&b->eng->cas, &out->sha)) {
 		IngestJob *ij = ctx->ingest;
 
 		if (!ij) {

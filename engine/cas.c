@@ -6,6 +6,7 @@
 #include "cas.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,9 @@
 int
 cas_open(Cas *cas, const char *dir, bool create, Err *err)
 {
+	memset(cas, 0, sizeof(*cas));
 	cas->dir = xstrdup(dir);
+	cas->pid = (long)getpid();
 	if (create && fs_mkdir_p(dir, err) != 0) {
 		err_wrap(err, "cache");
 		cas_close(cas);
@@ -67,6 +70,75 @@ publish(const char *tmp, const char *final, Err *err)
 	return 0;
 }
 
+/* The fan-out directory of a blob exists (made now if need be). */
+static int
+fanout_ready(Cas *cas, const Sha256 *sha, const char *dest, Err *err)
+{
+	unsigned d = sha->b[0];
+	uint64_t bit = (uint64_t)1 << (d & 63);
+
+	if (atomic_load(&cas->fanout[d >> 6]) & bit)
+		return 0;
+	if (fs_mkdir_parent(dest, err) != 0)
+		return -1;
+	atomic_fetch_or(&cas->fanout[d >> 6], bit);
+	return 0;
+}
+
+/* A temporary name next to dest, without a syscall: pid and a counter. */
+static void
+tmp_name(Cas *cas, const char *dest, Buf *out)
+{
+	buf_clear(out);
+	buf_printf(out, "%s.tmp-%ld-%llu", dest, cas->pid,
+		   (unsigned long long)atomic_fetch_add(&cas->tmp_serial, 1));
+}
+
+int
+cas_link_file(Cas *cas, const char *path, const Sha256 *sha)
+{
+	Buf dest = { 0 }, tmp = { 0 };
+	int rc = 0;
+
+	cas_path(cas, sha, &dest);
+	if (access(dest.data, F_OK) == 0)
+		goto out;
+	if ((rc = fanout_ready(cas, sha, dest.data, NULL)) != 0)
+		goto out;
+	tmp_name(cas, dest.data, &tmp);
+	if (link(path, tmp.data) != 0) {
+		rc = -1;
+		goto out;
+	}
+	if (rename(tmp.data, dest.data) != 0) {
+		unlink(tmp.data);
+		rc = -1;
+	}
+out:
+	buf_free(&dest);
+	buf_free(&tmp);
+	return rc;
+}
+
+int
+cas_unshare(const char *path, Err *err)
+{
+	struct stat sb;
+	Buf tmp = { 0 };
+	int rc;
+
+	if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_nlink < 2)
+		return 0;
+	fs_tmp_name(&tmp, path);
+	rc = fs_copy_file(path, tmp.data, sb.st_mode & 07777, err);
+	if (rc == 0 && rename(tmp.data, path) != 0)
+		rc = err_sys(err, "%s", path);
+	if (rc != 0)
+		unlink(tmp.data);
+	buf_free(&tmp);
+	return rc;
+}
+
 int
 cas_put_file(Cas *cas, const char *path, const Sha256 *sha, Err *err)
 {
@@ -76,23 +148,24 @@ cas_put_file(Cas *cas, const char *path, const Sha256 *sha, Err *err)
 	cas_path(cas, sha, &dest);
 	if (access(dest.data, F_OK) == 0)
 		goto out;
-	if ((rc = fs_mkdir_parent(dest.data, err)) != 0)
+	if ((rc = fanout_ready(cas, sha, dest.data, err)) != 0)
 		goto out;
-	fs_tmp_name(&tmp, dest.data);
+	tmp_name(cas, dest.data, &tmp);
 	/* Blobs are read-only so that a hard link or reflink out of the store cannot be
 	 * edited in place by accident. */
-	rc = fs_copy_file(path, tmp.data, 0444, err);
-	if (rc == 0) {
+	{
+		Hasher *h = hasher_new(true);
 		Sha256 got;
 
-		if ((rc = hash_file(tmp.data, NULL, &got, err)) == 0 &&
-		    memcmp(got.b, sha->b, sizeof(got.b)) != 0)
-			rc = err_set(err, "%s changed before it could be cached", path);
-		if (rc == 0)
-			rc = publish(tmp.data, dest.data, err);
-		else
+		rc = fs_copy_hashing(path, tmp.data, 0444, h, err);
+		hasher_final(h, NULL, &got);
+		if (rc == 0 && memcmp(got.b, sha->b, sizeof(got.b)) != 0) {
 			unlink(tmp.data);
+			rc = err_set(err, "%s changed before it could be cached", path);
+		}
 	}
+	if (rc == 0)
+		rc = publish(tmp.data, dest.data, err);
 out:
 	buf_free(&dest);
 	buf_free(&tmp);

@@ -3,14 +3,20 @@
  *
  * Blobs live at DIR/ab/cdef... (the first two hex digits as a fan-out directory). A blob
  * is written under a temporary name and renamed, so a name that exists always holds its
- * whole content; several processes may write the same blob at once. Restoring copies a
- * blob out (a reflink where the filesystem allows) and checks its hash on the way, so a
- * blob damaged by a power loss is detected instead of restored.
+ * whole content; several processes may write the same blob at once.
+ *
+ * A file a task just produced is taken in by a hard link when the cache is on the same
+ * filesystem: no data is copied and no inode is made, which for small outputs is most of
+ * the cost of caching them. The blob then shares the output's inode, so whoever runs
+ * the task again first replaces the output with a private copy (cas_unshare), and a
+ * blob is always re-hashed when it is restored: an output edited in place damages only
+ * its own blob, which is then found out, removed, and the task runs instead.
  */
 #ifndef BUNPY_CAS_H
 #define BUNPY_CAS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "err.h"
@@ -18,6 +24,9 @@
 
 typedef struct Cas {
 	char *dir;
+	long pid;                     /* for temporary names */
+	_Atomic uint64_t fanout[4];   /* which of the 256 fan-out directories exist */
+	_Atomic uint64_t tmp_serial;  /* temporary names, unique within the process */
 } Cas;
 
 /* create: make the directory when missing (not for read-only use). */
@@ -29,6 +38,11 @@ bool cas_has(const Cas *cas, const Sha256 *sha);
  * hashed again, so a file that changed in between is refused, not stored under a
  * name that is not its own. */
 int cas_put_file(Cas *cas, const char *path, const Sha256 *sha, Err *err);
+/* Take in a file by a hard link; -1 (and nothing stored) when the filesystem will not
+ * link it there: then use cas_put_file. */
+int cas_link_file(Cas *cas, const char *path, const Sha256 *sha);
+/* If path shares its inode with other names (a blob), make it a private copy. */
+int cas_unshare(const char *path, Err *err);
 int cas_put_bytes(Cas *cas, const void *p, size_t n, Sha256 *sha_out, Err *err);
 int cas_get_bytes(const Cas *cas, const Sha256 *sha, Buf *out, Err *err);
 /* Write the blob to dest (atomically, with the given mode); fails when the blob is

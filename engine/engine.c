@@ -193,7 +193,7 @@ eng_value(Engine *eng, const char *kind, const char *key, NodeValue *out, Err *e
 }
 
 int
-eng_capture_file(const char *abs_path, OutputFile *out, Err *err)
+eng_capture_file(Cas *cas, const char *abs_path, OutputFile *out, Err *err)
 {
 	int rc = fs_stat(abs_path, &out->stat, err);
 
@@ -201,7 +201,12 @@ eng_capture_file(const char *abs_path, OutputFile *out, Err *err)
 		return -1;
 	if (rc == 1 || !S_ISREG(out->stat.mode))
 		return err_set(err, "%s: %s", abs_path, rc == 1 ? "was not created" : "is not a regular file");
-	return hash_file(abs_path, &out->digest, &out->sha, err);
+	if (hash_file(abs_path, &out->digest, &out->sha, err) != 0)
+		return -1;
+	out->cached = cas_link_file(cas, abs_path, &out->sha) == 0;
+	if (out->cached && fs_stat(abs_path, &out->stat, err) != 0)
+		return -1;
+	return 0;
 }
 
 uint32_t

@@ -31,6 +31,7 @@
 #include "err.h"
 #include "fs.h"
 #include "hash.h"
+#include "proc.h"
 
 typedef struct Engine Engine;
 typedef struct RuleCtx RuleCtx;
@@ -74,6 +75,7 @@ typedef struct OutputFile {
 	Digest digest;           /* XXH3-128 of the contents */
 	Sha256 sha;              /* name of the copy in the CAS */
 	FileStat stat;
+	bool cached;             /* already in the CAS */
 } OutputFile;
 
 /* ---- for rules -------------------------------------------------------------------- */
@@ -97,9 +99,23 @@ void rule_barrier(RuleCtx *ctx);
  * all, and this returns true; the rule then returns RULE_DONE at once. This is what
  * brings back a task's outputs when its inputs return to an earlier state. */
 bool rule_reuse(RuleCtx *ctx);
-/* Run work(arg) in a pool; returns RULE_SUSPEND for the rule to return. The rule is
- * called again when work is done; arg is the rule's to free. */
+/* Run work(arg) in a thread of POOL_CPU or POOL_NET; returns RULE_SUSPEND for the rule
+ * to return. The rule is called again when work is done; arg is the rule's to free. */
 RuleStatus rule_offload(RuleCtx *ctx, PoolId pool, void (*work)(void *arg), void *arg);
+/* Work done in a process slot around its child: before it starts, and after it exited
+ * with status 0 (capturing outputs there keeps that work off the coordinator). */
+typedef struct SpawnHooks {
+	void (*before)(void *arg);
+	void (*after)(void *arg);
+	void *arg;
+} SpawnHooks;
+
+/* Run a child process in a POOL_PROC slot, with hooks (NULL for none); returns
+ * RULE_SUSPEND, and the rule is called again when the child has exited. spec, hooks and
+ * what they point to must stay valid until then. */
+RuleStatus rule_spawn(RuleCtx *ctx, const ProcSpec *spec, const SpawnHooks *hooks);
+/* How the child ended; *error is set (and exit_code 127) when it could not start. */
+const ProcResult *rule_spawn_result(RuleCtx *ctx, const char **error);
 
 /* The node's value: the digest of data (data is kept and handed to dependents), or a
  * digest chosen by the rule. */
@@ -120,12 +136,14 @@ void rule_describe(RuleCtx *ctx, const char *detail);
 /* Fail the node; code is an exit status for the command line (1 when unsure). */
 RuleStatus rule_fail(RuleCtx *ctx, int code, const char *fmt, ...) ERR_PRINTF(3, 4);
 
-/* The value of a "file" node whose path does not exist. */
+/* The value of a "file" node whose path does not exist, or is a directory. */
 Digest eng_file_missing_digest(void);
+Digest eng_file_directory_digest(void);
 
-/* For pool workers: stat and hash a produced file. (rule_add_output then has the engine
- * copy it into the CAS, off the node's critical path.) */
-int eng_capture_file(const char *abs_path, OutputFile *out, Err *err);
+/* For pool workers: hash a produced file, take it into the CAS by a hard link when it
+ * can (else rule_add_output has the engine copy it in, in a thread), and stat it
+ * (after the link, which moves its ctime). */
+int eng_capture_file(Cas *cas, const char *abs_path, OutputFile *out, Err *err);
 
 /* ---- for front ends ----------------------------------------------------------------- */
 

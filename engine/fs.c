@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "fs.h"
+#include "hash.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -219,27 +220,27 @@ fs_write_atomic(const char *path, const void *data, size_t n, unsigned mode, Err
 	return 0;
 }
 
+/* The whole path first: it usually exists already, and then this is one syscall. Only
+ * when the parent is missing does it walk up. */
 int
 fs_mkdir_p(const char *path, Err *err)
 {
-	char *p = xstrdup(path), *s;
-	int rc = 0;
+	const char *slash;
+	char *parent;
+	int rc;
 
-	for (s = p + 1; ; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-				rc = err_sys(err, "cannot create directory %s", p);
-				break;
-			}
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
-	free(p);
+	if (mkdir(path, 0777) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return err_sys(err, "cannot create directory %s", path);
+	slash = strrchr(path, '/');
+	if (!slash || slash == path)
+		return err_sys(err, "cannot create directory %s", path);
+	parent = xstrndup(path, (size_t)(slash - path));
+	rc = fs_mkdir_p(parent, err);
+	free(parent);
+	if (rc == 0 && mkdir(path, 0777) != 0 && errno != EEXIST)
+		rc = err_sys(err, "cannot create directory %s", path);
 	return rc;
 }
 
@@ -320,6 +321,43 @@ fs_copy_file(const char *src, const char *dst, unsigned mode, Err *err)
 		return -1;
 	}
 	return 0;
+}
+
+int
+fs_copy_hashing(const char *src, const char *dst, unsigned mode, struct Hasher *h, Err *err)
+{
+	char buf[64 * 1024];
+	int in, out, rc = 0;
+	ssize_t n;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return err_sys(err, "%s", src);
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode ? mode : 0644);
+	if (out < 0) {
+		err_sys(err, "%s", dst);
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = err_sys(err, "%s: read", src);
+			break;
+		}
+		hasher_update(h, buf, (size_t)n);
+		if (write_all(out, buf, (size_t)n) != 0) {
+			rc = err_sys(err, "%s: write", dst);
+			break;
+		}
+	}
+	close(in);
+	if (close(out) != 0 && rc == 0)
+		rc = err_sys(err, "%s", dst);
+	if (rc != 0)
+		unlink(dst);
+	return rc;
 }
 
 int

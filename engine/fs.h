@@ -53,6 +53,10 @@ int fs_mkdir_parent(const char *path, Err *err);
 /* Copy src's bytes to a new file dst (which must not exist): a reflink when the
  * filesystem can, else an in-kernel copy, else read/write. */
 int fs_copy_file(const char *src, const char *dst, unsigned mode, Err *err);
+/* Copy src to a new file dst through user space, feeding every byte to h on the way,
+ * so that what was written is what was hashed. */
+struct Hasher;
+int fs_copy_hashing(const char *src, const char *dst, unsigned mode, struct Hasher *h, Err *err);
 int fs_remove_tree(const char *path, Err *err);
 
 /* Lexical clean-up of a relative or absolute path: "a//b/./c/../d" -> "a/b/d".

@@ -30,6 +30,8 @@ Digest hash_bytes(const void *p, size_t n);
 bool digest_eq(const Digest *a, const Digest *b);
 bool digest_is_zero(const Digest *d);
 void hash_hex(const void *bytes, size_t n, char *out);   /* out holds 2n+1 chars */
+/* The value of one hex digit, -1 when c is not one. */
+int hash_hex_digit(char c);
 /* Parse 2n hex digits into n bytes; -1 when s is not exactly that. */
 int hash_unhex(const char *s, void *bytes, size_t n);
 

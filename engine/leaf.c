@@ -24,8 +24,8 @@ eng_file_missing_digest(void)
 	return hash_bytes("\0missing", 8);
 }
 
-static Digest
-directory_digest(void)
+Digest
+eng_file_directory_digest(void)
 {
 	return hash_bytes("\0directory", 10);
 }
@@ -63,7 +63,7 @@ file_run(RuleCtx *ctx)
 	if (rc == 1)
 		value = eng_file_missing_digest();
 	else if (S_ISDIR(st.mode))
-		value = directory_digest();
+		value = eng_file_directory_digest();
 	else if ((n->status & NODE_OK) && fs_stat_same(&st, &n->stat))
 		value = n->value;
 	else if (hash_file_at(eng->root_fd, path, &value, NULL, &err) != 0)

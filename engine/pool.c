@@ -9,16 +9,18 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "fs.h"
 
 typedef struct Pool {
 	struct Pools *owner;
 	int depth;
-	int active;               /* started and not yet collected (coordinator) */
-	int nthreads;
+	int lookahead;
+	int active;               /* handed to threads and not yet collected (coordinator) */
 	uint32_t lane_base;
+	int nthreads;
 	PoolItem **heap;          /* waiting items (coordinator) */
 	size_t nheap, capheap;
 	PoolItem *run_head, *run_tail;   /* started, for a worker to take (under mu) */
@@ -28,11 +30,13 @@ typedef struct Pool {
 
 struct Pools {
 	pthread_mutex_t mu;
-	pthread_cond_t done_cond;
 	PoolItem *done_head, *done_tail;
+	int done_fd;              /* eventfd: finished items are waiting */
 	Pool pools[POOL_COUNT];
 	uint64_t seq;
 	int shutdown;
+	bool stop_on_failure;
+	bool stopped;             /* under mu: threads take nothing more */
 };
 
 typedef struct Worker {
@@ -119,12 +123,13 @@ worker_main(void *arg)
 	pthread_mutex_lock(&ps->mu);
 	for (;;) {
 		PoolItem *it;
+		bool was_empty;
 
-		while (!p->run_head && !ps->shutdown)
+		while ((!p->run_head || ps->stopped) && !ps->shutdown)
 			pthread_cond_wait(&p->wake, &ps->mu);
-		it = list_pop(&p->run_head, &p->run_tail);
-		if (!it)
+		if (ps->shutdown)
 			break;
+		it = list_pop(&p->run_head, &p->run_tail);
 		pthread_mutex_unlock(&ps->mu);
 
 		it->lane = w->lane;
@@ -133,8 +138,18 @@ worker_main(void *arg)
 		it->end_us = fs_monotonic_us();
 
 		pthread_mutex_lock(&ps->mu);
+		if (it->failed && ps->stop_on_failure)
+			ps->stopped = true;
+		was_empty = !ps->done_head;
 		list_push(&ps->done_head, &ps->done_tail, it);
-		pthread_cond_signal(&ps->done_cond);
+		if (was_empty) {
+			/* The coordinator reads the descriptor before draining the list,
+			 * so one wake-up per empty-to-non-empty change is enough. */
+			uint64_t one = 1;
+			ssize_t wr = write(ps->done_fd, &one, sizeof(one));
+
+			(void)wr;   /* cannot fail short of overflowing a 64-bit counter */
+		}
 	}
 	pthread_mutex_unlock(&ps->mu);
 	free(w);
@@ -142,19 +157,23 @@ worker_main(void *arg)
 }
 
 Pools *
-pools_new(const int depth[POOL_COUNT])
+pools_new(const int depth[POOL_COUNT], const int lookahead[POOL_COUNT], bool stop_on_failure)
 {
 	Pools *ps = xcalloc(1, sizeof(*ps));
 	uint32_t lane = 1;
 	int i;
 
 	pthread_mutex_init(&ps->mu, NULL);
-	pthread_cond_init(&ps->done_cond, NULL);
+	ps->stop_on_failure = stop_on_failure;
+	ps->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (ps->done_fd < 0)
+		xout_of_memory(sizeof(*ps));   /* no descriptors left: nothing could run */
 	for (i = 0; i < POOL_COUNT; i++) {
 		Pool *p = &ps->pools[i];
 
 		p->owner = ps;
 		p->depth = depth[i] > 0 ? depth[i] : 1;
+		p->lookahead = lookahead ? lookahead[i] : 0;
 		p->lane_base = lane;
 		lane += (uint32_t)p->depth;
 		p->threads = xcalloc((size_t)p->depth, sizeof(*p->threads));
@@ -184,20 +203,20 @@ pools_free(Pools *ps)
 		free(p->heap);
 		pthread_cond_destroy(&p->wake);
 	}
-	pthread_cond_destroy(&ps->done_cond);
+	close(ps->done_fd);
 	pthread_mutex_destroy(&ps->mu);
 	free(ps);
 }
 
-/* Threads are started on demand, up to the pool's depth: a build that never spawns
- * a process never starts a process-slot thread. Called with mu held. */
+/* Threads are started on demand, up to the pool's depth: a build that never runs a
+ * process never starts a process-slot thread. Called with mu held. */
 static void
 ensure_thread(Pool *p)
 {
 	pthread_attr_t attr;
 	Worker *w;
 
-	if (p->nthreads >= p->active)
+	if (p->nthreads >= p->active || p->nthreads >= p->depth)
 		return;
 	w = xmalloc(sizeof(*w));
 	w->pool = p;
@@ -221,55 +240,77 @@ pools_submit(Pools *ps, PoolId id, PoolItem *it)
 	heap_push(&ps->pools[id], it);
 }
 
-void
+PoolItem *
 pools_dispatch(Pools *ps)
 {
 	int i;
 
 	for (i = 0; i < POOL_COUNT; i++) {
 		Pool *p = &ps->pools[i];
+		PoolItem *it;
 
-		if (!p->nheap || p->active >= p->depth)
+		if (!p->nheap || p->active >= p->depth + p->lookahead)
 			continue;
+		it = heap_pop(p);
+		p->active++;
 		pthread_mutex_lock(&ps->mu);
-		while (p->nheap && p->active < p->depth) {
-			list_push(&p->run_head, &p->run_tail, heap_pop(p));
-			p->active++;
-			ensure_thread(p);
-			pthread_cond_signal(&p->wake);
-		}
+		list_push(&p->run_head, &p->run_tail, it);
+		ensure_thread(p);
+		pthread_cond_signal(&p->wake);
 		pthread_mutex_unlock(&ps->mu);
+		return it;
 	}
+	return NULL;
+}
+
+void
+pools_stop(Pools *ps)
+{
+	pthread_mutex_lock(&ps->mu);
+	ps->stopped = true;
+	pthread_mutex_unlock(&ps->mu);
 }
 
 PoolItem *
 pools_cancel(Pools *ps)
 {
+	PoolItem *it = NULL;
 	int i;
 
 	for (i = 0; i < POOL_COUNT; i++)
 		if (ps->pools[i].nheap)
 			return heap_pop(&ps->pools[i]);
-	return NULL;
+	/* look-ahead items that no thread took */
+	pthread_mutex_lock(&ps->mu);
+	if (ps->stopped) {
+		for (i = 0; i < POOL_COUNT && !it; i++) {
+			it = list_pop(&ps->pools[i].run_head, &ps->pools[i].run_tail);
+			if (it)
+				ps->pools[i].active--;
+		}
+	}
+	pthread_mutex_unlock(&ps->mu);
+	return it;
+}
+
+int
+pools_fd(const Pools *ps)
+{
+	return ps->done_fd;
 }
 
 PoolItem *
-pools_wait(Pools *ps, int timeout_ms)
+pools_done(Pools *ps)
 {
 	PoolItem *it;
-	struct timespec until;
+	uint64_t n;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&ps->mu);
-	while (!ps->done_head) {
-		if (pthread_cond_timedwait(&ps->done_cond, &ps->mu, &until) == ETIMEDOUT)
-			break;
+	if (!ps->done_head) {
+		/* drained: reset the descriptor (EAGAIN when it was not set) */
+		ssize_t r = read(ps->done_fd, &n, sizeof(n));
+
+		(void)r;
 	}
 	it = list_pop(&ps->done_head, &ps->done_tail);
 	pthread_mutex_unlock(&ps->mu);

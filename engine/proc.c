@@ -1,14 +1,14 @@
 /*
- * proc.c - posix_spawn and waitpid.
+ * proc.c - posix_spawn, pidfd_open, waitpid.
  */
 #include "config.h"
 
 #include "proc.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -27,6 +27,8 @@ merged_environment(const char *const *env_set)
 		n++;
 	while (env_set && env_set[extra])
 		extra++;
+	if (!extra)
+		return NULL;
 	out = xcalloc(n + extra + 1, sizeof(*out));
 	k = 0;
 	for (i = 0; i < n; i++) {
@@ -50,7 +52,7 @@ proc_run(const ProcSpec *spec, ProcResult *res, Err *err)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t none, defaults;
+	sigset_t none;
 	char **env = merged_environment(spec->env_set);
 	pid_t pid;
 	int rc, status;
@@ -59,14 +61,16 @@ proc_run(const ProcSpec *spec, ProcResult *res, Err *err)
 	res->signal = 0;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
+	/* The engine blocks SIGINT and SIGTERM in its threads (it reads them from a
+	 * signalfd); the child starts with nothing blocked. Handlers need no reset:
+	 * execve resets every caught signal, and bunpy ignores none. */
 	sigemptyset(&none);
-	sigfillset(&defaults);
 	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &defaults);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
 	if (spec->cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, spec->cwd);
-	rc = posix_spawnp(&pid, spec->argv[0], &fa, &attr, (char *const *)spec->argv, env);
+	rc = posix_spawnp(&pid, spec->argv[0], &fa, &attr, (char *const *)spec->argv,
+			  env ? env : environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	free(env);
@@ -79,6 +83,7 @@ proc_run(const ProcSpec *spec, ProcResult *res, Err *err)
 		if (errno != EINTR)
 			return err_sys(err, "waiting for '%s'", spec->argv[0]);
 	}
+	res->exit_code = 1;
 	if (WIFEXITED(status)) {
 		res->exit_code = WEXITSTATUS(status);
 	} else if (WIFSIGNALED(status)) {

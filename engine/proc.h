@@ -1,9 +1,11 @@
 /*
- * proc.h - running a child process to completion, for pool workers.
+ * proc.h - starting child processes and reading how they ended.
  *
- * The child inherits the terminal (standard input, output and error stream through),
- * gets the parent's environment plus the given variables, and default signal handling,
- * so Ctrl-C reaches it as it reaches bunpy.
+ * A child runs in one of the engine's process slots: a worker thread starts it and
+ * waits for it, so that the coordinator never blocks in posix_spawn (which holds the
+ * caller until the child has exec'd). The child inherits the terminal (standard input,
+ * output and error stream through), gets the parent's environment plus the given
+ * variables, and an empty signal mask.
  */
 #ifndef BUNPY_PROC_H
 #define BUNPY_PROC_H
@@ -22,7 +24,7 @@ typedef struct ProcResult {
 } ProcResult;
 
 /* Run and wait. Returns 0 when the child ran (whatever its status), -1 when it could
- * not be started (err says why; res->exit_code is 127 then, as a shell would say). */
+ * not be started (err says why; res->exit_code is then 127, as a shell would say). */
 int proc_run(const ProcSpec *spec, ProcResult *res, Err *err);
 
 #endif

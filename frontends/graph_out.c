@@ -33,29 +33,17 @@ state_name(const NodeInfo *ni)
 	return ni->is_volatile ? "built, runs every time" : "built";
 }
 
-/* Deps and outputs of a node into a reusable array. */
+/* What a node read (or wrote, with outputs) into a reusable array. */
 static size_t
-deps_of(Engine *eng, uint32_t id, uint32_t **buf, size_t *cap)
+edges_of(Engine *eng, uint32_t id, bool outputs, uint32_t **buf, size_t *cap)
 {
-	size_t n = eng_node_deps(eng, id, *buf, *cap);
+	size_t (*get)(Engine *, uint32_t, uint32_t *, size_t) = outputs ? eng_node_outputs : eng_node_deps;
+	size_t n = get(eng, id, *buf, *cap);
 
 	if (n > *cap) {
 		*cap = n;
 		*buf = xrealloc(*buf, n * sizeof(**buf));
-		eng_node_deps(eng, id, *buf, *cap);
-	}
-	return n;
-}
-
-static size_t
-outputs_of(Engine *eng, uint32_t id, uint32_t **buf, size_t *cap)
-{
-	size_t n = eng_node_outputs(eng, id, *buf, *cap);
-
-	if (n > *cap) {
-		*cap = n;
-		*buf = xrealloc(*buf, n * sizeof(**buf));
-		eng_node_outputs(eng, id, *buf, *cap);
+		get(eng, id, *buf, *cap);
 	}
 	return n;
 }
@@ -93,12 +81,12 @@ graph_out_text(FILE *f, const GraphView *v, const Term *t)
 		if (ni.duration_us > 0)
 			fprintf(f, ", last run %.3fs", (double)ni.duration_us / 1e6);
 		fputs("]\n", f);
-		n = deps_of(v->eng, id, &ids, &cap);
+		n = edges_of(v->eng, id, false, &ids, &cap);
 		for (i = 0; i < n; i++) {
 			node_name(v->eng, ids[i], &name);
 			fprintf(f, "    %sreads%s %s\n", term_dim(t, f), term_reset(t, f), name.data);
 		}
-		n = outputs_of(v->eng, id, &ids, &cap);
+		n = edges_of(v->eng, id, true, &ids, &cap);
 		for (i = 0; i < n; i++) {
 			node_name(v->eng, ids[i], &name);
 			fprintf(f, "    %swrites%s %s\n", term_dim(t, f), term_reset(t, f), name.data);
@@ -153,11 +141,11 @@ graph_out_dot(FILE *f, const GraphView *v)
 	for (id = 1; id < v->limit; id++) {
 		if (!v->shown[id])
 			continue;
-		n = deps_of(v->eng, id, &ids, &cap);
+		n = edges_of(v->eng, id, false, &ids, &cap);
 		for (i = 0; i < n; i++)
 			if (ids[i] < v->limit && v->shown[ids[i]])
 				fprintf(f, "  n%u -> n%u;\n", ids[i], id);
-		n = outputs_of(v->eng, id, &ids, &cap);
+		n = edges_of(v->eng, id, true, &ids, &cap);
 		for (i = 0; i < n; i++)
 			if (ids[i] < v->limit && v->shown[ids[i]])
 				fprintf(f, "  n%u -> n%u [style=dashed, label=\"writes\"];\n", id, ids[i]);
@@ -213,10 +201,10 @@ graph_out_json(FILE *f, const GraphView *v)
 			ni.failed ? "failed" : ni.built ? "built" : "never-built",
 			ni.is_volatile ? "true" : "false", ni.rule_version, ni.built ? hex : "",
 			(long long)ni.duration_us);
-		n = deps_of(v->eng, id, &ids, &cap);
+		n = edges_of(v->eng, id, false, &ids, &cap);
 		json_ids(f, ids, n);
 		fputs(",\"outputs\":", f);
-		n = outputs_of(v->eng, id, &ids, &cap);
+		n = edges_of(v->eng, id, true, &ids, &cap);
 		json_ids(f, ids, n);
 		fputc('}', f);
 		first = false;
@@ -375,7 +363,7 @@ graph_out_stats(FILE *f, Engine *eng, const RunInfo *run, const Term *t)
 		for (j = 0; j < run->nrecords; j++) {
 			uint32_t ri = order[j].index;
 			const RunRecord *rec = &run->records[ri];
-			size_t nd = deps_of(eng, rec->node, &ids, &cap), d;
+			size_t nd = edges_of(eng, rec->node, false, &ids, &cap), d;
 			int64_t best_dep = 0;
 			uint32_t best_prev = 0;
 

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "../engine/buf.h"
+#include "../engine/hash.h"
 
 #define INDEX_MIN 8
 
@@ -572,18 +573,6 @@ end_of_line(Parser *P, const char *after)
 
 /* ------------------------------------------------------------------ strings */
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static size_t
 utf8_encode(char *out, uint32_t cp)
 {
@@ -617,7 +606,7 @@ unicode_escape(Parser *P, const char *s, const char *e, uint32_t *cp)
 	uint32_t v = 0;
 
 	for (i = 0; i < digits; i++) {
-		if (s + 2 + i >= e || (h = hexval(s[2 + i])) < 0)
+		if (s + 2 + i >= e || (h = hash_hex_digit(s[2 + i])) < 0)
 			return fail_at(P, s, "invalid escape: \\%c needs %d hex digits", s[1],
 				       digits);
 		v = v << 4 | (uint32_t)h;
@@ -867,7 +856,7 @@ digit_run(const char *s, const char *e, int base, const char **bad)
 	const char *p = s;
 
 	for (;;) {
-		int d = p < e ? hexval(*p) : -1;
+		int d = p < e ? hash_hex_digit(*p) : -1;
 
 		if (d < 0 || d >= base) {
 			*bad = p;
@@ -878,7 +867,7 @@ digit_run(const char *s, const char *e, int base, const char **bad)
 			p++;
 			continue;
 		}
-		d = p < e ? hexval(*p) : -1;
+		d = p < e ? hash_hex_digit(*p) : -1;
 		if (d < 0 || d >= base)
 			return p;
 	}
@@ -990,7 +979,7 @@ parse_number(Parser *P, const char *s, const char *e, TomlValue *v)
 
 		if (*t == '_')
 			continue;
-		d = (unsigned)hexval(*t);
+		d = (unsigned)hash_hex_digit(*t);
 		if (acc > (limit - d) / (unsigned)base)
 			return fail_at(P, s, "integer %.*s does not fit in 64 bits",
 				       e - s > 80 ? 80 : (int)(e - s), s);

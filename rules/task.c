@@ -7,6 +7,10 @@
  * A task that declares neither inputs nor outputs has nothing to compare, so it runs
  * every time. Its value is the digest of its outputs, so a re-run that writes the same
  * files leaves dependent tasks alone; without outputs, it is the digest of its inputs.
+ *
+ * The command runs in a process slot, with the work around it (making output
+ * directories before; hashing and caching outputs after) done in the same slot, so
+ * that the coordinator only does bookkeeping.
  */
 #include "config.h"
 
@@ -29,13 +33,14 @@ typedef struct TaskRun {
 	TaskDef def;
 	const NodeValue **globs;      /* values of glob inputs, in input order */
 	size_t nglobs;
-	/* for the worker */
+	ProcSpec spec;
+	SpawnHooks hooks;
+	/* for the process slot */
 	const char *root;
-	const char *cwd;
-	char **out_paths;             /* relative, found after the run */
+	Cas *cas;
+	char **out_paths;             /* relative */
 	OutputFile *outs;
 	size_t nouts;
-	ProcResult res;
 	int rc;
 	Err err;
 } TaskRun;
@@ -64,120 +69,122 @@ add_output(TaskRun *r, const char *rel)
 	r->nouts++;
 }
 
-/* In a process slot: run the command, then hash and store what it wrote. */
-static void
-task_work(void *arg)
+/* The outputs the task declares, as files: literal paths, and what globs match now. */
+static int
+list_outputs(TaskRun *r)
 {
-	TaskRun *r = arg;
-	Buf path = { 0 };
-	struct stat sb;
 	size_t i;
 
-	if (stat(r->cwd, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		r->rc = err_set(&r->err, "its directory %s does not exist", r->cwd);
-		r->res.exit_code = 1;
-		return;
-	}
-	/* As Ninja does, make the directories that declared outputs go into. */
-	for (i = 0; i < r->def.noutputs; i++) {
-		if (glob_has_magic(r->def.outputs[i]))
-			continue;
-		buf_clear(&path);
-		buf_printf(&path, "%s/%s", r->root, r->def.outputs[i]);
-		if (fs_mkdir_parent(path.data, &r->err) != 0) {
-			r->rc = -1;
-			r->res.exit_code = 1;
-			goto out;
-		}
-	}
-	{
-		ProcSpec spec = { .argv = r->def.argv, .env_set = r->def.env, .cwd = r->cwd };
-
-		if (proc_run(&spec, &r->res, &r->err) != 0) {
-			r->rc = -1;
-			goto out;
-		}
-	}
-	if (r->res.exit_code != 0)
-		goto out;
+	for (i = 0; i < r->nouts; i++)
+		free(r->out_paths[i]);
+	r->nouts = 0;
 	for (i = 0; i < r->def.noutputs; i++) {
 		const char *o = r->def.outputs[i];
+		Buf matches = { 0 };
+		char *line, *save = NULL;
 
 		if (!glob_has_magic(o)) {
 			add_output(r, o);
 			continue;
 		}
-		{
-			Buf matches = { 0 };
-			char *line, *save = NULL;
-
-			if (glob_expand(r->root, o, &matches, &r->err) != 0) {
-				buf_free(&matches);
-				r->rc = -1;
-				goto out;
-			}
-			for (line = strtok_r(matches.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-				add_output(r, line);
+		if (glob_expand(r->root, o, &matches, &r->err) != 0) {
 			buf_free(&matches);
+			return -1;
 		}
+		for (line = strtok_r(matches.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			add_output(r, line);
+		buf_free(&matches);
 	}
-	for (i = 0; i < r->nouts; i++) {
+	return 0;
+}
+
+/* Before the command: its directory must exist; as Ninja does, the directories that
+ * declared outputs go into are made; and an output that is also a blob in the CAS
+ * (taken in by a hard link) becomes a private copy, so that a command writing it in
+ * place cannot change the cached blob. */
+static void
+before_command(void *arg)
+{
+	TaskRun *r = arg;
+	struct stat sb;
+	Buf path = { 0 };
+	size_t i;
+
+	if (strcmp(r->def.cwd, ".") != 0 && (stat(r->spec.cwd, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+		r->rc = err_set(&r->err, "its directory %s does not exist", r->spec.cwd);
+		return;
+	}
+	if (list_outputs(r) != 0) {
+		r->rc = -1;
+		return;
+	}
+	for (i = 0; i < r->nouts && r->rc == 0; i++) {
 		buf_clear(&path);
 		buf_printf(&path, "%s/%s", r->root, r->out_paths[i]);
-		if (eng_capture_file(path.data, &r->outs[i], &r->err) != 0) {
-			if (r->outs[i].stat.mode == 0)
-				err_set(&r->err, "it did not create its declared output '%s'", r->out_paths[i]);
+		if (fs_mkdir_parent(path.data, &r->err) != 0 || cas_unshare(path.data, &r->err) != 0)
 			r->rc = -1;
-			break;
-		}
 	}
-out:
 	buf_free(&path);
 }
 
-static bool
-is_dir(const char *root, const char *rel)
+/* After the command succeeded: hash and cache what it wrote. */
+static void
+after_command(void *arg)
 {
-	Buf p = { 0 };
-	struct stat sb;
-	bool dir;
+	TaskRun *r = arg;
+	Buf path = { 0 };
+	size_t i;
 
-	buf_printf(&p, "%s/%s", root, rel);
-	dir = stat(p.data, &sb) == 0 && S_ISDIR(sb.st_mode);
-	buf_free(&p);
-	return dir;
+	if (r->rc != 0)
+		return;
+	if (list_outputs(r) != 0) {
+		r->rc = -1;
+		return;
+	}
+	for (i = 0; i < r->nouts && r->rc == 0; i++) {
+		buf_clear(&path);
+		buf_printf(&path, "%s/%s", r->root, r->out_paths[i]);
+		if (eng_capture_file(r->cas, path.data, &r->outs[i], &r->err) != 0) {
+			if (r->outs[i].stat.mode == 0)
+				err_set(&r->err, "it did not create its declared output '%s'", r->out_paths[i]);
+			r->rc = -1;
+		}
+	}
+	buf_free(&path);
 }
 
+/* Inputs: globs, and literal paths; a directory stands for everything under it, which
+ * its file node tells without another stat. */
 static RuleStatus
 need_inputs(RuleCtx *ctx, TaskRun *r)
 {
-	Digest missing = eng_file_missing_digest();
+	Digest missing = eng_file_missing_digest(), dir = eng_file_directory_digest();
 	bool waiting = false;
 	size_t i;
 
 	r->nglobs = 0;
 	for (i = 0; i < r->def.ninputs; i++) {
-		const char *in = r->def.inputs[i];
+		const char *in = r->def.inputs[i], *pattern = in;
 		const NodeValue *v;
 
-		if (glob_has_magic(in) || is_dir(rule_root(ctx), in)) {
-			const char *pattern = glob_has_magic(in) ? in :
-				arena_printf(rule_arena(ctx), "%s/**", in);
-
-			v = rule_need(ctx, "glob", pattern);
-			if (!v)
+		if (!glob_has_magic(in)) {
+			v = rule_need(ctx, "file", in);
+			if (!v) {
 				waiting = true;
-			else
-				r->globs[r->nglobs++] = v;
-			continue;
+				continue;
+			}
+			if (digest_eq(&v->digest, &missing))
+				return rule_fail(ctx, 2, "task '%s': its input '%s' does not exist",
+						 r->def.name, in);
+			if (!digest_eq(&v->digest, &dir))
+				continue;
+			pattern = arena_printf(rule_arena(ctx), "%s/**", in);
 		}
-		v = rule_need(ctx, "file", in);
-		if (!v) {
+		v = rule_need(ctx, "glob", pattern);
+		if (!v)
 			waiting = true;
-			continue;
-		}
-		if (digest_eq(&v->digest, &missing))
-			return rule_fail(ctx, 2, "task '%s': its input '%s' does not exist", r->def.name, in);
+		else
+			r->globs[r->nglobs++] = v;
 	}
 	return waiting ? RULE_SUSPEND : RULE_DONE;
 }
@@ -204,21 +211,24 @@ need_matches(RuleCtx *ctx, TaskRun *r)
 	return waiting ? RULE_SUSPEND : RULE_DONE;
 }
 
+/* The command has exited: check how, then record its outputs. */
 static RuleStatus
 finish(RuleCtx *ctx, TaskRun *r)
 {
+	const char *error;
+	const ProcResult *res = rule_spawn_result(ctx, &error);
 	size_t i;
 
-	if (r->rc != 0 && r->res.exit_code == 0)
-		r->res.exit_code = 1;
-	if (r->res.signal)
-		return rule_fail(ctx, r->res.exit_code, "task '%s' was killed by signal %d",
-				 r->def.name, r->res.signal);
+	if (error)
+		return rule_fail(ctx, res->exit_code, "task '%s': %s", r->def.name, error);
+	if (res->signal)
+		return rule_fail(ctx, res->exit_code, "task '%s' was killed by signal %d",
+				 r->def.name, res->signal);
+	if (res->exit_code != 0)
+		return rule_fail(ctx, res->exit_code, "task '%s' failed with exit status %d",
+				 r->def.name, res->exit_code);
 	if (r->rc != 0)
-		return rule_fail(ctx, r->res.exit_code, "task '%s': %s", r->def.name, r->err.msg);
-	if (r->res.exit_code != 0)
-		return rule_fail(ctx, r->res.exit_code, "task '%s' failed with exit status %d",
-				 r->def.name, r->res.exit_code);
+		return rule_fail(ctx, 1, "task '%s': %s", r->def.name, r->err.msg);
 	for (i = 0; i < r->nouts; i++)
 		rule_add_output(ctx, r->out_paths[i], &r->outs[i]);
 	if (r->nouts) {
@@ -299,9 +309,13 @@ task_run(RuleCtx *ctx)
 			return RULE_DONE;
 		r->phase = RUNNING;
 		r->root = rule_root(ctx);
-		r->cwd = fs_path_join(rule_arena(ctx), r->root, r->def.cwd);
+		r->cas = rule_cas(ctx);
+		r->spec.argv = r->def.argv;
+		r->spec.env_set = r->def.env;
+		r->spec.cwd = fs_path_join(rule_arena(ctx), r->root, r->def.cwd);
+		r->hooks = (SpawnHooks){ before_command, after_command, r };
 		rule_describe(ctx, r->def.command);
-		return rule_offload(ctx, POOL_PROC, task_work, r);
+		return rule_spawn(ctx, &r->spec, &r->hooks);
 	default:
 		return finish(ctx, r);
 	}

@@ -74,31 +74,38 @@ expect_eq "$(lines ran.log)" 8 "deleted output re-ran a task"
 expect_eq "$(cat build/count.txt | tr -d ' ')" "3" "restored output content"
 expect_in "$ERR" "1 restored from cache" "restore summary"
 
-# 7. a modified output is restored too
+# 7. an output replaced by another file is restored too; one edited in place (it
+# shares its inode with the cached copy, which the edit damaged) makes its task run
 settle
 echo tampered > build/report.txt
 bp run report
-expect_eq "$(cat build/report.txt)" "lines: 3" "modified output restored"
+expect_eq "$(tail -n 1 ran.log)" "report" "output edited in place: its task runs"
+expect_eq "$(cat build/report.txt)" "lines: 3" "output edited in place rebuilt"
+settle
+echo tampered > "$WORK/tampered" && mv "$WORK/tampered" build/report.txt
+bp run report
+expect_eq "$(lines ran.log)" 9 "replaced output re-ran a task"
+expect_eq "$(cat build/report.txt)" "lines: 3" "replaced output restored"
 
 # 8. editing one task's command re-runs that task only
 settle
 sed -i 's/echo lines: /echo LINES: /' pyproject.toml
 bp run report
-expect_eq "$(tail -n +9 ran.log | tr '\n' ' ')" "report " "command change"
+expect_eq "$(tail -n +10 ran.log | tr '\n' ' ')" "report " "command change"
 expect_eq "$(cat build/report.txt)" "LINES: 3" "new command's output"
 
 # 9. back to an earlier state: restored, not re-run (constructive traces)
 settle
 sed -i 's/echo LINES: /echo lines: /' pyproject.toml
 bp run report
-expect_eq "$(lines ran.log)" 9 "earlier state re-ran a task"
+expect_eq "$(lines ran.log)" 10 "earlier state re-ran a task"
 expect_eq "$(cat build/report.txt)" "lines: 3" "earlier output restored"
 
 # 10. a deleted output whose cache copy is gone is rebuilt
 rm -rf "$BUNPY_CACHE_DIR" build/upper.txt
 bp run report
 expect_rc 0 "rebuild without cache"
-expect_eq "$(tail -n +10 ran.log | tr '\n' ' ')" "gen " "missing output without cache re-runs its task"
+expect_eq "$(tail -n +11 ran.log | tr '\n' ' ')" "gen " "missing output without cache re-runs its task"
 
 # 11. a failing task: its exit status comes back, dependents do not run
 settle
@@ -166,6 +173,11 @@ rm -f started.* alone.log
 BARRIER_TRIES=4 bp run -j1 all
 expect_rc 1 "with -j1 the barrier cannot be met"
 [ -e alone.log ] || fail "the barrier check itself is broken"
+# and -j2 never runs a third task at once
+rm -f started.* alone.log
+BARRIER_TRIES=10 bp run -j2 all
+expect_rc 1 "with -j2 the barrier of three cannot be met"
+[ -e started.c ] && [ -e started.a ] && [ -e started.b ] && fail "-j2 ran three tasks at once"
 unset BARRIER_TRIES
 
 # 14. tasks without inputs or outputs run every time

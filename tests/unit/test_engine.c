@@ -167,6 +167,7 @@ static const Rule cat_rule = { .kind = "cat", .version = 1, .flags = RULE_PURE, 
 /* upper:NAME - writes NAME.out, the upper-cased NAME.in, in a pool; an output file. */
 typedef struct UpperWork {
 	char *in, *out;
+	Cas *cas;
 	OutputFile of;
 	int sleep_us;
 	Err err;
@@ -190,7 +191,7 @@ upper_work(void *arg)
 		w->rc = fs_write_atomic(w->out, b.data, b.len, 0644, &w->err);
 	}
 	if (w->rc == 0)
-		w->rc = eng_capture_file(w->out, &w->of, &w->err);
+		w->rc = eng_capture_file(w->cas, w->out, &w->of, &w->err);
 	buf_free(&b);
 }
 
@@ -228,9 +229,10 @@ upper_run(RuleCtx *ctx)
 	snprintf(out, sizeof(out), "%s/%s.out", rule_root(ctx), rule_key(ctx));
 	w->in = xstrdup(in);
 	w->out = xstrdup(out);
+	w->cas = rule_cas(ctx);
 	w->sleep_us = getenv("UPPER_SLEEP_US") ? atoi(getenv("UPPER_SLEEP_US")) : 0;
 	*rule_state(ctx) = w;
-	s = rule_offload(ctx, POOL_PROC, upper_work, w);
+	s = rule_offload(ctx, POOL_CPU, upper_work, w);
 	return s;
 }
 
@@ -273,7 +275,7 @@ fail_run(RuleCtx *ctx)
 {
 	if (!*rule_state(ctx)) {
 		*rule_state(ctx) = (void *)1;
-		return rule_offload(ctx, POOL_PROC, nothing, NULL);
+		return rule_offload(ctx, POOL_CPU, nothing, NULL);
 	}
 	return rule_fail(ctx, 7, "%s broke", rule_key(ctx));
 }
@@ -330,7 +332,7 @@ work_run(RuleCtx *ctx)
 	if (work_table[i].dep && !rule_need(ctx, "work", work_table[i].dep))
 		return RULE_SUSPEND;
 	*rule_state(ctx) = (void *)1;
-	return rule_offload(ctx, POOL_PROC, sleep_work, (void *)(intptr_t)work_table[i].ms);
+	return rule_offload(ctx, POOL_CPU, sleep_work, (void *)(intptr_t)work_table[i].ms);
 }
 
 static const Rule work_rule = { .kind = "work", .version = 1, .run = work_run };
@@ -348,6 +350,8 @@ open_engine(Fixture *f)
 	cfg.root = f->dir;
 	cfg.cache_dir = cache;
 	cfg.jobs = f->jobs ? f->jobs : 2;
+	/* the test rules do their work in threads: bound those the same way */
+	cfg.cpu_threads = cfg.jobs;
 	cfg.keep_going = f->keep_going;
 	cfg.wait_for_lock = true;
 	upper_rule.version = f->upper_version ? f->upper_version : 1;
