@@ -19,6 +19,7 @@ bench/out/engine.json.
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -52,12 +53,21 @@ def generate(shape, n, root):
         f.write("".join(ninja))
 
 
+def unlimited_stack():
+    # Ninja walks dependencies recursively, one frame per edge: a 100k-node chain
+    # overflows the default 8 MiB stack. Both tools get the same limit.
+    _, hard = resource.getrlimit(resource.RLIMIT_STACK)
+    resource.setrlimit(resource.RLIMIT_STACK, (hard, hard))
+
+
 def run(cmd, cwd, env):
     t = time.perf_counter()
-    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       preexec_fn=unlimited_stack)
     elapsed = time.perf_counter() - t
     if p.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed in {cwd}:\n{p.stderr.decode(errors='replace')}")
+        status = f"signal {-p.returncode}" if p.returncode < 0 else f"exit {p.returncode}"
+        sys.exit(f"{' '.join(cmd)} failed ({status}) in {cwd}:\n{p.stderr.decode(errors='replace')}")
     return elapsed
 
 
@@ -105,24 +115,26 @@ def bench_case(tools, shape, n, runs, root):
     noop = {"bunpy": [], "ninja": []}
     touch = {"bunpy": [], "ninja": []}
     full_runs = runs if n <= 10000 else max(1, runs // 2)
+    touch_runs = runs if n <= 10000 else max(1, runs // 2)
     seed = os.path.join(d, "src", "seed.txt")
     for r in range(full_runs):
-        order = ("ninja", "bunpy") if r % 2 == 0 else ("bunpy", "ninja")
-        for tool in order:
+        for tool in (("ninja", "bunpy") if r % 2 == 0 else ("bunpy", "ninja")):
             tools.clean(d)
             full[tool].append(tools.build(tool, d))
-            # Leave the files older than bunpy's racy window (100 ms), as they are
-            # between real builds, then settle each tool's state with one run.
-            time.sleep(0.3)
+    for tool in ("ninja", "bunpy"):
+        tools.clean(d)
+        tools.build(tool, d)
+        # Leave the files older than bunpy's racy window (100 ms), as they are
+        # between real builds, then settle each tool's state with a few runs.
+        time.sleep(0.3)
+        for _ in range(3):
             tools.build(tool, d)
-            for _ in range(2):
-                tools.build(tool, d)
-            for _ in range(runs):
-                noop[tool].append(tools.build(tool, d))
-            for _ in range(runs):
-                os.utime(seed)
-                time.sleep(0.15)
-                touch[tool].append(tools.build(tool, d))
+        for _ in range(runs):
+            noop[tool].append(tools.build(tool, d))
+        for _ in range(touch_runs):
+            os.utime(seed)
+            time.sleep(0.15)
+            touch[tool].append(tools.build(tool, d))
     result = {"shape": shape, "nodes": n}
     for name, data in (("full", full), ("noop", noop), ("touch", touch)):
         b, k = median(data["bunpy"]), median(data["ninja"])

@@ -6,6 +6,7 @@
 #ifndef BUNPY_BUF_H
 #define BUNPY_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,7 @@ void buf_append(Buf *b, const void *p, size_t n);
 void buf_puts(Buf *b, const char *s);
 void buf_putc(Buf *b, char c);
 void buf_printf(Buf *b, const char *fmt, ...) ERR_PRINTF(2, 3);
+void buf_vprintf(Buf *b, const char *fmt, va_list ap) ERR_PRINTF(2, 0);
 /* Append s as a JSON string literal, quotes included. */
 void buf_json_string(Buf *b, const char *s, size_t n);
 /* Little-endian fixed-width integers, for packed records. */

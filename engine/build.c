@@ -30,6 +30,7 @@
 #include <poll.h>
 
 #include "pool.h"
+#include "prefetch.h"
 #include "runlog.h"
 
 #define FLUSH_INTERVAL_US (250 * 1000)
@@ -85,6 +86,7 @@ typedef struct Build {
 	int fatal;                    /* an engine error ended the build */
 	int sigfd;                    /* SIGINT and SIGTERM, when the engine handles them */
 	sigset_t old_mask;
+	Prefetch prefetch;
 } Build;
 
 struct RuleCtx {
@@ -112,7 +114,8 @@ struct RuleCtx {
 	const SpawnHooks *hooks;
 	ProcResult proc;
 	char *spawn_error;
-	bool announced;
+	bool announced;               /* set in the pool thread */
+	const char *kind_name;
 	bool worked;                  /* some of its work ran in a pool */
 	char *detail;
 	/* result */
@@ -245,6 +248,22 @@ report_finished(Build *b, Node *n, const char *error)
 			       (NodeResult)n->result, n->end_us - n->start_us, error);
 }
 
+/* Something went wrong that the build works around. */
+static void
+warn(Build *b, const char *fmt, ...)
+{
+	va_list ap;
+	Buf msg = { 0 };
+
+	if (!b->eng->hooks.warning)
+		return;
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	b->eng->hooks.warning(b->eng->hooks.ctx, msg.data);
+	buf_free(&msg);
+}
+
 static void
 job_free(Job *j)
 {
@@ -273,11 +292,12 @@ end_node(Build *b, Node *n, NodeState state, NodeResult result, const char *erro
 	n->end_us = since_start(b);
 	if (!n->start_us)
 		n->start_us = n->end_us;
+	/* error may point into the job */
+	report_finished(b, n, error);
 	if (n->job) {
 		job_free(n->job);
 		n->job = NULL;
 	}
-	report_finished(b, n, error);
 	wake(b, n);
 }
 
@@ -442,7 +462,9 @@ load_candidate(void *ctx, const StoreHistory *h)
 	Node *n = args[1];
 	Candidate *c;
 
-	if (h->rule_version != rule_of(b, n)->version)
+	if (h->rule_version != rule_of(b, n)->version ||
+	    !graph_trace_valid(b->eng, h->trace, (uint32_t)h->trace_len) ||
+	    (h->outputs_len && !graph_outputs_valid(b->eng, h->outputs, (uint32_t)h->outputs_len)))
 		return 0;
 	n->cands = xrealloc(n->cands, (n->ncands + 1) * sizeof(*n->cands));
 	c = &n->cands[n->ncands++];
@@ -697,8 +719,12 @@ restore_done(Build *b, RestoreJob *rj)
 	n->lane = rj->item.lane;
 	n->start_us = rj->item.start_us - b->t0;
 	if (rj->rc != 0) {
-		/* A damaged or vanished blob: run the rule instead. */
+		/* A damaged or vanished blob: run the rule instead, and do not let it find
+		 * the same earlier result again. */
+		warn(b, "could not restore the outputs of %s (%s); running it", name_of(b, n),
+		     rj->err.msg);
 		restore_free(rj);
+		n->no_reuse = true;
 		n->cands_loaded = true;
 		n->cand = n->ncands;
 		out_of_date(b, n);
@@ -893,6 +919,8 @@ submit(Build *b, PoolId pool, PoolItem *item)
 		item->priority = ((RestoreJob *)item->owner)->node->priority;
 	else
 		item->priority = 0;   /* caching copies wait for real work */
+	if (item->tag != TAG_INGEST)
+		prefetch_forget(&b->prefetch);   /* this work may write files */
 	b->inflight++;
 	pools_submit(b->pools, pool, item);
 }
@@ -900,6 +928,8 @@ submit(Build *b, PoolId pool, PoolItem *item)
 static void
 run_rule(Build *b, Node *n)
 {
+	/* a job that ended in a failed restore */
+	job_free(n->job);
 	n->state = NS_RUNNING;
 	n->start_us = since_start(b);
 	n->job = job_new(b, n);
@@ -997,6 +1027,28 @@ finish_ran(Build *b, Job *j)
 	end_node(b, n, NS_DONE, NR_RAN, NULL);
 }
 
+/* In a pool thread, once the node's own work really starts (not when it is queued
+ * for a slot): the hook only prints. */
+static void
+announce(Job *j)
+{
+	const EngineHooks *h = &j->b->eng->hooks;
+
+	if (!j->announced && h->started && !j->b->explain) {
+		j->announced = true;
+		h->started(h->ctx, j->kind_name, j->node->key, j->detail);
+	}
+}
+
+static void
+rule_work(void *arg)
+{
+	Job *j = arg;
+
+	announce(j);
+	j->work(j->work_arg);
+}
+
 /* In a process slot: run the child the rule asked for. */
 static void
 spawn_work(void *arg)
@@ -1004,9 +1056,11 @@ spawn_work(void *arg)
 	Job *j = arg;
 	Err err;
 
-	if (j->hooks && j->hooks->before)
-		j->hooks->before(j->hooks->arg);
-	if (proc_run(j->spawn, &j->proc, &err) != 0)
+	announce(j);
+	if (j->hooks && j->hooks->before && j->hooks->before(j->hooks->arg, &err) != 0) {
+		j->spawn_error = xstrdup(err.msg);
+		j->proc.exit_code = 1;
+	} else if (proc_run(j->spawn, &j->proc, &err) != 0)
 		j->spawn_error = xstrdup(err.msg);
 	else if (j->proc.exit_code == 0 && j->hooks && j->hooks->after)
 		j->hooks->after(j->hooks->arg);
@@ -1075,8 +1129,9 @@ resume(Build *b, Job *j)
 				skip_node(b, n, "the build stopped");
 				return;
 			}
-			j->item.work = j->spawn ? spawn_work : j->work;
-			j->item.arg = j->spawn ? (void *)j : j->work_arg;
+			j->kind_name = graph_kind_name(b->eng, n);
+			j->item.work = j->spawn ? spawn_work : rule_work;
+			j->item.arg = j;
 			j->item.owner = j;
 			j->item.tag = j->spawn ? TAG_SPAWN : TAG_RULE;
 			submit(b, j->spawn ? POOL_PROC : j->pool, &j->item);
@@ -1300,29 +1355,12 @@ read_signals(Build *b)
 		atomic_store(&b->eng->interrupted, 1);
 }
 
-static void
-announce(Build *b, PoolItem *it)
-{
-	Job *j;
-
-	if ((it->tag != TAG_RULE && it->tag != TAG_SPAWN) || b->explain)
-		return;
-	j = it->owner;
-	if (!j->announced && b->eng->hooks.started) {
-		j->announced = true;
-		b->eng->hooks.started(b->eng->hooks.ctx, graph_kind_name(b->eng, j->node),
-				      j->node->key, j->detail);
-	}
-}
-
 /* Start whatever the pools have room for. */
 static void
 dispatch(Build *b)
 {
-	PoolItem *it;
-
-	while ((it = pools_dispatch(b->pools)) != NULL)
-		announce(b, it);
+	while (pools_dispatch(b->pools))
+		;
 }
 
 /* Wait for a finished pool item or a signal, up to one slice. */
@@ -1457,6 +1495,7 @@ reset_nodes(Build *b)
 		n->cands = NULL;
 		n->ncands = n->cand = 0;
 		n->cands_loaded = false;
+		n->no_reuse = false;
 		n->state = NS_NEW;
 		n->result = NR_NONE;
 		n->pending = 0;
@@ -1539,6 +1578,13 @@ build_run(Build *b)
 {
 	size_t i;
 
+	if (!b->explain) {
+		int depth[POOL_COUNT];
+
+		pool_depths(b->eng, depth);
+		prefetch_stats(b->eng, b->pools, depth[POOL_CPU], b->goal_ids, b->ngoals,
+			       &b->prefetch);
+	}
 	for (i = 0; i < b->ngoals; i++) {
 		Node *n = b->eng->nodes[b->goal_ids[i]];
 
@@ -1546,6 +1592,12 @@ build_run(Build *b)
 			await_node(b, n, NULL);
 	}
 	loop(b);
+}
+
+int
+build_prefetched_stat(Engine *eng, const Node *n, FileStat *st)
+{
+	return eng->build ? prefetch_take(&eng->build->prefetch, n, st) : -1;
 }
 
 static void
@@ -1559,7 +1611,12 @@ build_end(Build *b)
 		b->report->counts[n->result]++;
 	}
 	pools_free(b->pools);
+	prefetch_free(b->eng, &b->prefetch);
 	if (b->sigfd >= 0) {
+		/* one that came after the last wait still counts */
+		read_signals(b);
+		if (atomic_load(&b->eng->interrupted) && !b->explain)
+			b->report->interrupted = true;
 		close(b->sigfd);
 		pthread_sigmask(SIG_SETMASK, &b->old_mask, NULL);
 	}
@@ -1586,8 +1643,13 @@ eng_build(Engine *eng, const NodeRef *goals, size_t ngoals, BuildReport *report,
 	maybe_flush(&b, true);
 	if (!b.fatal)
 		record_run(&b, wall);
-	if (!b.fatal && graph_maybe_snapshot(eng, err) != 0)
-		b.fatal = 1;
+	if (!b.fatal) {
+		Err serr;
+
+		/* only a faster start is lost: the database has everything */
+		if (graph_maybe_snapshot(eng, &serr) != 0)
+			warn(&b, "could not write the graph snapshot: %s", serr.msg);
+	}
 	report->wall_us = fs_monotonic_us() - b.t0;
 	build_end(&b);
 	return b.fatal ? -1 : 0;
@@ -1854,7 +1916,7 @@ rule_reuse(RuleCtx *ctx)
 	uint32_t i;
 
 	if (b->explain || ctx->is_volatile || (ctx->rule->flags & RULE_VOLATILE) ||
-	    !(n->status & (NODE_OK | NODE_FAILED)))
+	    n->no_reuse || !(n->status & (NODE_OK | NODE_FAILED)))
 		return false;   /* never built: no earlier result to find */
 	pack_trace(b, ctx, &trace);
 	th = graph_trace_hash(trace.data, trace.len);
@@ -1932,7 +1994,14 @@ rule_set_digest(RuleCtx *ctx, const Digest *digest)
 Digest
 rule_inputs_digest(RuleCtx *ctx)
 {
-	return hash_bytes(ctx->needs ? (const void *)ctx->needs : "", ctx->nneeds * TRACE_DEP_SIZE);
+	Buf trace = { 0 };
+	Digest d;
+
+	/* packed, because the raw needs may repeat a node depending on how jobs interleaved */
+	pack_trace(ctx->b, ctx, &trace);
+	d = hash_bytes(trace.data, trace.len);
+	buf_free(&trace);
+	return d;
 }
 
 Digest

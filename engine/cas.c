@@ -58,12 +58,12 @@ cas_has(const Cas *cas, const Sha256 *sha)
 	return ok;
 }
 
-/* Move a finished temporary file to its blob name. */
+/* Move a finished temporary file to its final name (a blob, or a restored file). */
 static int
 publish(const char *tmp, const char *final, Err *err)
 {
 	if (rename(tmp, final) != 0) {
-		err_sys(err, "cannot store %s", final);
+		err_sys(err, "cannot write %s", final);
 		unlink(tmp);
 		return -1;
 	}
@@ -98,6 +98,7 @@ int
 cas_link_file(Cas *cas, const char *path, const Sha256 *sha)
 {
 	Buf dest = { 0 }, tmp = { 0 };
+	struct stat sb;
 	int rc = 0;
 
 	cas_path(cas, sha, &dest);
@@ -106,7 +107,8 @@ cas_link_file(Cas *cas, const char *path, const Sha256 *sha)
 	if ((rc = fanout_ready(cas, sha, dest.data, NULL)) != 0)
 		goto out;
 	tmp_name(cas, dest.data, &tmp);
-	if (link(path, tmp.data) != 0) {
+	/* link() takes a symlink itself, not its target: symlinks are copied instead */
+	if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || link(path, tmp.data) != 0) {
 		rc = -1;
 		goto out;
 	}

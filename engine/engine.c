@@ -141,6 +141,8 @@ eng_close(Engine *eng)
 	arena_free(&eng->arena);
 	if (eng->snapshot)
 		munmap(eng->snapshot, eng->snapshot_len);
+	if (eng->node_block)
+		munmap(eng->node_block, eng->node_block_cap * sizeof(Node));
 	free(eng->root);
 	free(eng->state_dir);
 	free(eng->cache_dir);

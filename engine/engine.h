@@ -105,7 +105,7 @@ RuleStatus rule_offload(RuleCtx *ctx, PoolId pool, void (*work)(void *arg), void
 /* Work done in a process slot around its child: before it starts, and after it exited
  * with status 0 (capturing outputs there keeps that work off the coordinator). */
 typedef struct SpawnHooks {
-	void (*before)(void *arg);
+	int (*before)(void *arg, Err *err);   /* nonzero: the child is not started */
 	void (*after)(void *arg);
 	void *arg;
 } SpawnHooks;
@@ -159,11 +159,15 @@ typedef enum NodeResult {
 
 typedef struct EngineHooks {
 	void *ctx;
-	/* A node's work starts (it was found out of date) / ends. On the coordinator.
+	/* A node's work in a pool starts, called in the pool thread that does it, so it
+	 * must be safe to call from several threads at once (printing a line is).
 	 * detail is what the rule said it does (rule_describe), or NULL. */
 	void (*started)(void *ctx, const char *kind, const char *key, const char *detail);
+	/* A node is finished (on the coordinator, as is warning). */
 	void (*finished)(void *ctx, const char *kind, const char *key, NodeResult r,
 			 int64_t duration_us, const char *error);
+	/* Something failed that the build works around (it goes on). */
+	void (*warning)(void *ctx, const char *message);
 } EngineHooks;
 
 typedef struct EngineConfig {

@@ -227,10 +227,14 @@ fs_mkdir_p(const char *path, Err *err)
 {
 	const char *slash;
 	char *parent;
+	struct stat sb;
 	int rc;
 
-	if (mkdir(path, 0777) == 0 || errno == EEXIST)
+	if (mkdir(path, 0777) == 0)
 		return 0;
+	if (errno == EEXIST)
+		return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) ? 0 :
+		       err_set(err, "cannot create directory %s: a file is in the way", path);
 	if (errno != ENOENT)
 		return err_sys(err, "cannot create directory %s", path);
 	slash = strrchr(path, '/');
@@ -239,7 +243,7 @@ fs_mkdir_p(const char *path, Err *err)
 	parent = xstrndup(path, (size_t)(slash - path));
 	rc = fs_mkdir_p(parent, err);
 	free(parent);
-	if (rc == 0 && mkdir(path, 0777) != 0 && errno != EEXIST)
+	if (rc == 0 && mkdir(path, 0777) != 0 && errno != EEXIST)   /* made meanwhile: fine */
 		rc = err_sys(err, "cannot create directory %s", path);
 	return rc;
 }

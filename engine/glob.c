@@ -99,18 +99,32 @@ full_path(Walk *w, Buf *out, const char *rel)
 	}
 }
 
+/* What a directory entry is. '**' does not descend into a directory reached through a
+ * symlink: a link to an ancestor would make the walk endless. */
+enum { ENTRY_OTHER, ENTRY_FILE, ENTRY_DIR, ENTRY_LINKED_DIR };
+
 static int
-stat_kind(Walk *w, const char *rel)
+stat_kind(Walk *w, const char *rel, bool maybe_link)
 {
 	Buf full = { 0 };
 	struct stat sb;
-	int kind = 0;
+	int kind = ENTRY_OTHER;
+	bool link = false;
 
 	full_path(w, &full, rel);
+	if (maybe_link && lstat(full.data, &sb) == 0 && S_ISLNK(sb.st_mode))
+		link = true;
 	if (stat(full.data, &sb) == 0)
-		kind = S_ISDIR(sb.st_mode) ? 2 : S_ISREG(sb.st_mode) ? 1 : 0;
+		kind = S_ISDIR(sb.st_mode) ? (link ? ENTRY_LINKED_DIR : ENTRY_DIR) :
+		       S_ISREG(sb.st_mode) ? ENTRY_FILE : ENTRY_OTHER;
 	buf_free(&full);
 	return kind;
+}
+
+static bool
+is_dir(int kind)
+{
+	return kind == ENTRY_DIR || kind == ENTRY_LINKED_DIR;
 }
 
 static void
@@ -197,18 +211,18 @@ list_dir(Walk *w, Entry **out, size_t *n)
 		return rc;
 	}
 	while ((e = readdir(d))) {
-		int kind = 0;
+		int kind = ENTRY_OTHER;
 
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		if (e->d_type == DT_DIR)
-			kind = 2;
+			kind = ENTRY_DIR;
 		else if (e->d_type == DT_REG)
-			kind = 1;
+			kind = ENTRY_FILE;
 		else if (e->d_type == DT_LNK || e->d_type == DT_UNKNOWN) {
 			size_t saved = push_child(w, e->d_name, strlen(e->d_name));
 
-			kind = stat_kind(w, w->path.data);
+			kind = stat_kind(w, w->path.data, true);
 			pop_child(w, saved);
 		}
 		xgrow(out, &cap, *n + 1, sizeof(**out));
@@ -253,9 +267,9 @@ walk(Walk *w, const char *pat)
 		for (i = 0; i < n && rc == 0; i++) {
 			if (ents[i].name[0] == '.')
 				continue;
-			if (ents[i].kind == 2)
+			if (ents[i].kind == ENTRY_DIR)
 				rc = walk_into(w, ents[i].name, strlen(ents[i].name), pat);
-			else if (!rest && ents[i].kind == 1)
+			else if (!rest && ents[i].kind == ENTRY_FILE)
 				add_child(w, ents[i].name);
 		}
 		free_entries(ents, n);
@@ -263,11 +277,11 @@ walk(Walk *w, const char *pat)
 	}
 	if (!segment_magic(pat, pl)) {
 		size_t saved = push_child(w, pat, pl);
-		int kind = stat_kind(w, w->path.data);
+		int kind = stat_kind(w, w->path.data, false);
 
-		if (rest && kind == 2)
+		if (rest && is_dir(kind))
 			rc = walk(w, rest);
-		else if (!rest && kind == 1)
+		else if (!rest && kind == ENTRY_FILE)
 			add_found(w, w->path.data);
 		pop_child(w, saved);
 		return rc;
@@ -277,9 +291,9 @@ walk(Walk *w, const char *pat)
 	for (i = 0; i < n && rc == 0; i++) {
 		if (!segment_match(pat, pl, ents[i].name, strlen(ents[i].name)))
 			continue;
-		if (rest && ents[i].kind == 2)
+		if (rest && is_dir(ents[i].kind))
 			rc = walk_into(w, ents[i].name, strlen(ents[i].name), rest);
-		else if (!rest && ents[i].kind == 1)
+		else if (!rest && ents[i].kind == ENTRY_FILE)
 			add_child(w, ents[i].name);
 	}
 	free_entries(ents, n);

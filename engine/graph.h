@@ -102,6 +102,8 @@ typedef struct Node {
 	Candidate *cands;             /* earlier results to try, once the last one failed */
 	uint32_t ncands, cand;
 	bool cands_loaded;
+	bool no_reuse;                /* restoring an earlier result failed: run the rule */
+	uint32_t prefetch;            /* 1 + its index in the build's Prefetch, or 0 */
 } Node;
 
 typedef struct Kind {
@@ -135,6 +137,8 @@ struct Engine {
 	Arena arena;                  /* keys and blobs of loaded nodes */
 	void *snapshot;               /* the mapped snapshot, which loaded nodes point into */
 	size_t snapshot_len;
+	Node *node_block;             /* nodes allocated at once for a snapshot's count */
+	size_t node_block_used, node_block_cap;
 
 	Node **nodes;                 /* by id; nodes[0] unused */
 	uint32_t limit;
@@ -178,6 +182,10 @@ void graph_set_data(Engine *eng, Node *n, const void *data, size_t len, bool dir
 int graph_load_data(Engine *eng, Node *n, Err *err);
 void graph_add_history(Engine *eng, const Node *n, const Digest *trace_hash);
 Digest graph_trace_hash(const void *trace, size_t len);
+/* Whether a trace or outputs blob read from the store is well formed and names known
+ * nodes: a bad one is dropped, which makes its node rebuild. */
+bool graph_trace_valid(Engine *eng, const unsigned char *t, uint32_t len);
+bool graph_outputs_valid(Engine *eng, const unsigned char *o, uint32_t len);
 const char *graph_node_name(Engine *eng, const Node *n, Buf *scratch);
 
 /* Trace and output blob access. */
@@ -195,6 +203,9 @@ void trace_iter_init(TraceIter *it, const unsigned char *trace, uint32_t len);
 uint32_t trace_iter_next(TraceIter *it, Digest *digest);
 
 /* build.c: what the built-in rules need beyond the public rule API. */
+/* The stat of file node n taken before the build started, if still good: 0 or 1 as
+ * fs_statat returns, -1 when the caller must stat. */
+int build_prefetched_stat(Engine *eng, const Node *n, FileStat *st);
 Node *rule_node(RuleCtx *ctx);
 Engine *rule_engine(RuleCtx *ctx);
 

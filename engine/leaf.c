@@ -56,8 +56,10 @@ file_run(RuleCtx *ctx)
 	FileStat st;
 	Digest value;
 	Err err;
-	int rc = fs_statat(eng->root_fd, path, &st, &err);
+	int rc = build_prefetched_stat(eng, n, &st);
 
+	if (rc < 0)
+		rc = fs_statat(eng->root_fd, path, &st, &err);
 	if (rc < 0)
 		return rule_fail(ctx, 1, "%s", err.msg);
 	if (rc == 1)

@@ -1,5 +1,5 @@
 /*
- * proc.c - posix_spawn, pidfd_open, waitpid.
+ * proc.c - posix_spawn and waitpid.
  */
 #include "config.h"
 
@@ -11,8 +11,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "buf.h"
 
 extern char **environ;
 
@@ -47,6 +50,44 @@ merged_environment(const char *const *env_set)
 	return out;
 }
 
+/* The PATH the child will have when its variables set one (else NULL). */
+static const char *
+child_path(const char *const *env_set)
+{
+	const char *path = NULL;
+	size_t i;
+
+	for (i = 0; env_set && env_set[i]; i++)
+		if (!strncmp(env_set[i], "PATH=", 5))
+			path = env_set[i] + 5;
+	return path;
+}
+
+/* Look name up in path as execvp would. posix_spawnp searches bunpy's own PATH, but a
+ * task that sets PATH means its commands to be found there. */
+static bool
+search_path(const char *path, const char *name, Buf *out)
+{
+	const char *p = path;
+
+	for (;;) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+		struct stat sb;
+
+		buf_clear(out);
+		if (len)
+			buf_printf(out, "%.*s/%s", (int)len, p, name);
+		else
+			buf_puts(out, name);   /* an empty entry is the current directory */
+		if (stat(out->data, &sb) == 0 && S_ISREG(sb.st_mode) && access(out->data, X_OK) == 0)
+			return true;
+		if (!colon)
+			return false;
+		p = colon + 1;
+	}
+}
+
 int
 proc_run(const ProcSpec *spec, ProcResult *res, Err *err)
 {
@@ -54,6 +95,7 @@ proc_run(const ProcSpec *spec, ProcResult *res, Err *err)
 	posix_spawnattr_t attr;
 	sigset_t none;
 	char **env = merged_environment(spec->env_set);
+	const char *path;
 	pid_t pid;
 	int rc, status;
 
@@ -69,8 +111,17 @@ proc_run(const ProcSpec *spec, ProcResult *res, Err *err)
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
 	if (spec->cwd)
 		posix_spawn_file_actions_addchdir_np(&fa, spec->cwd);
-	rc = posix_spawnp(&pid, spec->argv[0], &fa, &attr, (char *const *)spec->argv,
-			  env ? env : environ);
+	if (!strchr(spec->argv[0], '/') && (path = child_path(spec->env_set)) != NULL) {
+		Buf found = { 0 };
+
+		rc = search_path(path, spec->argv[0], &found) ?
+		     posix_spawn(&pid, found.data, &fa, &attr, (char *const *)spec->argv, env) :
+		     ENOENT;
+		buf_free(&found);
+	} else {
+		rc = posix_spawnp(&pid, spec->argv[0], &fa, &attr, (char *const *)spec->argv,
+				  env ? env : environ);
+	}
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	free(env);

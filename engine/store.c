@@ -16,6 +16,10 @@
 
 #include "fs.h"
 
+/* A WAL bigger than this is folded into the database when the store closes, which
+ * keeps both the WAL and the work of reading it at the next open small. */
+#define WAL_FOLD_BYTES (4 << 20)
+
 enum {
 	Q_KIND_INSERT,
 	Q_KIND_SELECT,
@@ -197,9 +201,17 @@ open_db(Store *st, Err *err)
 		/* WAL keeps readers (bunpy graph) going while a build writes. NORMAL
 		 * synchronisation survives kill -9; only a power loss may drop the last
 		 * transactions, and those are rebuilt. */
+		int on = 1;
+
 		if (exec(st, "PRAGMA journal_mode = WAL", err) != 0 ||
 		    exec(st, "PRAGMA synchronous = NORMAL", err) != 0)
 			return -1;
+		/* By default the last connection to close copies the WAL into the database
+		 * and deletes it, and the next run creates it again: three syncs per run, a
+		 * fifth of a small no-op build. The WAL stays instead, and is folded in
+		 * when it has grown (close_db). */
+		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+		sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	}
 	/* Reads through a memory map instead of a pread per page. */
 	if (exec(st, "PRAGMA mmap_size = 1073741824", err) != 0 ||
@@ -237,6 +249,15 @@ close_db(Store *st)
 	for (i = 0; i < Q_COUNT; i++) {
 		sqlite3_finalize(st->q[i]);
 		st->q[i] = NULL;
+	}
+	if (st->db && !st->readonly) {
+		Buf wal = { 0 };
+		struct stat sb;
+
+		buf_printf(&wal, "%s-wal", st->path);
+		if (stat(wal.data, &sb) == 0 && sb.st_size > WAL_FOLD_BYTES)
+			sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		buf_free(&wal);
 	}
 	sqlite3_close(st->db);
 	st->db = NULL;
@@ -362,9 +383,11 @@ store_load_nodes(Store *st, int64_t since, int (*cb)(void *ctx, const StoreNode 
 	sqlite3_stmt *s;
 	int rc;
 
+	/* In no particular order: asking for id order makes SQLite scan the whole table
+	 * instead of searching nodes_by_gen for the few rows newer than a snapshot. */
 	if (sqlite3_prepare_v2(st->db,
 			       "SELECT id, kind, key, status, rule_version, value, stat, trace,"
-			       " outputs, duration_us FROM nodes WHERE gen > ?1 ORDER BY id",
+			       " outputs, duration_us FROM nodes WHERE gen > ?1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, err, "loading the graph");
 	sqlite3_bind_int64(s, 1, since);

@@ -154,6 +154,14 @@ dry_run(Cli *cli, Engine *eng, char *const *tasks, int ntasks)
 }
 
 static void
+on_warning(void *ctx, const char *message)
+{
+	RunState *rs = ctx;
+
+	term_warn(&rs->cli->term, "%s", message);
+}
+
+static void
 summarize(Cli *cli, const RunState *rs, const BuildReport *report)
 {
 	size_t total = rs->ran + rs->clean + rs->restored + rs->failed + rs->skipped;
@@ -210,7 +218,7 @@ cmd_run(Cli *cli, int argc, char **argv)
 		return rc;
 	cfg.command = "run";
 	cfg.handle_signals = true;
-	cfg.hooks = (EngineHooks){ &rs, on_started, on_finished };
+	cfg.hooks = (EngineHooks){ &rs, on_started, on_finished, on_warning };
 	if ((rc = project_open(cli, &p, &cfg, &eng)) != 0) {
 		project_free(&p);
 		return rc;

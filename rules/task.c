@@ -91,8 +91,10 @@ list_outputs(TaskRun *r)
 			buf_free(&matches);
 			return -1;
 		}
+		/* restoring the outputs would overwrite it */
 		for (line = strtok_r(matches.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			add_output(r, line);
+			if (!taskdef_is_own_file(line))
+				add_output(r, line);
 		buf_free(&matches);
 	}
 	return 0;
@@ -102,29 +104,28 @@ list_outputs(TaskRun *r)
  * declared outputs go into are made; and an output that is also a blob in the CAS
  * (taken in by a hard link) becomes a private copy, so that a command writing it in
  * place cannot change the cached blob. */
-static void
-before_command(void *arg)
+static int
+before_command(void *arg, Err *err)
 {
 	TaskRun *r = arg;
 	struct stat sb;
 	Buf path = { 0 };
 	size_t i;
+	int rc = 0;
 
-	if (strcmp(r->def.cwd, ".") != 0 && (stat(r->spec.cwd, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-		r->rc = err_set(&r->err, "its directory %s does not exist", r->spec.cwd);
-		return;
-	}
-	if (list_outputs(r) != 0) {
-		r->rc = -1;
-		return;
-	}
-	for (i = 0; i < r->nouts && r->rc == 0; i++) {
+	if (strcmp(r->def.cwd, ".") != 0 && (stat(r->spec.cwd, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+		return err_set(err, "its directory %s does not exist", r->spec.cwd);
+	if (list_outputs(r) != 0)
+		return err_set(err, "%s", r->err.msg);
+	for (i = 0; i < r->nouts && rc == 0; i++) {
 		buf_clear(&path);
 		buf_printf(&path, "%s/%s", r->root, r->out_paths[i]);
-		if (fs_mkdir_parent(path.data, &r->err) != 0 || cas_unshare(path.data, &r->err) != 0)
-			r->rc = -1;
+		rc = fs_mkdir_parent(path.data, err);
+		if (rc == 0)
+			rc = cas_unshare(path.data, err);
 	}
 	buf_free(&path);
+	return rc;
 }
 
 /* After the command succeeded: hash and cache what it wrote. */

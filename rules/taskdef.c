@@ -107,6 +107,13 @@ string_list(Parse *p, const TomlValue *v, const char *task, const char *key,
 	return 0;
 }
 
+bool
+taskdef_is_own_file(const char *path)
+{
+	return !strcmp(path, "pyproject.toml") || !strcmp(path, ".bunpy") ||
+	       !strncmp(path, ".bunpy/", 7);
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -128,6 +135,9 @@ clean_paths(Parse *p, const TomlValue *v, const char *task, const char *key,
 		if (output && (fs_path_is_abs(c) || !strcmp(c, "..") || !strncmp(c, "../", 3) ||
 			       !strcmp(c, ".")))
 			return bad(p, v, task, key, "output '%s' is not a file inside the project", list[i]);
+		if (output && taskdef_is_own_file(c))
+			return bad(p, v, task, key, "output '%s' is bunpy's own file: a task may not "
+				   "declare it", list[i]);
 		((const char **)list)[i] = c;
 	}
 	return 0;

@@ -62,5 +62,7 @@ void taskdef_encode(const TaskDef *t, bool with_description, Buf *out);
 
 /* Is a task name acceptable on a command line? */
 bool taskdef_valid_name(const char *name, size_t len);
+/* pyproject.toml and the state directory: no task may have them as outputs. */
+bool taskdef_is_own_file(const char *path);
 
 #endif

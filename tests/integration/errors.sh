@@ -50,6 +50,22 @@ cmd = "make"
 env = { A = 1 }' "tool.bunpy.tasks.build.env: expected string values, found integer" "env type"
 check_error '[tool.bunpy.tasks]
 "bad name" = "x"' "'bad name' is not a usable task name" "task name"
+check_error '[tool.bunpy.tasks.build]
+cmd = "make"
+outputs = [".bunpy/state.db"]' "output '.bunpy/state.db' is bunpy's own file" "output in the state directory"
+check_error '[tool.bunpy.tasks.build]
+cmd = "make"
+outputs = ["./pyproject.toml"]' "output './pyproject.toml' is bunpy's own file" "pyproject.toml as output"
+
+# what has to happen before a command fails: the command does not start
+printf '[tool.bunpy.tasks.build]\ncmd = "echo ran >> ran.log"\noutputs = ["afile/out.txt"]\n' > pyproject.toml
+echo "a file, not a directory" > afile
+bp run build
+expect_rc 1 "output directory cannot be made"
+expect_in "$ERR" "task 'build': " "output directory error names the task"
+expect_in "$ERR" "afile" "output directory error names the path"
+[ -e ran.log ] && fail "the command ran although its output directory could not be made"
+rm -f afile pyproject.toml
 
 # unknown task: the tasks are listed
 printf '[tool.bunpy.tasks]\nbuild = "true"\ntest = "true"\n' > pyproject.toml

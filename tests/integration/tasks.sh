@@ -208,4 +208,61 @@ TOML
 bp run envcwd
 expect_eq "$OUT" "hi from src" "env and cwd"
 
+# a PATH the task sets is where its command is looked up
+mkdir -p tools
+printf '#!/bin/sh\necho greetings from tools\n' > tools/greet
+chmod +x tools/greet
+cat >> pyproject.toml <<TOML
+
+[tool.bunpy.tasks.greet]
+cmd = ["greet"]
+env = { PATH = "$P/tools:/usr/bin:/bin" }
+TOML
+bp run greet
+expect_rc 0 "command found in the task's PATH"
+expect_eq "$OUT" "greetings from tools" "the task's PATH"
+
+# 17. an earlier result whose cached copy is damaged: the task runs, once, instead
+P3="$WORK/damaged"
+mkdir -p "$P3"
+cd "$P3" || exit 1
+cat > pyproject.toml <<'TOML'
+[tool.bunpy.tasks.copy]
+cmd = "echo run >> ran.log && cat in.txt > out.txt"
+inputs = ["in.txt"]
+outputs = ["out.txt"]
+TOML
+echo one > in.txt
+bp run copy
+settle
+echo two > in.txt
+bp run copy
+expect_eq "$(lines ran.log)" 2 "two different inputs, two runs"
+sha=$(printf 'one\n' | sha256sum | cut -c1-64)
+blob="$BUNPY_CACHE_DIR/cas/$(echo "$sha" | cut -c1-2)/$(echo "$sha" | cut -c3-)"
+[ -f "$blob" ] || fail "the output of the first run is not in the cache at $blob"
+rm -f "$blob" && echo damaged > "$blob"
+settle
+echo one > in.txt
+OUT=$(timeout 60 "$BUNPY" run copy 2>"$WORK/.stderr")
+RC=$?
+ERR=$(cat "$WORK/.stderr")
+expect_rc 0 "a damaged cached output"
+expect_in "$ERR" "could not restore the outputs of task:copy" "damaged cache warning"
+expect_eq "$(lines ran.log)" 3 "a damaged cached output makes its task run once"
+expect_eq "$(cat out.txt)" "one" "output after a damaged cache copy"
+bp run copy
+expect_eq "$(lines ran.log)" 3 "after the repair, nothing runs"
+# a restore that keeps failing (a directory where the output goes) must not be retried
+# forever: the task runs, and fails as its command does
+settle
+echo two > in.txt
+rm out.txt && mkdir -p out.txt/inside
+OUT=$(timeout 60 "$BUNPY" run copy 2>"$WORK/.stderr")
+RC=$?
+ERR=$(cat "$WORK/.stderr")
+expect_rc 2 "restoring over a directory"
+expect_in "$ERR" "could not restore the outputs of task:copy (cannot write $P3/out.txt" "restore over a directory"
+expect_eq "$(lines ran.log)" 4 "a failed restore runs the task"
+
 finish

@@ -337,6 +337,65 @@ work_run(RuleCtx *ctx)
 
 static const Rule work_rule = { .kind = "work", .version = 1, .run = work_run };
 
+/* scribble:NAME - copies NAME.in to NAME.side in a pool without declaring it, and
+ * always has the same value. reader:NAME - needs scribble:NAME, then reads NAME.side:
+ * only the file's own check can tell that it changed. */
+static void
+scribble_work(void *arg)
+{
+	char **paths = arg;
+	Buf b = { 0 };
+	Err err;
+
+	if (fs_read_file(paths[0], &b, &err) == 0)
+		fs_write_atomic(paths[1], b.data, b.len, 0644, &err);
+	buf_free(&b);
+}
+
+static RuleStatus
+scribble_run(RuleCtx *ctx)
+{
+	char **paths = *rule_state(ctx);
+	char in[300];
+
+	if (paths) {
+		rule_set_data(ctx, "done", 4);
+		return RULE_DONE;
+	}
+	snprintf(in, sizeof(in), "%s.in", rule_key(ctx));
+	if (!rule_need(ctx, "file", in))
+		return RULE_SUSPEND;
+	paths = arena_alloc(rule_arena(ctx), 2 * sizeof(*paths));
+	paths[0] = arena_printf(rule_arena(ctx), "%s/%s.in", rule_root(ctx), rule_key(ctx));
+	paths[1] = arena_printf(rule_arena(ctx), "%s/%s.side", rule_root(ctx), rule_key(ctx));
+	*rule_state(ctx) = paths;
+	return rule_offload(ctx, POOL_CPU, scribble_work, paths);
+}
+
+static const Rule scribble_rule = { .kind = "scribble", .version = 1, .run = scribble_run };
+
+static RuleStatus
+reader_run(RuleCtx *ctx)
+{
+	char side[300], *text;
+
+	if (!rule_need(ctx, "scribble", rule_key(ctx)))
+		return RULE_SUSPEND;
+	rule_barrier(ctx);
+	snprintf(side, sizeof(side), "%s.side", rule_key(ctx));
+	if (!rule_need(ctx, "file", side))
+		return RULE_SUSPEND;
+	text = read_rel(ctx, side);
+	if (!text)
+		return rule_fail(ctx, 1, "cannot read %s", side);
+	rule_set_data(ctx, text, strlen(text));
+	free(text);
+	return RULE_DONE;
+}
+
+static const Rule reader_rule = { .kind = "reader", .version = 1, .flags = RULE_PURE,
+				  .run = reader_run };
+
 /* ---- helpers over the engine --------------------------------------------------------- */
 
 static void
@@ -365,6 +424,8 @@ open_engine(Fixture *f)
 	assert_int_equal(eng_register(f->eng, &fail_rule, &err), 0);
 	assert_int_equal(eng_register(f->eng, &cyc_rule, &err), 0);
 	assert_int_equal(eng_register(f->eng, &work_rule, &err), 0);
+	assert_int_equal(eng_register(f->eng, &scribble_rule, &err), 0);
+	assert_int_equal(eng_register(f->eng, &reader_rule, &err), 0);
 }
 
 static void
@@ -890,6 +951,107 @@ test_kill9_loop(void **state)
 	buf_free(&goal);
 }
 
+/* Enough files that the build stats them in parallel before it starts (prefetch.c):
+ * changes in every thread's share are seen, and nothing else runs. */
+static void
+test_many_files_prefetched(void **state)
+{
+	Fixture *f = *state;
+	Buf key = { 0 };
+	int i;
+
+	for (i = 0; i < 1100; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "f%d.txt", i);
+		write_file(f, name, "x\n");
+		buf_printf(&key, "%slines:%s", i ? "," : "", name);
+	}
+	build(f, "all", key.data);
+	assert_int_equal(f->report.nfailures, 0);
+	write_file(f, "f10.txt", "x\ny\n");
+	write_file(f, "f1090.txt", "x\ny\nz\n");
+	build(f, "all", key.data);
+	assert_int_equal(result_of(f, "lines", "f10.txt"), NR_RAN);
+	assert_int_equal(result_of(f, "lines", "f1090.txt"), NR_RAN);
+	assert_int_equal(result_of(f, "lines", "f500.txt"), NR_CLEAN);
+	/* the two files (hashed again), their lines nodes, and all */
+	assert_int_equal(f->report.counts[NR_RAN], 5);
+	assert_string_equal(value_of(f, "lines", "f10.txt"), "2");
+	assert_string_equal(value_of(f, "lines", "f1090.txt"), "3");
+	buf_free(&key);
+}
+
+/* Stats taken before the build are dropped once it hands out work that may write
+ * files: a file written by one node and read by the next is seen as it is then. */
+static void
+test_prefetch_dropped_once_work_starts(void **state)
+{
+	Fixture *f = *state;
+	Buf key = { 0 };
+	int i;
+
+	buf_puts(&key, "reader:a");
+	for (i = 0; i < 1100; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "f%d.txt", i);
+		write_file(f, name, "x\n");
+		buf_printf(&key, ",lines:%s", name);
+	}
+	write_file(f, "a.in", "one\n");
+	build(f, "all", key.data);
+	assert_string_equal(value_of(f, "reader", "a"), "one\n");
+	/* once a.side is old enough for its stat to be trusted, the next build records
+	 * that stat, which the one after would find again in a stale prefetch */
+	sleep(1);
+	build(f, "all", key.data);
+	assert_int_equal(result_of(f, "reader", "a"), NR_CLEAN);
+	write_file(f, "a.in", "two\n");
+	build(f, "all", key.data);
+	assert_int_equal(result_of(f, "scribble", "a"), NR_RAN);
+	assert_int_equal(result_of(f, "reader", "a"), NR_RAN);
+	assert_string_equal(value_of(f, "reader", "a"), "two\n");
+	buf_free(&key);
+}
+
+/* A snapshot ahead of the database (its last commits lost, as after a power cut with
+ * synchronous=NORMAL) is deleted, not kept until the database's generation catches up
+ * with it and makes it look valid. */
+static void
+test_snapshot_ahead_of_database(void **state)
+{
+	static const unsigned char far_ahead[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f };
+	Fixture *f = *state;
+	Buf key = { 0 };
+	char snap[300];
+	int i, fd;
+
+	for (i = 0; i < 1100; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "f%d.txt", i);
+		write_file(f, name, "x\n");
+		buf_printf(&key, "%slines:%s", i ? "," : "", name);
+	}
+	build(f, "all", key.data);
+	assert_int_equal(f->report.nfailures, 0);
+	close_engine(f);
+	snprintf(snap, sizeof(snap), "%s/.bunpy/graph.snap", f->dir);
+	assert_int_equal(access(snap, F_OK), 0);
+	fd = open(snap, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, far_ahead, sizeof(far_ahead), 4 + 16), (ssize_t)sizeof(far_ahead));
+	close(fd);
+	open_engine(f);
+	assert_int_equal(access(snap, F_OK), -1);
+	/* the database alone still knows everything */
+	build(f, "all", key.data);
+	assert_int_equal(result_of(f, "lines", "f7.txt"), NR_CLEAN);
+	assert_int_equal(f->report.counts[NR_RAN], 0);
+	buf_free(&key);
+}
+
 int
 main(void)
 {
@@ -906,6 +1068,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_explain_names_changed_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pool_depth_bounds_concurrency, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_critical_path_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_files_prefetched, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prefetch_dropped_once_work_starts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_snapshot_ahead_of_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill9_loop, setup, teardown),
 	};
 

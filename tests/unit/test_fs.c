@@ -177,6 +177,34 @@ test_glob_expand(void **state)
 	buf_free(&b);
 }
 
+/* '**' does not follow a directory symlink (one to an ancestor would never end), but a
+ * pattern that names the link's entries does. */
+static void
+test_glob_symlinked_dirs(void **state)
+{
+	char link_path[512];
+	Buf b = { 0 };
+	Err err;
+
+	(void)state;
+	put("src/a.py", "");
+	put("other/b.py", "");
+	snprintf(link_path, sizeof(link_path), "%s/src/loop", dir);
+	assert_int_equal(symlink("..", link_path), 0);
+	snprintf(link_path, sizeof(link_path), "%s/src/linked", dir);
+	assert_int_equal(symlink("../other", link_path), 0);
+	assert_int_equal(glob_expand(dir, "src/**/*.py", &b, &err), 0);
+	assert_string_equal(b.data, "src/a.py\n");
+	buf_clear(&b);
+	assert_int_equal(glob_expand(dir, "src/*/*.py", &b, &err), 0);
+	assert_string_equal(b.data, "src/linked/b.py\n");
+	buf_clear(&b);
+	/* through the loop once, and no further */
+	assert_int_equal(glob_expand(dir, "src/loop/**/*.py", &b, &err), 0);
+	assert_string_equal(b.data, "src/loop/other/b.py\nsrc/loop/src/a.py\n");
+	buf_free(&b);
+}
+
 static void
 test_cas(void **state)
 {
@@ -228,6 +256,22 @@ test_cas(void **state)
 	/* a blob that is not there */
 	assert_int_equal(cas_restore(&cas, &sha, out, 0644, &err), -1);
 	assert_non_null(strstr(err.msg, "not in the cache"));
+
+	/* a symlink is not taken in by a hard link (the blob would be the link itself) */
+	{
+		char target[512], link_path[512];
+
+		snprintf(target, sizeof(target), "%s/target", dir);
+		snprintf(link_path, sizeof(link_path), "%s/link", dir);
+		put("target", "hello");
+		assert_int_equal(symlink(target, link_path), 0);
+		assert_int_equal(cas_link_file(&cas, link_path, &sha), -1);
+		assert_false(cas_has(&cas, &sha));
+		assert_int_equal(cas_put_file(&cas, link_path, &sha, &err), 0);
+		cas_path(&cas, &sha, &b);
+		assert_int_equal(lstat(b.data, &sb), 0);
+		assert_true(S_ISREG(sb.st_mode));
+	}
 	buf_free(&b);
 	cas_close(&cas);
 }
@@ -241,6 +285,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stat_tuple, setup, teardown),
 		cmocka_unit_test(test_glob_match),
 		cmocka_unit_test_setup_teardown(test_glob_expand, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_glob_symlinked_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cas, setup, teardown),
 	};
 
