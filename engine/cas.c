@@ -94,19 +94,31 @@ tmp_name(Cas *cas, const char *dest, Buf *out)
 		   (unsigned long long)atomic_fetch_add(&cas->tmp_serial, 1));
 }
 
+/* Where a new blob goes, and a temporary name to write it under first; 1 when the
+ * blob is already there. */
+static int
+begin_put(Cas *cas, const Sha256 *sha, Buf *dest, Buf *tmp, Err *err)
+{
+	cas_path(cas, sha, dest);
+	if (access(dest->data, F_OK) == 0)
+		return 1;
+	if (fanout_ready(cas, sha, dest->data, err) != 0)
+		return -1;
+	tmp_name(cas, dest->data, tmp);
+	return 0;
+}
+
 int
 cas_link_file(Cas *cas, const char *path, const Sha256 *sha)
 {
 	Buf dest = { 0 }, tmp = { 0 };
 	struct stat sb;
-	int rc = 0;
+	int rc;
 
-	cas_path(cas, sha, &dest);
-	if (access(dest.data, F_OK) == 0)
+	if ((rc = begin_put(cas, sha, &dest, &tmp, NULL)) != 0) {
+		rc = rc > 0 ? 0 : -1;
 		goto out;
-	if ((rc = fanout_ready(cas, sha, dest.data, NULL)) != 0)
-		goto out;
-	tmp_name(cas, dest.data, &tmp);
+	}
 	/* link() takes a symlink itself, not its target: symlinks are copied instead */
 	if (lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || link(path, tmp.data) != 0) {
 		rc = -1;
@@ -145,14 +157,12 @@ int
 cas_put_file(Cas *cas, const char *path, const Sha256 *sha, Err *err)
 {
 	Buf dest = { 0 }, tmp = { 0 };
-	int rc = 0;
+	int rc;
 
-	cas_path(cas, sha, &dest);
-	if (access(dest.data, F_OK) == 0)
+	if ((rc = begin_put(cas, sha, &dest, &tmp, err)) != 0) {
+		rc = rc > 0 ? 0 : -1;
 		goto out;
-	if ((rc = fanout_ready(cas, sha, dest.data, err)) != 0)
-		goto out;
-	tmp_name(cas, dest.data, &tmp);
+	}
 	/* Blobs are read-only so that a hard link or reflink out of the store cannot be
 	 * edited in place by accident. */
 	{

@@ -297,20 +297,29 @@ copy_fd(int in, int out)
 	return 0;
 }
 
+/* src opened to read, and dst created (it must not exist) to write. */
+static int
+open_copy(const char *src, const char *dst, unsigned mode, int *in, int *out, Err *err)
+{
+	*in = open(src, O_RDONLY | O_CLOEXEC);
+	if (*in < 0)
+		return err_sys(err, "%s", src);
+	*out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode ? mode : 0644);
+	if (*out < 0) {
+		err_sys(err, "%s", dst);
+		close(*in);
+		return -1;
+	}
+	return 0;
+}
+
 int
 fs_copy_file(const char *src, const char *dst, unsigned mode, Err *err)
 {
 	int in, out;
 
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return err_sys(err, "%s", src);
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode ? mode : 0644);
-	if (out < 0) {
-		err_sys(err, "%s", dst);
-		close(in);
+	if (open_copy(src, dst, mode, &in, &out, err) != 0)
 		return -1;
-	}
 	if (copy_fd(in, out) != 0) {
 		err_sys(err, "copying %s to %s", src, dst);
 		close(in);
@@ -334,15 +343,8 @@ fs_copy_hashing(const char *src, const char *dst, unsigned mode, struct Hasher *
 	int in, out, rc = 0;
 	ssize_t n;
 
-	in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return err_sys(err, "%s", src);
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode ? mode : 0644);
-	if (out < 0) {
-		err_sys(err, "%s", dst);
-		close(in);
+	if (open_copy(src, dst, mode, &in, &out, err) != 0)
 		return -1;
-	}
 	while ((n = read(in, buf, sizeof(buf))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)

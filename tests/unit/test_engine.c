@@ -951,13 +951,11 @@ test_kill9_loop(void **state)
 	buf_free(&goal);
 }
 
-/* Enough files that the build stats them in parallel before it starts (prefetch.c):
- * changes in every thread's share are seen, and nothing else runs. */
+/* 1100 files f0.txt ... with one line each, and the list "lines:f0.txt,..." added to
+ * key: more files than a build stats one by one. */
 static void
-test_many_files_prefetched(void **state)
+many_files(Fixture *f, Buf *key)
 {
-	Fixture *f = *state;
-	Buf key = { 0 };
 	int i;
 
 	for (i = 0; i < 1100; i++) {
@@ -965,8 +963,19 @@ test_many_files_prefetched(void **state)
 
 		snprintf(name, sizeof(name), "f%d.txt", i);
 		write_file(f, name, "x\n");
-		buf_printf(&key, "%slines:%s", i ? "," : "", name);
+		buf_printf(key, "%slines:%s", i ? "," : "", name);
 	}
+}
+
+/* Enough files that the build stats them in parallel before it starts (prefetch.c):
+ * changes in every thread's share are seen, and nothing else runs. */
+static void
+test_many_files_prefetched(void **state)
+{
+	Fixture *f = *state;
+	Buf key = { 0 };
+
+	many_files(f, &key);
 	build(f, "all", key.data);
 	assert_int_equal(f->report.nfailures, 0);
 	write_file(f, "f10.txt", "x\ny\n");
@@ -989,16 +998,9 @@ test_prefetch_dropped_once_work_starts(void **state)
 {
 	Fixture *f = *state;
 	Buf key = { 0 };
-	int i;
 
-	buf_puts(&key, "reader:a");
-	for (i = 0; i < 1100; i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "f%d.txt", i);
-		write_file(f, name, "x\n");
-		buf_printf(&key, ",lines:%s", name);
-	}
+	buf_puts(&key, "reader:a,");
+	many_files(f, &key);
 	write_file(f, "a.in", "one\n");
 	build(f, "all", key.data);
 	assert_string_equal(value_of(f, "reader", "a"), "one\n");
@@ -1025,15 +1027,9 @@ test_snapshot_ahead_of_database(void **state)
 	Fixture *f = *state;
 	Buf key = { 0 };
 	char snap[300];
-	int i, fd;
+	int fd;
 
-	for (i = 0; i < 1100; i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "f%d.txt", i);
-		write_file(f, name, "x\n");
-		buf_printf(&key, "%slines:%s", i ? "," : "", name);
-	}
+	many_files(f, &key);
 	build(f, "all", key.data);
 	assert_int_equal(f->report.nfailures, 0);
 	close_engine(f);
