@@ -947,22 +947,24 @@ close_group(Job *j)
 	j->group_end[j->ngroups++] = (uint32_t)j->nneeds;
 }
 
-/* The trace of a finished job, packed, with repeated needs dropped. */
+/* The job's trace so far, packed, with repeated needs dropped. Needs after the last
+ * closed group count as one more group, but the job's groups are left as they are:
+ * the rule may go on asking. */
 static void
 pack_trace(Build *b, Job *j, Buf *out)
 {
 	size_t g, start = 0, i;
 	uint32_t ngroups = 0;
 	uint32_t mark = ++b->eng->serial;
+	bool open_group = j->nneeds > (j->ngroups ? j->group_end[j->ngroups - 1] : 0);
 
-	close_group(j);
 	buf_put_u32(out, 0);
-	for (g = 0; g < j->ngroups; g++) {
-		size_t count_at = out->len;
+	for (g = 0; g < j->ngroups + open_group; g++) {
+		size_t count_at = out->len, end = g < j->ngroups ? j->group_end[g] : j->nneeds;
 		uint32_t count = 0;
 
 		buf_put_u32(out, 0);
-		for (i = start; i < j->group_end[g]; i++) {
+		for (i = start; i < end; i++) {
 			const unsigned char *rec = j->needs + i * TRACE_DEP_SIZE;
 			Node *d = b->eng->nodes[blob_u32(rec)];
 
@@ -972,7 +974,7 @@ pack_trace(Build *b, Job *j, Buf *out)
 			buf_append(out, rec, TRACE_DEP_SIZE);
 			count++;
 		}
-		start = j->group_end[g];
+		start = end;
 		if (!count) {
 			out->len = count_at;
 			continue;
@@ -1464,7 +1466,7 @@ record_run(Build *b, int64_t started_wall)
 	run.started_us = started_wall;
 	run.ended_us = fs_now_us();
 	run.command = b->eng->command;
-	run.status = b->report->exit_code;
+	run.status = b->report->interrupted ? 130 : b->report->exit_code;   /* as a shell says */
 	run.records = log.out.data;
 	run.records_len = log.out.len;
 	if (store_begin(b->eng->store, &err) == 0) {
@@ -1613,10 +1615,6 @@ build_end(Build *b)
 	pools_free(b->pools);
 	prefetch_free(b->eng, &b->prefetch);
 	if (b->sigfd >= 0) {
-		/* one that came after the last wait still counts */
-		read_signals(b);
-		if (atomic_load(&b->eng->interrupted) && !b->explain)
-			b->report->interrupted = true;
 		close(b->sigfd);
 		pthread_sigmask(SIG_SETMASK, &b->old_mask, NULL);
 	}
@@ -1640,6 +1638,10 @@ eng_build(Engine *eng, const NodeRef *goals, size_t ngoals, BuildReport *report,
 	if (build_begin(&b, eng, goals, ngoals, report, false, err) != 0)
 		return -1;
 	build_run(&b);
+	/* a signal that came after the last wait still counts, and the run says so */
+	read_signals(&b);
+	if (atomic_load(&eng->interrupted))
+		report->interrupted = true;
 	maybe_flush(&b, true);
 	if (!b.fatal)
 		record_run(&b, wall);

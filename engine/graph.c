@@ -476,6 +476,11 @@ map_snapshot(Engine *eng, int64_t *gen)
 			eng->nodes[k] = NULL;
 		eng->limit = 0;
 		*gen = -1;
+		if (eng->node_block) {
+			/* the rows will fill the block instead */
+			memset(eng->node_block, 0, eng->node_block_used * sizeof(Node));
+			eng->node_block_used = 0;
+		}
 		goto reject;
 	}
 	goto out;

@@ -115,6 +115,8 @@ prefetch_stats(Engine *eng, Pools *pools, int threads, const uint32_t *goals, si
 	while (waiting) {
 		struct pollfd pfd = { .fd = pools_fd(pools), .events = POLLIN };
 
+		while (pools_dispatch(pools))   /* in case the pool has fewer threads */
+			;
 		if (pools_done(pools))
 			waiting--;
 		else

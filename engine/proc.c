@@ -63,10 +63,11 @@ child_path(const char *const *env_set)
 	return path;
 }
 
-/* Look name up in path as execvp would. posix_spawnp searches bunpy's own PATH, but a
- * task that sets PATH means its commands to be found there. */
+/* Look name up in path as execvp in the child would. posix_spawnp searches bunpy's
+ * own PATH, but a task that sets PATH means its commands to be found there; and a
+ * relative entry is relative to the child's directory, not bunpy's. */
 static bool
-search_path(const char *path, const char *name, Buf *out)
+search_path(const char *path, const char *name, const char *cwd, Buf *out)
 {
 	const char *p = path;
 
@@ -76,10 +77,11 @@ search_path(const char *path, const char *name, Buf *out)
 		struct stat sb;
 
 		buf_clear(out);
-		if (len)
-			buf_printf(out, "%.*s/%s", (int)len, p, name);
-		else
-			buf_puts(out, name);   /* an empty entry is the current directory */
+		if (cwd && (len == 0 || p[0] != '/'))
+			buf_printf(out, "%s/", cwd);
+		if (len)   /* an empty entry is the current directory */
+			buf_printf(out, "%.*s/", (int)len, p);
+		buf_puts(out, name);
 		if (stat(out->data, &sb) == 0 && S_ISREG(sb.st_mode) && access(out->data, X_OK) == 0)
 			return true;
 		if (!colon)
@@ -114,7 +116,7 @@ proc_run(const ProcSpec *spec, ProcResult *res, Err *err)
 	if (!strchr(spec->argv[0], '/') && (path = child_path(spec->env_set)) != NULL) {
 		Buf found = { 0 };
 
-		rc = search_path(path, spec->argv[0], &found) ?
+		rc = search_path(path, spec->argv[0], spec->cwd, &found) ?
 		     posix_spawn(&pid, found.data, &fa, &attr, (char *const *)spec->argv, env) :
 		     ENOENT;
 		buf_free(&found);

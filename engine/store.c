@@ -255,8 +255,11 @@ close_db(Store *st)
 		struct stat sb;
 
 		buf_printf(&wal, "%s-wal", st->path);
-		if (stat(wal.data, &sb) == 0 && sb.st_size > WAL_FOLD_BYTES)
+		if (stat(wal.data, &sb) == 0 && sb.st_size > WAL_FOLD_BYTES) {
+			/* not worth waiting for a reader: a later close folds it in */
+			sqlite3_busy_timeout(st->db, 0);
 			sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		}
 		buf_free(&wal);
 	}
 	sqlite3_close(st->db);
@@ -384,13 +387,17 @@ store_load_nodes(Store *st, int64_t since, int (*cb)(void *ctx, const StoreNode 
 	int rc;
 
 	/* In no particular order: asking for id order makes SQLite scan the whole table
-	 * instead of searching nodes_by_gen for the few rows newer than a snapshot. */
-	if (sqlite3_prepare_v2(st->db,
+	 * instead of searching nodes_by_gen for the few rows newer than a snapshot; and
+	 * everything is a plain scan, not an index walk with a lookup per row. */
+	if (sqlite3_prepare_v2(st->db, since < 0 ?
+			       "SELECT id, kind, key, status, rule_version, value, stat, trace,"
+			       " outputs, duration_us FROM nodes" :
 			       "SELECT id, kind, key, status, rule_version, value, stat, trace,"
 			       " outputs, duration_us FROM nodes WHERE gen > ?1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, err, "loading the graph");
-	sqlite3_bind_int64(s, 1, since);
+	if (since >= 0)
+		sqlite3_bind_int64(s, 1, since);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		StoreNode n = {
 			.id = (uint32_t)sqlite3_column_int64(s, 0),

@@ -221,6 +221,22 @@ TOML
 bp run greet
 expect_rc 0 "command found in the task's PATH"
 expect_eq "$OUT" "greetings from tools" "the task's PATH"
+# a relative PATH entry is relative to the task's directory, wherever bunpy started
+mkdir -p sub/bin
+printf '#!/bin/sh\necho greetings from sub\n' > sub/bin/greet
+chmod +x sub/bin/greet
+cat >> pyproject.toml <<'TOML'
+
+[tool.bunpy.tasks.greet-sub]
+cmd = ["greet"]
+cwd = "sub"
+env = { PATH = "bin:/usr/bin:/bin" }
+TOML
+cd src || exit 1
+bp run greet-sub
+cd .. || exit 1
+expect_rc 0 "command found in a relative PATH entry"
+expect_eq "$OUT" "greetings from sub" "relative PATH entry"
 
 # 17. an earlier result whose cached copy is damaged: the task runs, once, instead
 P3="$WORK/damaged"
