@@ -114,7 +114,8 @@ typedef struct SpawnHooks {
  * RULE_SUSPEND, and the rule is called again when the child has exited. spec, hooks and
  * what they point to must stay valid until then. */
 RuleStatus rule_spawn(RuleCtx *ctx, const ProcSpec *spec, const SpawnHooks *hooks);
-/* How the child ended; *error is set (and exit_code 127) when it could not start. */
+/* How the child ended; *error is set when it did not start: exit_code is then 127
+ * (it could not be run) or 1 (the before hook refused). */
 const ProcResult *rule_spawn_result(RuleCtx *ctx, const char **error);
 
 /* The node's value: the digest of data (data is kept and handed to dependents), or a

@@ -109,12 +109,19 @@ stat_kind(Walk *w, const char *rel, bool maybe_link)
 	Buf full = { 0 };
 	struct stat sb;
 	int kind = ENTRY_OTHER;
-	bool link = false;
+	bool ok, link = false;
 
 	full_path(w, &full, rel);
-	if (maybe_link && lstat(full.data, &sb) == 0 && S_ISLNK(sb.st_mode))
-		link = true;
-	if (stat(full.data, &sb) == 0)
+	if (maybe_link) {
+		/* lstat answers alone unless the entry is a link */
+		ok = lstat(full.data, &sb) == 0;
+		link = ok && S_ISLNK(sb.st_mode);
+		if (link)
+			ok = stat(full.data, &sb) == 0;
+	} else {
+		ok = stat(full.data, &sb) == 0;
+	}
+	if (ok)
 		kind = S_ISDIR(sb.st_mode) ? (link ? ENTRY_LINKED_DIR : ENTRY_DIR) :
 		       S_ISREG(sb.st_mode) ? ENTRY_FILE : ENTRY_OTHER;
 	buf_free(&full);

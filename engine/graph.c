@@ -89,6 +89,18 @@ graph_node(Engine *eng, uint32_t id)
 	return id > 0 && id < eng->limit ? eng->nodes[id] : NULL;
 }
 
+/* Room in eng->nodes for ids below need; new slots are empty. */
+static void
+grow_nodes(Engine *eng, size_t need)
+{
+	size_t old = eng->cap;
+
+	if (need <= old)
+		return;
+	xgrow(&eng->nodes, &eng->cap, need, sizeof(*eng->nodes));
+	memset(eng->nodes + old, 0, (eng->cap - old) * sizeof(*eng->nodes));
+}
+
 static Node *
 new_node(Engine *eng, uint32_t id)
 {
@@ -105,12 +117,7 @@ new_node(Engine *eng, uint32_t id)
 		n = &eng->node_block[eng->node_block_used++];
 	else
 		n = arena_zalloc(&eng->arena, sizeof(*n));
-	if (id >= eng->cap) {
-		size_t old = eng->cap;
-
-		xgrow(&eng->nodes, &eng->cap, (size_t)id + 1, sizeof(*eng->nodes));
-		memset(eng->nodes + old, 0, (eng->cap - old) * sizeof(*eng->nodes));
-	}
+	grow_nodes(eng, (size_t)id + 1);
 	eng->nodes[id] = n;
 	if (id >= eng->limit)
 		eng->limit = id + 1;
@@ -360,9 +367,6 @@ get_u64(const unsigned char *p)
 	return (uint64_t)blob_u32(p) | (uint64_t)blob_u32(p + 4) << 32;
 }
 
-/* Nodes from the snapshot, pointing into its bytes (which the arena keeps). A damaged
- * snapshot is ignored as a whole: the journal then has to carry everything, so the
- * caller loads every row instead. */
 /* Room for count nodes in one mapping, faulted in at once: a no-op build of a large
  * graph otherwise spends a tenth of its time taking page faults one node at a time. */
 static void
@@ -379,14 +383,12 @@ reserve_nodes(Engine *eng, uint32_t count)
 		return;   /* the arena will do */
 	eng->node_block = block;
 	eng->node_block_cap = count;
-	if (count + 1 > eng->cap) {
-		size_t old = eng->cap;
-
-		xgrow(&eng->nodes, &eng->cap, (size_t)count + 1, sizeof(*eng->nodes));
-		memset(eng->nodes + old, 0, (eng->cap - old) * sizeof(*eng->nodes));
-	}
+	grow_nodes(eng, (size_t)count + 1);
 }
 
+/* Nodes from the snapshot, pointing into its bytes (which the arena keeps). A damaged
+ * snapshot is ignored as a whole: the journal then has to carry everything, so the
+ * caller loads every row instead. */
 static bool
 load_snapshot(Engine *eng, const unsigned char *p, size_t len, int64_t *gen)
 {

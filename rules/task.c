@@ -136,8 +136,6 @@ after_command(void *arg)
 	Buf path = { 0 };
 	size_t i;
 
-	if (r->rc != 0)
-		return;
 	if (list_outputs(r) != 0) {
 		r->rc = -1;
 		return;

@@ -16,8 +16,9 @@ fail() {
 }
 
 # bp ARGS...: run bunpy in the project; stdout in $OUT, stderr in $ERR, status in $RC.
+# A run that hangs is ended after a minute (status 124) instead of stalling the suite.
 bp() {
-	OUT=$("$BUNPY" "$@" 2>"$WORK/.stderr")
+	OUT=$(timeout 60 "$BUNPY" "$@" 2>"$WORK/.stderr")
 	RC=$?
 	ERR=$(cat "$WORK/.stderr")
 }
