@@ -1,0 +1,4 @@
+/* filename.c - being written (issue 3). */
+#include "config.h"
+
+#include "filename.h"

@@ -1,0 +1,6 @@
+/*
+ * name.c - see name.h.
+ */
+#include "config.h"
+
+#include "name.h"

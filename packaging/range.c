@@ -1,0 +1,6 @@
+/*
+ * range.c - see range.h.
+ */
+#include "config.h"
+
+#include "range.h"

@@ -1,0 +1,4 @@
+/* requirement.c - being written (issue 3). */
+#include "config.h"
+
+#include "requirement.h"

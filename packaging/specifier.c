@@ -1,0 +1,6 @@
+/*
+ * specifier.c - see specifier.h.
+ */
+#include "config.h"
+
+#include "specifier.h"

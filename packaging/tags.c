@@ -1,0 +1,4 @@
+/* tags.c - being written (issue 3). */
+#include "config.h"
+
+#include "tags.h"

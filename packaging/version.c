@@ -1,0 +1,6 @@
+/*
+ * version.c - see version.h.
+ */
+#include "config.h"
+
+#include "version.h"
