@@ -266,8 +266,6 @@ all_match(const SpecifierSet *set, const SpecCandidate *c)
 {
 	size_t i;
 
-	if (!c->version && set->len == 0)
-		return false;
 	for (i = 0; i < set->len; i++)
 		if (!specifier_matches(&set->items[i], c->version, c->raw, c->raw_len))
 			return false;
@@ -298,7 +296,8 @@ specset_filter(const SpecifierSet *set, const SpecCandidate *cands, size_t n, Pr
 		keep[i] = set->len == 0 ? true : all_match(set, c);
 		if (keep[i] && is_pre && pre == PRERELEASES_DENY)
 			keep[i] = false;
-		if (keep[i] && !is_pre)
+		/* strings that are not versions do not count as final releases */
+		if (keep[i] && c->version && !is_pre)
 			finals++;
 	}
 	/* Matching pre-releases are used by default only when nothing else matches. */
