@@ -35,7 +35,7 @@ typedef struct WheelFilename {
 	 * Wheels of one version and tag are ordered by it, absent first.
 	 */
 	bool has_build;
-	VersionNum build_num;     /* without leading zeros; len 0 is zero */
+	VersionNum build_num;     /* digits without leading zeros ("0" for zero) */
 	const char *build_suffix; /* NUL-terminated, may be empty */
 	uint32_t build_suffix_len;
 	TagSet tags;
