@@ -41,12 +41,23 @@ range_full(void)
 	return (Range){&all, 1};
 }
 
+static bool is_min_version(const Version *v);
+
+/* A lower bound at 0.dev0, inclusive, is no bound: keeps equal ranges equal in form. */
+static RangeBound
+norm_lo(RangeBound lo)
+{
+	if (lo.v && lo.inclusive && is_min_version(lo.v))
+		return (RangeBound){NULL, false};
+	return lo;
+}
+
 static Range
 one(RangeBound lo, RangeBound hi, Arena *arena)
 {
 	RangeInterval *iv = arena_alloc(arena, sizeof(*iv));
 
-	iv->lo = lo;
+	iv->lo = norm_lo(lo);
 	iv->hi = hi;
 	return (Range){iv, 1};
 }
@@ -348,7 +359,7 @@ range_complement(Range a, Arena *arena)
 		}
 		if (!iv->hi.v)
 			return (Range){out, n};
-		lo = (RangeBound){iv->hi.v, !iv->hi.inclusive};
+		lo = norm_lo((RangeBound){iv->hi.v, !iv->hi.inclusive});
 	}
 	out[n++] = (RangeInterval){lo, unbounded};
 	return (Range){out, n};
@@ -437,6 +448,91 @@ range_disjoint(Range a, Range b)
 
 	arena_free(&arena);
 	return dis;
+}
+
+/*
+ * Some non-pre-release version in r. A non-empty interval that holds one holds one of:
+ * its lower bound itself, that stripped of pre-release parts, that with a local label,
+ * or a later release ("X.1").
+ */
+static bool
+has_final(Range r, Arena *arena)
+{
+	static const VersionLocal zero_local = {"0", 1, true};
+	size_t i, k;
+
+	for (i = 0; i < r.len; i++) {
+		const Version *lo = r.iv[i].lo.v;
+		Version c[4];
+		VersionNum *rel;
+
+		if (!lo) {
+			Version z;
+
+			if (version_parse("0", 1, arena, &z, NULL) == 0 && range_contains(r, &z))
+				return true;
+			continue;
+		}
+		c[0] = *lo;
+		c[0].pre_kind = VERSION_PRE_NONE;
+		c[0].has_dev = false;
+		c[0].synthetic = 0;
+		c[0].local = NULL, c[0].local_len = 0;
+		if (lo->pre_kind != VERSION_PRE_NONE)
+			c[0].has_post = false;
+		c[1] = c[0];
+		c[1].local = &zero_local, c[1].local_len = 1;
+		c[2] = c[0];
+		c[2].has_post = false;
+		rel = arena_alloc(arena, (lo->release_len + 1) * sizeof(*rel));
+		memcpy(rel, lo->release, lo->release_len * sizeof(*rel));
+		rel[lo->release_len] = (VersionNum){"1", 1};
+		c[2].release = rel, c[2].release_len = c[2].release_sig = lo->release_len + 1;
+		c[3] = *lo;
+		for (k = 0; k < 4; k++) {
+			if (k < 3)
+				version_format(&c[k], arena);
+			if (!c[k].synthetic && !version_is_prerelease(&c[k]) && range_contains(r, &c[k]))
+				return true;
+		}
+	}
+	return false;
+}
+
+bool
+range_specset_satisfiable(const SpecifierSet *set, bool finals_only, Arena *arena)
+{
+	const Specifier *arbitrary = NULL;
+	SpecifierSet rest = {arena_alloc(arena, (set->len + 1) * sizeof(Specifier)), 0};
+	Range r;
+	size_t i;
+
+	for (i = 0; i < set->len; i++) {
+		const Specifier *sp = &set->items[i];
+
+		if (sp->op != SPEC_ARBITRARY) {
+			rest.items[rest.len++] = *sp;
+		} else if (!arbitrary) {
+			arbitrary = sp;
+		} else if (!specifier_matches(sp, NULL, arbitrary->text, arbitrary->text_len)) {
+			return false;       /* two different strings */
+		}
+	}
+	if (arbitrary) {
+		/* The one candidate is the string itself: the other clauses must take it. */
+		SpecCandidate c = {NULL, arbitrary->text, arbitrary->text_len};
+		Version *v = arena_alloc(arena, sizeof(*v));
+
+		if (version_parse(c.raw, c.raw_len, arena, v, NULL) == 0)
+			c.version = v;
+		if (finals_only && c.version && version_is_prerelease(c.version))
+			return false;
+		return specset_contains(&rest, &c, PRERELEASES_ALLOW, false) &&
+		       (rest.len == 0 || c.version);
+	}
+	if (range_from_specset(&rest, arena, &r, NULL) != 0)
+		return false;
+	return finals_only ? has_final(r, arena) : !range_is_empty(r);
 }
 
 char *
