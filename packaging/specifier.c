@@ -22,10 +22,14 @@ spec_op_str(SpecOp op)
 	return op_text[op];
 }
 
-static bool
-is_space(int c)
+/* Skip white space at the start of s (Unicode too: packaging matches with \s). */
+static void
+skip_space(const char **s, size_t *len)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+	size_t k;
+
+	while (*len && (k = version_space_len(*s, *len)))
+		*s += k, *len -= k;
 }
 
 static int
@@ -71,21 +75,17 @@ specifier_parse(const char *s, size_t len, Arena *arena, Specifier *out, Err *er
 	size_t orig_len = len, oplen, i;
 	int op;
 
-	while (len && is_space(*s))
-		s++, len--;
-	while (len && is_space(s[len - 1]))
-		len--;
+	version_strip(&s, &len);
 	memset(out, 0, sizeof(*out));
 	if ((op = parse_op(s, len, &oplen)) < 0)
 		return bad(err, orig, orig_len, "it must start with an operator (==, !=, <=, >=, <, >, ~= or ===)");
 	out->op = (SpecOp)op;
 	s += oplen, len -= oplen;
-	while (len && is_space(*s))
-		s++, len--;
+	skip_space(&s, &len);
 	if (len == 0)
 		return bad(err, orig, orig_len, "a version must follow the operator");
 	for (i = 0; i < len; i++)
-		if (is_space(s[i]) || (out->op == SPEC_ARBITRARY && (s[i] == ';' || s[i] == ')')))
+		if (version_space_len(s + i, len - i) || (out->op == SPEC_ARBITRARY && (s[i] == ';' || s[i] == ')')))
 			return bad(err, orig, orig_len, "the version contains white space or other text");
 	out->text = arena_strndup(arena, s, len);
 	out->text_len = len;
@@ -124,15 +124,13 @@ specset_parse(const char *s, size_t len, Arena *arena, SpecifierSet *out, Err *e
 	out->items = arena_alloc(arena, n * sizeof(*out->items));
 	out->len = 0;
 	for (i = 0; i <= len; i++) {
-		size_t a, b;
+		const char *clause = s + start;
+		size_t clause_len = i - start;
 
 		if (i < len && s[i] != ',')
 			continue;
-		for (a = start, b = i; a < b && is_space(s[a]); a++)
-			;
-		while (b > a && is_space(s[b - 1]))
-			b--;
-		if (b > a && specifier_parse(s + a, b - a, arena, &out->items[count++], err) != 0)
+		version_strip(&clause, &clause_len);
+		if (clause_len && specifier_parse(clause, clause_len, arena, &out->items[count++], err) != 0)
 			return -1;
 		start = i + 1;
 	}
@@ -317,16 +315,20 @@ specifier_format(const Specifier *sp, Arena *arena)
 	return arena_printf(arena, "%s%s", op_text[sp->op], sp->text);
 }
 
-/* The form two specifiers are compared by: trailing zeros dropped except for ~=. */
+/*
+ * The form two specifiers are compared by: trailing zeros dropped, except for ~= (where
+ * they matter); "V.*" and "===" clauses by their text, as packaging does (==1.0.* and
+ * ==1.0.0.* are different sets).
+ */
 static char *
 canonical_key(const Specifier *sp, Arena *arena)
 {
 	const char *v;
 
-	if (sp->op == SPEC_ARBITRARY)
-		return arena_printf(arena, "===%s", sp->text);
+	if (sp->op == SPEC_ARBITRARY || sp->wildcard)
+		return arena_printf(arena, "%s%s", op_text[sp->op], sp->text);
 	v = sp->op == SPEC_COMPATIBLE ? sp->version.str : version_canonical_stripped(&sp->version, arena);
-	return arena_printf(arena, "%s%s%s", op_text[sp->op], v, sp->wildcard ? ".*" : "");
+	return arena_printf(arena, "%s%s", op_text[sp->op], v);
 }
 
 bool

@@ -24,9 +24,11 @@
  * agree with it rather than with the letter of the spec (ASCII only), so that the same
  * index pages give the same candidates in both tools.
  */
-static size_t
-space_len(const unsigned char *p, size_t n)
+size_t
+version_space_len(const char *s, size_t n)
 {
+	const unsigned char *p = (const unsigned char *)s;
+
 	if (n >= 1 && (p[0] == ' ' || (p[0] >= 0x09 && p[0] <= 0x0d) ||
 		       (p[0] >= 0x1c && p[0] <= 0x1f)))
 		return 1;
@@ -46,14 +48,25 @@ space_len(const unsigned char *p, size_t n)
 
 /* The last white-space character ending at p + n, or 0. */
 static size_t
-space_len_back(const unsigned char *p, size_t n)
+space_len_back(const char *p, size_t n)
 {
 	size_t k;
 
 	for (k = 1; k <= 3 && k <= n; k++)
-		if (space_len(p + n - k, k) == k)
+		if (version_space_len(p + n - k, k) == k)
 			return k;
 	return 0;
+}
+
+void
+version_strip(const char **s, size_t *len)
+{
+	size_t k;
+
+	while (*len && (k = version_space_len(*s, *len)))
+		*s += k, *len -= k;
+	while (*len && (k = space_len_back(*s, *len)))
+		*len -= k;
 }
 
 static int
@@ -179,18 +192,13 @@ version_parse(const char *s, size_t len, Arena *arena, Version *out, Err *err)
 	static const char *const pre_text[] = {"", "a", "b", "rc"};
 	static const char *const post_labels[] = {"post", "rev", "r"};
 	static const char *const dev_labels[] = {"dev"};
-	const unsigned char *u = (const unsigned char *)s;
-	size_t k, parts = 1, i, release_start;
+	size_t parts = 1, i, release_start;
 	VersionNum *release;
 	VersionLocal *local;
 	Scan sc;
 	int label;
 
-	while (len && (k = space_len(u, len))) {
-		s += k, u += k, len -= k;
-	}
-	while (len && (k = space_len_back(u, len)))
-		len -= k;
+	version_strip(&s, &len);
 	if (len == 0)
 		return fail(err, s, len, "it is empty");
 	if (len > UINT32_MAX / 2)

@@ -73,6 +73,14 @@ typedef struct Version {
  */
 int version_parse(const char *s, size_t len, Arena *arena, Version *out, Err *err);
 
+/*
+ * White space as Python's str.isspace() has it: the length of the character at s (of n
+ * bytes), or 0. Specifiers and requirements use it so that all of PEP 440 agrees on it.
+ */
+size_t version_space_len(const char *s, size_t n);
+/* Move *s and shrink *len past leading and trailing white space. */
+void version_strip(const char **s, size_t *len);
+
 /* <0, 0, >0 as a sorts before, equal to, after b. */
 int version_cmp(const Version *a, const Version *b);
 /* Equal ignoring the local label (the public versions compare equal). */

@@ -336,6 +336,15 @@ test_messages(void **state)
 	/* empty clauses are ignored: trailing commas are fine */
 	assert_int_equal(specset_parse(" >=1 , , <2 ,", 13, &a, &set, &err), 0);
 	assert_int_equal(set.len, 2);
+	/* white space is whatever Python's \s is, Unicode too, and is not kept */
+	set = set_ok(&a, "\xe2\x80\xaf<=0.9.dev0,>=\xe2\x80\xa8" "0.9\x1f");
+	assert_string_equal(specset_format(&set, &a), "<=0.9.dev0,>=0.9");
+	set = set_ok(&a, "===\xe2\x80\x82" "1!10.dev-1");
+	assert_string_equal(specset_format(&set, &a), "===1!10.dev-1");
+	assert_int_equal(specset_parse("==1.0\xe2\x80\x82" "1", 9, &a, &set, NULL), -1);
+	/* wildcards compare by text: trailing zeros change the set */
+	set = set_ok(&a, "==1.0.1.*,==1.0.1.0.*");
+	assert_string_equal(specset_format(&set, &a), "==1.0.1.*,==1.0.1.0.*");
 	arena_free(&a);
 }
 
