@@ -90,8 +90,9 @@ DIFFERENCES = {
         "the pre-releases of V.postN itself (<1.0.post1 admits 1.0a1, 1.0.post0.dev0) "
         "[clause_model()]",
     "epoch_prefix_match":
-        "'==V.*', '!=V.*', '~=V' with a non-zero epoch: 23.0 splits the text at dots and "
-        "fails to pad 'E!R' (==1!1.0.* rejects 1!1); >= 26.1 compares release numbers "
+        "'==V.*', '!=V.*', '~=V' where V or the candidate has a non-zero epoch: 23.0 "
+        "splits the text at dots and pads 'E!R' as if it were not a number (==1!1.0.* "
+        "rejects 1!1, ==0.* admits 2!1); >= 26.1 compares epochs and release numbers "
         "[clause_model()]",
     "compatible_suffix_spelling":
         "'~=V' where V's pre/post/dev part is spelled so that 23.0's text split keeps it "
@@ -180,11 +181,11 @@ def clause_model(spec, v, raw):
         base = Version(ver[:-2])
         m = prefix_match(v, base.epoch, base.release)
         new = m if op == "==" else not m
-        why = "epoch_prefix_match" if base.epoch else None
+        why = "epoch_prefix_match" if base.epoch or v.epoch else None
     elif op == "~=":
         V = Version(ver)
         new = v >= V and prefix_match(v, V.epoch, V.release[:-1])
-        if V.epoch:
+        if V.epoch or v.epoch:
             why = "epoch_prefix_match"
         elif compatible_prefix_23(ver) != ".".join(str(x) for x in V.release[:-1]):
             why = "compatible_suffix_spelling"
@@ -590,8 +591,14 @@ class Gen:
                     self.r.choice(["foobar", "lolwat", "LoLWaT", "1.0-ubuntu1", "2004d", "*"]))
             text = "".join(c for c in text if not c.isspace() and c not in ";)")
         elif op in ("==", "!=") and self.chance(0.3):
-            p = self.parts(list(release), epoch, small=True)
-            rel = p[1] if self.chance(0.7) else p[1][:max(1, len(p[1]) - 1)]
+            rel = list(release)
+            m = self.r.random()
+            if m < 0.25:
+                rel.append(0)
+            elif m < 0.45:
+                rel = rel[:max(1, len(rel) - 1)]
+            elif m < 0.55:
+                rel[-1] += 1
             text = (f"{epoch}!" if epoch else "") + ".".join(str(x) for x in rel) + ".*"
         else:
             while True:
@@ -710,7 +717,7 @@ class Report:
             note = ""
             if ours == theirs and why:
                 note = f" (bunpy gives 23.0's answer where >= 26.1 differs: {', '.join(sorted(why))})"
-            self.failures.append(f"{kind} {case}: bunpy {ours!r}, packaging 23.0 {theirs!r}, "
+            self.failures.append(f"{kind} {case!r}: bunpy {ours!r}, packaging 23.0 {theirs!r}, "
                                  f"26.1 model {model!r}{note}")
 
 
