@@ -359,7 +359,7 @@ def check_model(vectors_dir):
     a predicate is wrong or missing and tolerating differences would hide bugs."""
     with open(os.path.join(vectors_dir, "specifiers.json"), encoding="utf-8") as f:
         data = json.load(f)
-    bad, n = [], 0
+    bad, n, skipped = [], 0, 0
     rows = [("contains", r) for r in data["contains"]]
     rows += [("generated.contains", r) for r in data["generated"]["contains"]]
     frows = [("filter", r) for r in data["filter"]]
@@ -368,7 +368,8 @@ def check_model(vectors_dir):
         n += 1
         try:
             SpecifierSet(set_str)
-        except InvalidSpecifier:
+        except InvalidSpecifier:   # the model starts from 23.0's parse of the set
+            skipped += 1
             continue
         _, model, _ = contains_model(set_str, version, pre)
         if model != expected:
@@ -376,14 +377,15 @@ def check_model(vectors_dir):
                        f"model {model}, vectors {expected}")
     for sect, (set_str, ctor_pre, filter_pre, items, expected) in frows:
         n += 1
-        if any(not isinstance(x, str) for x in items):
+        if any(not isinstance(x, str) for x in items):   # Version objects: Python only
+            skipped += 1
             continue
         pre = filter_pre if filter_pre is not None else ctor_pre
         _, model, _ = filter_model(set_str, items, pre)
         if model != expected:
             bad.append(f"{sect}: {set_str!r} filter {items!r} pre={pre}: "
                        f"model {model!r}, vectors {expected!r}")
-    return n, bad
+    return n, skipped, bad
 
 
 # ------------------------------------------------------------------ generators
@@ -760,9 +762,9 @@ def main():
     print(f"reference: Python {sys.version.split()[0]}, packaging {packaging.__version__} "
           f"({os.path.dirname(packaging.__file__)}); seed {args.seed}")
 
-    n, bad = check_model(args.vectors)
-    print(f"model check: {n} vector rows of specifiers.json, {len(bad)} where the 26.1 model "
-          "is not packaging 26.4's answer")
+    n, skipped, bad = check_model(args.vectors)
+    print(f"model check: {n} vector rows of specifiers.json ({skipped} skipped), {len(bad)} where "
+          "the 26.1 model is not packaging 26.4's answer")
     if bad:
         for b in bad[:20]:
             print("  " + b)
