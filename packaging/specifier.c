@@ -84,9 +84,15 @@ specifier_parse(const char *s, size_t len, Arena *arena, Specifier *out, Err *er
 	skip_space(&s, &len);
 	if (len == 0)
 		return bad(err, orig, orig_len, "a version must follow the operator");
-	for (i = 0; i < len; i++)
-		if (version_space_len(s + i, len - i) || (out->op == SPEC_ARBITRARY && (s[i] == ';' || s[i] == ')')))
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (version_space_len(s + i, len - i) || (out->op == SPEC_ARBITRARY && (c == ';' || c == ')')))
 			return bad(err, orig, orig_len, "the version contains white space or other text");
+		/* a NUL or escape byte would vanish or garble when the clause is printed */
+		if (c < 0x20 || c == 0x7f)
+			return bad(err, orig, orig_len, "the version contains a control character");
+	}
 	out->text = arena_strndup(arena, s, len);
 	out->text_len = len;
 	if (out->op == SPEC_ARBITRARY) {

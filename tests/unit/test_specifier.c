@@ -342,6 +342,9 @@ test_messages(void **state)
 	set = set_ok(&a, "===\xe2\x80\x82" "1!10.dev-1");
 	assert_string_equal(specset_format(&set, &a), "===1!10.dev-1");
 	assert_int_equal(specset_parse("==1.0\xe2\x80\x82" "1", 9, &a, &set, NULL), -1);
+	assert_int_equal(specset_parse("===a\0b", 6, &a, &set, &err), -1);
+	assert_non_null(strstr(err.msg, "control character"));
+	assert_int_equal(specset_parse("===a\x1b", 5, &a, &set, NULL), -1);
 	/* wildcards compare by text: trailing zeros change the set */
 	set = set_ok(&a, "==1.0.1.*,==1.0.1.0.*");
 	assert_string_equal(specset_format(&set, &a), "==1.0.1.*,==1.0.1.0.*");
