@@ -328,8 +328,10 @@ test_errors(void **state)
 				 "end\n    name ~= 1\n         ^");
 	check_error("name<2>1", "Expected comma (within version specifier), semicolon (after "
 				"version specifier) or end\n    name<2>1\n        ~~^");
-	check_error("name @ http://x\n", "Expected whitespace after URL\n"
-					 "    name @ http://x\n\n                   ^");
+	check_error("name @ http://x\n", "Expected a URL without control characters (found "
+					 "byte 0x0a)\n    name @ http://x\n\n                   ^");
+	check_error("q@\x01&#", "Expected a URL without control characters (found byte 0x01)\n"
+				"    q@\x01&#\n      ^");
 	check_error("name @ http://x ; ", "Expected a marker variable or quoted string\n"
 					  "    name @ http://x ; \n                      ^");
 	check_error("name (>=1", "Expected matching RIGHT_PARENTHESIS for LEFT_PARENTHESIS, "
