@@ -217,10 +217,13 @@ match_clause(const Parser *p)
 	size_t len = p->len, i = p->pos, j, k, n;
 
 	if (len - i >= 3 && memcmp(s + i, "===", 3) == 0) {
-		/* Arbitrary equality: anything up to white space, ';' or ')'. */
+		/* Arbitrary equality: anything up to white space, ';' or ')'. Decided here:
+		 * control characters end it too (packaging takes all but \s in), so that
+		 * no NUL byte or escape sequence gets into a version string. */
 		for (j = i + 3; j < len && is_ws(s[j]); j++)
 			;
-		while (j < len && s[j] != ';' && s[j] != ')' && !marker_space_at(s, len, j))
+		while (j < len && s[j] != ';' && s[j] != ')' && (unsigned char)s[j] >= 0x20 &&
+		       s[j] != 0x7F && !marker_space_at(s, len, j))
 			j++;
 		return j;
 	}

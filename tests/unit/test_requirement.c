@@ -369,6 +369,8 @@ test_specifier_errors(void **state)
 	assert_non_null(strstr(err.msg, ".* suffix cannot be used"));
 	assert_int_equal(parse("name===a,b,>=1", &arena, &r, &err), -1);
 	assert_non_null(strstr(err.msg, "Invalid specifier: 'b'"));
+	assert_int_equal(requirement_parse("demo===\0x", 9, &arena, &r, &err), -1);
+	assert_int_equal(parse("demo===a\x1b", &arena, &r, &err), -1);
 	assert_int_equal(parse("name>=1,===x", &arena, &r, &err), 0);
 	assert_int_equal(r.spec.len, 2);
 	arena_free(&arena);
