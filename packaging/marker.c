@@ -1005,3 +1005,22 @@ marker_evaluate(const Marker *m, const MarkerEnv *env, bool *result, Err *err)
 	arena_free(&tmp);
 	return rc;
 }
+
+int
+marker_evaluate_extras(const Marker *m, const MarkerEnv *env, const char *const *extras,
+		       size_t n, bool *result, Err *err)
+{
+	static const MarkerEnv empty;
+	MarkerEnv one = env ? *env : empty;
+	size_t i;
+
+	one.extra = "";
+	if (marker_evaluate(m, &one, result, err) != 0)
+		return -1;
+	for (i = 0; i < n && !*result; i++) {
+		one.extra = extras[i];
+		if (marker_evaluate(m, &one, result, err) != 0)
+			return -1;
+	}
+	return 0;
+}

@@ -92,6 +92,15 @@ int marker_parse_prefix(const char *s, size_t len, Arena *arena, Marker **out,
 /* Evaluate; -1 with err for comparisons packaging refuses (e.g. "~=" on a string). */
 int marker_evaluate(const Marker *m, const MarkerEnv *env, bool *result, Err *err);
 
+/*
+ * A dependency's marker in a package's metadata, when that package is installed with
+ * the given extras: "extra == 'x'" means "x is one of them". True when the marker holds
+ * with env->extra set to "" (the base requirements) or to any one of the extras. env's
+ * own extra is ignored.
+ */
+int marker_evaluate_extras(const Marker *m, const MarkerEnv *env, const char *const *extras,
+			   size_t n, bool *result, Err *err);
+
 /* Canonical text: variables by their names, literals in double quotes (single when the
  * literal holds a double quote), "and" groups inside "or" parenthesised as needed. */
 char *marker_format(const Marker *m, Arena *arena);

@@ -654,6 +654,34 @@ test_evaluation_choices(void **state)
 }
 
 static void
+test_evaluate_extras(void **state)
+{
+	static const char *const wanted[] = { "Tests", "PDF_Export" };
+	MarkerEnv env = { .extra = "ignored" };
+	Arena arena = { 0 };
+	Marker *m;
+	bool got;
+	Err err;
+
+	(void)state;
+	env.values[MARKER_OS_NAME] = "posix";
+	assert_int_equal(parse("extra == 'pdf-export' and os_name == 'posix'", &arena, &m, &err), 0);
+	assert_int_equal(marker_evaluate_extras(m, &env, wanted, 2, &got, &err), 0);
+	assert_true(got);
+	assert_int_equal(marker_evaluate_extras(m, &env, wanted, 1, &got, &err), 0);
+	assert_false(got);
+	assert_int_equal(marker_evaluate_extras(m, NULL, wanted, 2, &got, &err), 0);
+	assert_false(got);
+	/* A base requirement (no extra in its marker) holds without any extra. */
+	assert_int_equal(parse("os_name == 'posix'", &arena, &m, &err), 0);
+	assert_int_equal(marker_evaluate_extras(m, &env, NULL, 0, &got, &err), 0);
+	assert_true(got);
+	assert_int_equal(parse("extra != 'x' and os_name ~= 'y'", &arena, &m, &err), 0);
+	assert_int_equal(marker_evaluate_extras(m, &env, wanted, 2, &got, &err), -1);
+	arena_free(&arena);
+}
+
+static void
 test_prefix_and_depth(void **state)
 {
 	Arena arena = { 0 };
@@ -707,6 +735,7 @@ main(void)
 		cmocka_unit_test(test_escapes_scenario),
 		cmocka_unit_test(test_printing),
 		cmocka_unit_test(test_evaluation_choices),
+		cmocka_unit_test(test_evaluate_extras),
 		cmocka_unit_test(test_prefix_and_depth),
 	};
 

@@ -328,8 +328,10 @@ test_errors(void **state)
 				 "end\n    name ~= 1\n         ^");
 	check_error("name<2>1", "Expected comma (within version specifier), semicolon (after "
 				"version specifier) or end\n    name<2>1\n        ~~^");
-	check_error("name @ http://x\n", "Expected whitespace after URL\n"
-					 "    name @ http://x\n\n                   ^");
+	check_error("name @ http://x\n", "Expected a URL without control characters (found "
+					 "byte 0x0a)\n    name @ http://x\n\n                   ^");
+	check_error("q@\x01&#", "Expected a URL without control characters (found byte 0x01)\n"
+				"    q@\x01&#\n      ^");
 	check_error("name @ http://x ; ", "Expected a marker variable or quoted string\n"
 					  "    name @ http://x ; \n                      ^");
 	check_error("name (>=1", "Expected matching RIGHT_PARENTHESIS for LEFT_PARENTHESIS, "
@@ -367,6 +369,8 @@ test_specifier_errors(void **state)
 	assert_non_null(strstr(err.msg, ".* suffix cannot be used"));
 	assert_int_equal(parse("name===a,b,>=1", &arena, &r, &err), -1);
 	assert_non_null(strstr(err.msg, "Invalid specifier: 'b'"));
+	assert_int_equal(requirement_parse("demo===\0x", 9, &arena, &r, &err), -1);
+	assert_int_equal(parse("demo===a\x1b", &arena, &r, &err), -1);
 	assert_int_equal(parse("name>=1,===x", &arena, &r, &err), 0);
 	assert_int_equal(r.spec.len, 2);
 	arena_free(&arena);
