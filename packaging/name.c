@@ -5,7 +5,7 @@
  * file on an index page, every lock entry), so the comparison walks both spellings
  * side by side instead of normalizing them into buffers first.
  *
- * Only ASCII letters are folded. packaging lower-cases with Python's str.lower(), which
+ * Only ASCII letters are folded. packaging lower-cases with Python's str.ascii_lower(), which
  * also folds non-ASCII letters, but a valid name is ASCII, and the invalid names that
  * reach normalization (legacy sdist and wheel file names) keep their other bytes as
  * they are: both ways give the same answer on every valid name.
@@ -14,35 +14,19 @@
 
 #include "name.h"
 
+#include "ascii.h"
+
 #include <string.h>
-
-static bool
-is_alnum(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_sep(unsigned char c)
-{
-	return c == '-' || c == '_' || c == '.';
-}
-
-static char
-lower(unsigned char c)
-{
-	return (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-}
 
 bool
 name_is_valid(const char *s, size_t len)
 {
 	size_t i;
 
-	if (len == 0 || !is_alnum((unsigned char)s[0]) || !is_alnum((unsigned char)s[len - 1]))
+	if (len == 0 || !ascii_is_alnum((unsigned char)s[0]) || !ascii_is_alnum((unsigned char)s[len - 1]))
 		return false;
 	for (i = 1; i + 1 < len; i++)
-		if (!is_alnum((unsigned char)s[i]) && !is_sep((unsigned char)s[i]))
+		if (!ascii_is_alnum((unsigned char)s[i]) && !ascii_is_sep((unsigned char)s[i]))
 			return false;
 	return true;
 }
@@ -76,12 +60,12 @@ name_normalize_into(const char *s, size_t len, char *out)
 	size_t i = 0, n = 0;
 
 	while (i < len) {
-		if (is_sep((unsigned char)s[i])) {
-			while (i < len && is_sep((unsigned char)s[i]))
+		if (ascii_is_sep((unsigned char)s[i])) {
+			while (i < len && ascii_is_sep((unsigned char)s[i]))
 				i++;
 			out[n++] = '-';
 		} else {
-			out[n++] = lower((unsigned char)s[i++]);
+			out[n++] = ascii_lower((unsigned char)s[i++]);
 		}
 	}
 	out[n] = '\0';
@@ -103,12 +87,12 @@ next_norm(const char *s, size_t len, size_t *i)
 {
 	if (*i >= len)
 		return -1;
-	if (is_sep((unsigned char)s[*i])) {
-		while (*i < len && is_sep((unsigned char)s[*i]))
+	if (ascii_is_sep((unsigned char)s[*i])) {
+		while (*i < len && ascii_is_sep((unsigned char)s[*i]))
 			(*i)++;
 		return '-';
 	}
-	return (unsigned char)lower((unsigned char)s[(*i)++]);
+	return (unsigned char)ascii_lower((unsigned char)s[(*i)++]);
 }
 
 bool

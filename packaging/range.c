@@ -122,9 +122,7 @@ release_dev0(const Version *v, uint32_t n, bool bump, Arena *arena)
 		rel[n - 1] = versionnum_succ(rel[n - 1], arena);
 	s->release = rel;
 	s->release_len = n;
-	for (s->release_sig = n; s->release_sig > 0; s->release_sig--)
-		if (!(rel[s->release_sig - 1].len == 1 && rel[s->release_sig - 1].digits[0] == '0'))
-			break;
+	s->release_sig = version_release_sig(rel, n);
 	s->pre_kind = VERSION_PRE_NONE;
 	s->has_post = false;
 	s->has_dev = true, s->dev = zero();
@@ -452,8 +450,9 @@ range_disjoint(Range a, Range b)
 
 /*
  * Some non-pre-release version in r. A non-empty interval that holds one holds one of:
- * its lower bound itself, that stripped of pre-release parts, that with a local label,
- * or a later release ("X.1").
+ * its lower bound itself; that stripped of pre-release parts; that with a local label;
+ * or a later release, "X.0...0.1", padded past both bounds' releases (above "1.0.post*"
+ * the finals 1.0.0.1, 1.0.0.0.1, ... have no smallest).
  */
 static bool
 has_final(Range r, Arena *arena)
@@ -462,7 +461,8 @@ has_final(Range r, Arena *arena)
 	size_t i, k;
 
 	for (i = 0; i < r.len; i++) {
-		const Version *lo = r.iv[i].lo.v;
+		const Version *lo = r.iv[i].lo.v, *hi = r.iv[i].hi.v;
+		uint32_t pad;
 		Version c[4];
 		VersionNum *rel;
 
@@ -484,10 +484,14 @@ has_final(Range r, Arena *arena)
 		c[1].local = &zero_local, c[1].local_len = 1;
 		c[2] = c[0];
 		c[2].has_post = false;
-		rel = arena_alloc(arena, (lo->release_len + 1) * sizeof(*rel));
-		memcpy(rel, lo->release, lo->release_len * sizeof(*rel));
-		rel[lo->release_len] = (VersionNum){"1", 1};
-		c[2].release = rel, c[2].release_len = c[2].release_sig = lo->release_len + 1;
+		pad = lo->release_len;
+		if (hi && hi->release_len > pad)
+			pad = hi->release_len;
+		rel = arena_alloc(arena, (pad + 1) * sizeof(*rel));
+		for (k = 0; k < pad; k++)
+			rel[k] = k < lo->release_len ? lo->release[k] : (VersionNum){"0", 1};
+		rel[pad] = (VersionNum){"1", 1};
+		c[2].release = rel, c[2].release_len = c[2].release_sig = pad + 1;
 		c[3] = *lo;
 		for (k = 0; k < 4; k++) {
 			if (k < 3)

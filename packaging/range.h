@@ -62,7 +62,7 @@ bool range_disjoint(Range a, Range b);
  */
 bool range_specset_satisfiable(const SpecifierSet *set, bool finals_only, Arena *arena);
 
-/* Text for messages: ">=1.0, <2.0.dev0 | ==3.1", "*" for full, "∅" never: "<none>". */
+/* Text for messages: ">=1.0, <2.0.dev0 | ==3.1"; "*" for every version, "<none>" for none. */
 char *range_format(Range r, Arena *arena);
 
 #endif

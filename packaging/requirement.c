@@ -26,6 +26,8 @@
 
 #include "requirement.h"
 
+#include "ascii.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,33 +66,15 @@ at(const Parser *p, char c)
 	return p->pos < p->len && p->s[p->pos] == c;
 }
 
-static bool
-is_alnum(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool
-is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_sep(char c)
-{
-	return c == '-' || c == '_' || c == '.';
-}
-
 /* packaging's IDENTIFIER, \b[a-zA-Z0-9][a-zA-Z0-9._-]*\b, at pos; its end, or 0. */
 static size_t
 identifier(const Parser *p)
 {
 	size_t i = p->pos, j;
 
-	if (i >= p->len || !is_alnum(p->s[i]) || marker_word_before(p->s, p->len, i))
+	if (i >= p->len || !ascii_is_alnum(p->s[i]) || marker_word_before(p->s, p->len, i))
 		return 0;
-	for (j = i + 1; j < p->len && (is_alnum(p->s[j]) || is_sep(p->s[j])); j++)
+	for (j = i + 1; j < p->len && (ascii_is_alnum(p->s[j]) || ascii_is_sep(p->s[j])); j++)
 		;
 	/* The pattern backtracks until the match ends at a word boundary. */
 	for (; j > i; j--)
@@ -106,7 +90,7 @@ digits(const char *s, size_t len, size_t i)
 {
 	size_t j = i;
 
-	while (j < len && is_digit(s[j]))
+	while (j < len && ascii_is_digit(s[j]))
 		j++;
 	return j - i;
 }
@@ -140,12 +124,12 @@ suffix(const char *s, size_t len, size_t i, const char *const *words)
 {
 	size_t k = i, n;
 
-	if (k < len && is_sep(s[k]))
+	if (k < len && ascii_is_sep(s[k]))
 		k++;
 	if (!(n = label(s, len, k, words)))
 		return i;
 	k += n;
-	if (k < len && is_sep(s[k]))
+	if (k < len && ascii_is_sep(s[k]))
 		k++;
 	return k + digits(s, len, k);
 }
@@ -182,17 +166,17 @@ match_version(const char *s, size_t len, size_t i, int cls)
 	if (cls == CLASS_EQ && j + 1 < len && s[j] == '.' && s[j + 1] == '*')
 		return j + 2;
 	j = suffix(s, len, j, pre);
-	if (j + 1 < len && s[j] == '-' && is_digit(s[j + 1]))
+	if (j + 1 < len && s[j] == '-' && ascii_is_digit(s[j + 1]))
 		j += 1 + digits(s, len, j + 1);
 	else
 		j = suffix(s, len, j, post);
 	j = suffix(s, len, j, dev);
-	if (cls == CLASS_EQ && j + 1 < len && s[j] == '+' && is_alnum(s[j + 1])) {
+	if (cls == CLASS_EQ && j + 1 < len && s[j] == '+' && ascii_is_alnum(s[j + 1])) {
 		j++;
 		for (;;) {
-			while (j < len && is_alnum(s[j]))
+			while (j < len && ascii_is_alnum(s[j]))
 				j++;
-			if (j + 1 < len && is_sep(s[j]) && is_alnum(s[j + 1]))
+			if (j + 1 < len && ascii_is_sep(s[j]) && ascii_is_alnum(s[j + 1]))
 				j++;
 			else
 				break;
@@ -247,7 +231,7 @@ local_trail(const Parser *p)
 
 	if (j + 1 >= p->len || p->s[j] != '+')
 		return false;
-	return (p->s[j + 1] >= 'a' && p->s[j + 1] <= 'z') || is_digit(p->s[j + 1]);
+	return (p->s[j + 1] >= 'a' && p->s[j + 1] <= 'z') || ascii_is_digit(p->s[j + 1]);
 }
 
 /* clauses: gathers the clause text into b (clauses joined by ','). */

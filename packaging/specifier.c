@@ -5,6 +5,10 @@
  * pre-release of V unless V is itself a pre-release", ...) rather than the intervals of
  * range.c, on purpose: the two are written independently and a property test checks
  * that they agree on every generated version.
+ *
+ * "~=V" takes its prefix from V's parsed release ("~=1.0c1" is ">=1.0rc1, ==1.*"), as
+ * PEP 440 says. packaging splits the text as written instead, so for unusual spellings
+ * ("~=1.0c1", "~=1.0.pre1", "~=1.0.rev1") it builds "==1.0.*" and rejects 1.1.
  */
 #include "config.h"
 
@@ -12,7 +16,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+
+#include "ascii.h"
 
 static const char *const op_text[] = {"==", "!=", "<", "<=", ">", ">=", "~=", "==="};
 
@@ -61,7 +66,7 @@ parse_op(const char *s, size_t len, size_t *oplen)
 	return -1;
 }
 
-/* "V.*" is only a release (and epoch): no pre, post, dev or local part, no "v"-less junk. */
+/* "V.*" is only a release (and epoch): no pre, post, dev or local part. */
 static bool
 is_plain_release(const Version *v)
 {
@@ -82,6 +87,7 @@ specifier_parse(const char *s, size_t len, Arena *arena, Specifier *out, Err *er
 	out->op = (SpecOp)op;
 	s += oplen, len -= oplen;
 	skip_space(&s, &len);
+	/* packaging takes a bare "===" as matching the empty string; no index lists one */
 	if (len == 0)
 		return bad(err, orig, orig_len, "a version must follow the operator");
 	for (i = 0; i < len; i++) {
@@ -95,11 +101,8 @@ specifier_parse(const char *s, size_t len, Arena *arena, Specifier *out, Err *er
 	}
 	out->text = arena_strndup(arena, s, len);
 	out->text_len = len;
-	if (out->op == SPEC_ARBITRARY) {
-		if (s[0] == ',')
-			return bad(err, orig, orig_len, "a version must follow the operator");
+	if (out->op == SPEC_ARBITRARY)
 		return 0;
-	}
 	if (len >= 2 && s[len - 2] == '.' && s[len - 1] == '*') {
 		if (out->op != SPEC_EQ && out->op != SPEC_NE)
 			return bad(err, orig, orig_len, "'.*' is only allowed with == and !=");
@@ -211,13 +214,30 @@ is_pre_of(const Version *c, const Version *v)
 	       versionnum_cmp(c->post, v->post) == 0;
 }
 
+/*
+ * "===" compares strings with ASCII letters folded, whatever the locale; packaging folds
+ * non-ASCII letters too (str.lower), which no real version string needs.
+ */
+static bool
+same_text_ascii_case(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i;
+
+	if (alen != blen)
+		return false;
+	for (i = 0; i < alen; i++)
+		if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
+			return false;
+	return true;
+}
+
 bool
 specifier_matches(const Specifier *sp, const Version *c, const char *raw, size_t raw_len)
 {
 	const Version *v = &sp->version;
 
 	if (sp->op == SPEC_ARBITRARY)
-		return raw_len == sp->text_len && strncasecmp(raw, sp->text, raw_len) == 0;
+		return same_text_ascii_case(raw, raw_len, sp->text, sp->text_len);
 	if (!c)
 		return false;
 	switch (sp->op) {

@@ -10,18 +10,17 @@
 
 #include "tags.h"
 
+#include "ascii.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---------------------------------------------------------------- small helpers */
+/* At most this much of a bad input is quoted back in a message. */
+#define SHOWN(len) ((int)((len) > 512 ? 512 : (len)))
 
-static char
-lower(char c)
-{
-	return (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-}
+/* ---------------------------------------------------------------- small helpers */
 
 static bool
 has_upper(const char *s)
@@ -39,7 +38,7 @@ dup_lower(Arena *arena, const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		out[i] = lower(s[i]);
+		out[i] = ascii_lower(s[i]);
 	out[n] = '\0';
 	return out;
 }
@@ -67,7 +66,7 @@ part_printf(Arena *arena, const char *fmt, ...)
 	vsnprintf(s, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	for (char *p = s; *p; p++)
-		*p = lower(*p);
+		*p = ascii_lower(*p);
 	return s;
 }
 
@@ -157,7 +156,7 @@ tags_parse(const char *s, size_t len, unsigned flags, size_t limit, Arena *arena
 				return err_set(err,
 					       "tag '%.*s' has an empty component '%.*s': expected "
 					       "values such as 'py3' between '-' and '.' separators",
-					       (int)len, s, (int)(end - i), s + i);
+					       SHOWN(len), s, SHOWN(end - i), s + i);
 			if ((flags & TAGS_VALIDATE_ORDER) && prev &&
 			    span_cmp(prev, prev_n, s + vstart, k - vstart) > 0)
 				return err_set(err,
@@ -184,14 +183,14 @@ tags_parse(const char *s, size_t len, unsigned flags, size_t limit, Arena *arena
 	}
 	if (limit && count > limit)
 		return err_set(err, "tag '%.*s' expands to %zu tags, more than the limit of %zu",
-			       (int)len, s, count, limit);
+			       SHOWN(len), s, count, limit);
 	if (n_parts != 3)
 		return err_set(err,
 			       "tag '%.*s' must have exactly three components "
 			       "(interpreter-abi-platform), found %zu",
-			       (int)len, s, n_parts);
+			       SHOWN(len), s, n_parts);
 	if (count > UINT32_MAX)
-		return err_set(err, "tag '%.*s' has too many values", (int)len, s);
+		return err_set(err, "tag '%.*s' has too many values", SHOWN(len), s);
 
 	dest[0] = &out->interpreters;
 	dest[1] = &out->abis;
@@ -212,7 +211,7 @@ tags_parse(const char *s, size_t len, unsigned flags, size_t limit, Arena *arena
 				return err_set(err,
 					       "tag '%.*s' has an invalid interpreter '%.*s': "
 					       "expected an identifier such as 'py3' or 'cp311'",
-					       (int)len, s, (int)n, p);
+					       SHOWN(len), s, (int)n, p);
 			vals[nv++] = dup_lower(arena, p, n);
 			p += n + 1;
 		}

@@ -15,6 +15,8 @@
 
 #include "version.h"
 
+#include "ascii.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -69,30 +71,7 @@ version_strip(const char **s, size_t *len)
 		*len -= k;
 }
 
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static bool
-is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
-is_alnum(int c)
-{
-	c = lower(c);
-	return is_digit(c) || (c >= 'a' && c <= 'z');
-}
-
-static bool
-is_sep(int c)
-{
-	return c == '.' || c == '-' || c == '_';
-}
+static const char *const pre_text[] = {"", "a", "b", "rc"};
 
 typedef struct Scan {
 	const char *s;
@@ -110,7 +89,7 @@ scan_word(Scan *sc, const char *word)
 	if (sc->len - sc->pos < n)
 		return false;
 	for (i = 0; i < n; i++)
-		if (lower((unsigned char)sc->s[sc->pos + i]) != word[i])
+		if (ascii_lower((unsigned char)sc->s[sc->pos + i]) != word[i])
 			return false;
 	sc->pos += n;
 	return true;
@@ -129,7 +108,7 @@ scan_number(Scan *sc, VersionNum *num)
 {
 	size_t start = sc->pos, first;
 
-	while (sc->pos < sc->len && is_digit(sc->s[sc->pos]))
+	while (sc->pos < sc->len && ascii_is_digit(sc->s[sc->pos]))
 		sc->pos++;
 	if (sc->pos == start)
 		return false;
@@ -153,7 +132,7 @@ emit_zero(Scan *sc, VersionNum *num)
 static void
 scan_label_number(Scan *sc, VersionNum *num)
 {
-	if (sc->pos < sc->len && is_sep(sc->s[sc->pos]))
+	if (sc->pos < sc->len && ascii_is_sep(sc->s[sc->pos]))
 		sc->pos++;
 	if (!scan_number(sc, num))
 		emit_zero(sc, num);
@@ -165,7 +144,7 @@ scan_labelled(Scan *sc, const char *const *labels, size_t nlabels)
 {
 	size_t save = sc->pos, i;
 
-	if (sc->pos < sc->len && is_sep(sc->s[sc->pos]))
+	if (sc->pos < sc->len && ascii_is_sep(sc->s[sc->pos]))
 		sc->pos++;
 	for (i = 0; i < nlabels; i++)
 		if (scan_word(sc, labels[i]))
@@ -189,10 +168,9 @@ version_parse(const char *s, size_t len, Arena *arena, Version *out, Err *err)
 	static const char *const pre_labels[] = {"alpha", "a", "beta", "b", "preview", "pre", "c", "rc"};
 	static const VersionPre pre_kinds[] = {VERSION_PRE_A, VERSION_PRE_A, VERSION_PRE_B, VERSION_PRE_B,
 					       VERSION_PRE_RC, VERSION_PRE_RC, VERSION_PRE_RC, VERSION_PRE_RC};
-	static const char *const pre_text[] = {"", "a", "b", "rc"};
 	static const char *const post_labels[] = {"post", "rev", "r"};
 	static const char *const dev_labels[] = {"dev"};
-	size_t parts = 1, i, release_start;
+	size_t parts = 1, i;
 	VersionNum *release;
 	VersionLocal *local;
 	Scan sc;
@@ -204,7 +182,7 @@ version_parse(const char *s, size_t len, Arena *arena, Version *out, Err *err)
 	if (len > UINT32_MAX / 2)
 		return fail(err, s, 40, "it is too long");
 	for (i = 0; i < len; i++)
-		parts += is_sep(s[i]) || s[i] == '!' || s[i] == '+';
+		parts += ascii_is_sep(s[i]) || s[i] == '!' || s[i] == '+';
 
 	memset(out, 0, sizeof(*out));
 	/* Canonical text is at most the input plus a few bytes per segment ("-1" -> ".post1"). */
@@ -212,7 +190,7 @@ version_parse(const char *s, size_t len, Arena *arena, Version *out, Err *err)
 	release = arena_alloc(arena, parts * sizeof(*release));
 	local = NULL;
 
-	if (lower(s[0]) == 'v')
+	if (ascii_lower(s[0]) == 'v')
 		sc.pos = 1;
 	/* Epoch or first release number: only the '!' tells them apart. */
 	{
@@ -238,23 +216,21 @@ version_parse(const char *s, size_t len, Arena *arena, Version *out, Err *err)
 			out->epoch.len = 1;
 		}
 	}
-	release_start = sc.olen;
 	if (!scan_number(&sc, &release[0]))
 		return fail(err, s, len, "the release must start with a number");
 	out->release_len = 1;
-	while (sc.pos + 1 < len && s[sc.pos] == '.' && is_digit(s[sc.pos + 1])) {
+	while (sc.pos + 1 < len && s[sc.pos] == '.' && ascii_is_digit(s[sc.pos + 1])) {
 		sc.pos++;
 		emit(&sc, ".", 1);
 		scan_number(&sc, &release[out->release_len++]);
 	}
-	(void)release_start;
 
 	if ((label = scan_labelled(&sc, pre_labels, 8)) >= 0) {
 		out->pre_kind = pre_kinds[label];
 		emit(&sc, pre_text[out->pre_kind], strlen(pre_text[out->pre_kind]));
 		scan_label_number(&sc, &out->pre);
 	}
-	if (sc.pos + 1 < len && s[sc.pos] == '-' && is_digit(s[sc.pos + 1])) {
+	if (sc.pos + 1 < len && s[sc.pos] == '-' && ascii_is_digit(s[sc.pos + 1])) {
 		sc.pos++;
 		emit(&sc, ".post", 5);
 		scan_number(&sc, &out->post);
@@ -279,8 +255,8 @@ version_parse(const char *s, size_t len, Arena *arena, Version *out, Err *err)
 			VersionLocal *seg = &local[out->local_len];
 			bool numeric = true;
 
-			while (sc.pos < len && is_alnum(s[sc.pos])) {
-				numeric &= is_digit(s[sc.pos]);
+			while (sc.pos < len && ascii_is_alnum(s[sc.pos])) {
+				numeric &= ascii_is_digit(s[sc.pos]);
 				sc.pos++;
 			}
 			if (sc.pos == start)
@@ -297,10 +273,10 @@ version_parse(const char *s, size_t len, Arena *arena, Version *out, Err *err)
 				seg->text = sc.out + sc.olen;
 				seg->len = (uint32_t)(sc.pos - start);
 				for (i = start; i < sc.pos; i++)
-					sc.out[sc.olen++] = (char)lower(s[i]);
+					sc.out[sc.olen++] = (char)ascii_lower(s[i]);
 			}
 			out->local_len++;
-			if (sc.pos + 1 < len && is_sep(s[sc.pos]) && is_alnum(s[sc.pos + 1])) {
+			if (sc.pos + 1 < len && ascii_is_sep(s[sc.pos]) && ascii_is_alnum(s[sc.pos + 1])) {
 				sc.pos++;
 				emit(&sc, ".", 1);
 				continue;
@@ -317,13 +293,16 @@ version_parse(const char *s, size_t len, Arena *arena, Version *out, Err *err)
 	out->str_len = (uint32_t)sc.olen;
 	out->release = release;
 	out->local = local;
-	for (out->release_sig = out->release_len; out->release_sig > 0; out->release_sig--) {
-		const VersionNum *n = &release[out->release_sig - 1];
-
-		if (!(n->len == 1 && n->digits[0] == '0'))
-			break;
-	}
+	out->release_sig = version_release_sig(release, out->release_len);
 	return 0;
+}
+
+uint32_t
+version_release_sig(const VersionNum *release, uint32_t len)
+{
+	while (len > 0 && release[len - 1].len == 1 && release[len - 1].digits[0] == '0')
+		len--;
+	return len;
 }
 
 int
@@ -501,7 +480,6 @@ versionnum_to_u64(VersionNum a, uint64_t *out)
 static size_t
 render(const Version *v, uint32_t release_len, char *b)
 {
-	static const char *const pre_text[] = {"", "a", "b", "rc"};
 	size_t n = 0, k;
 	uint32_t i;
 

@@ -90,6 +90,9 @@ bool version_is_prerelease(const Version *v);   /* has a/b/rc or .dev */
 bool version_is_postrelease(const Version *v);
 bool version_is_devrelease(const Version *v);
 
+/* The number of release components up to the last non-zero one (release_sig). */
+uint32_t version_release_sig(const VersionNum *release, uint32_t len);
+
 /* Compare two numbers. */
 int versionnum_cmp(VersionNum a, VersionNum b);
 /* a + 1, allocated from arena. */

@@ -361,6 +361,23 @@ test_satisfiable(void **state)
 	check_satisfiable("satisfiable_prereleases_false", true, true);
 }
 
+/* Finals above "V.post*" have no smallest (1.0.0.1, 1.0.0.0.1, ...): still found. */
+static void
+test_satisfiable_between_releases(void **state)
+{
+	const char *sets[] = {">1.0,<1.0.1", ">1,<=1.0.2.2a1.post2.dev0", ">2,<2.0.2a0", ">1.0.0,<1.0.0.1"};
+	Arena a = {0};
+	SpecifierSet set;
+	size_t i;
+
+	for (i = 0; i < sizeof(sets) / sizeof(*sets); i++) {
+		assert_int_equal(specset_parse(sets[i], strlen(sets[i]), &a, &set, NULL), 0);
+		if (!range_specset_satisfiable(&set, true, &a))
+			fail_msg("'%s' holds a final release", sets[i]);
+	}
+	arena_free(&a);
+}
+
 static void
 test_set_relations(void **state)
 {
@@ -424,6 +441,7 @@ main(void)
 		cmocka_unit_test(test_range_matches_specifier),
 		cmocka_unit_test(test_algebra),
 		cmocka_unit_test(test_satisfiable),
+		cmocka_unit_test(test_satisfiable_between_releases),
 		cmocka_unit_test(test_set_relations),
 		cmocka_unit_test(test_format_and_errors),
 	};
