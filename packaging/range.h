@@ -56,6 +56,12 @@ bool range_equal(Range a, Range b);
 bool range_subset(Range a, Range b);       /* a within b */
 bool range_disjoint(Range a, Range b);
 
+/*
+ * Whether any version satisfies set (finals_only: any version that is not a
+ * pre-release). "===" clauses admit just their own string, so they are handled too.
+ */
+bool range_specset_satisfiable(const SpecifierSet *set, bool finals_only, Arena *arena);
+
 /* Text for messages: ">=1.0, <2.0.dev0 | ==3.1", "*" for full, "∅" never: "<none>". */
 char *range_format(Range r, Arena *arena);
 

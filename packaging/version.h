@@ -20,7 +20,7 @@
 #include "../engine/arena.h"
 #include "../engine/err.h"
 
-/* A non-negative integer: decimal digits without leading zeros; len 0 is zero. */
+/* A non-negative integer: decimal digits without leading zeros ("0" for zero). */
 typedef struct VersionNum {
 	const char *digits;
 	uint32_t len;
