@@ -62,7 +62,10 @@ struct Marker {
 /*
  * The values markers are evaluated against. Unset strings count as "" ("0" for version
  * fields). extra is the one extra being evaluated ("" for the base requirements);
- * extras and dependency_groups are sets of normalized names.
+ * extras and dependency_groups are sets of names (compared normalized). A NULL set is
+ * not defined at all, as outside pylock.toml (packaging's "metadata" and "requirement"
+ * contexts): a marker that uses it fails to evaluate. A non-NULL set of length 0 is the
+ * empty set (packaging's "lock_file" context).
  */
 typedef struct MarkerEnv {
 	const char *values[MARKER_EXTRA];
@@ -92,5 +95,44 @@ int marker_evaluate(const Marker *m, const MarkerEnv *env, bool *result, Err *er
 /* Canonical text: variables by their names, literals in double quotes (single when the
  * literal holds a double quote), "and" groups inside "or" parenthesised as needed. */
 char *marker_format(const Marker *m, Arena *arena);
+
+/* The operator as written in markers ("==", "not in"). */
+const char *marker_op_str(MarkerOp op);
+
+/* Same canonical text (packaging compares markers by their str()). */
+bool marker_equal(const Marker *a, const Marker *b);
+
+/*
+ * a and b (kind MARKER_AND) or a or b (MARKER_OR), sharing a's and b's nodes; groups of
+ * the same kind are merged, so the result prints like packaging's Marker & / |. Either
+ * side may be NULL (no marker): the other is returned.
+ */
+Marker *marker_combine(MarkerKind kind, Marker *a, Marker *b, Arena *arena);
+
+/*
+ * For parsers of larger grammars (requirements): parse the marker that starts at
+ * src[start], stopping before what cannot continue it; *end is where it stopped
+ * (trailing white space consumed). Errors quote all of src, with columns counted from
+ * its start, the way packaging reports errors in a requirement.
+ */
+int marker_parse_at(const char *src, size_t len, size_t start, Arena *arena, Marker **out,
+		    size_t *end, Err *err);
+
+/*
+ * Fill err with packaging's layout of a syntax error: the message, then src indented by
+ * four spaces, then a line with '~' under src[start..end) and '^' at end (columns are
+ * characters, not bytes). Returns -1.
+ */
+int marker_syntax_error(Err *err, const char *src, size_t len, size_t start, size_t end,
+			const char *fmt, ...) ERR_PRINTF(6, 7);
+
+/*
+ * Python's regex classes, which packaging's tokenizer is written in, for the parsers that
+ * must stop where it stops: whether s[i] (or the character before s[i]) is a \w
+ * character, and the byte length of the \s character at s[i] (0 when there is none).
+ */
+bool marker_word_at(const char *s, size_t len, size_t i);
+bool marker_word_before(const char *s, size_t len, size_t i);
+size_t marker_space_at(const char *s, size_t len, size_t i);
 
 #endif

@@ -32,4 +32,10 @@ int requirement_parse(const char *s, size_t len, Arena *arena, Requirement *out,
 /* Canonical text: name as written, extras sorted, specifiers canonical, marker canonical. */
 char *requirement_format(const Requirement *r, Arena *arena);
 
+/*
+ * Equality as packaging defines it: names and extras (as sets) compared normalized,
+ * specifier sets equal, same URL, same canonical marker.
+ */
+bool requirement_equal(const Requirement *a, const Requirement *b);
+
 #endif
