@@ -975,28 +975,41 @@ pyproject_group_find(const Pyproject *p, const char *name)
 /* ------------------------------------------------------------------ group expansion */
 
 /*
- * Expansion walks the include graph with an explicit stack (a file may chain
- * thousands of groups) and remembers each finished group, so that a group included
- * many times is expanded once: without that, a ladder of groups that each include the
- * one below twice takes exponential time even when every group is empty.
+ * Expansion has two passes. The first walks the include graph from the requested group
+ * with an explicit stack (a file may chain thousands of groups), checks each group it
+ * reaches once, parses its requirements once, detects cycles, and computes how long
+ * each group's expansion is (saturating past the limit); includes of empty groups are
+ * dropped. The second pass writes the expansion out, so the work is proportional to
+ * the document plus the output: a ladder of groups that each include the one below
+ * twice is neither exponential to walk (when empty) nor copied at every rung.
  */
 
 enum { G_NEW, G_ACTIVE, G_DONE };
 
+typedef struct GItem {
+	size_t target;             /* an include (of a non-empty group), or (size_t)-1 */
+	PyprojectReq req;
+} GItem;
+
+typedef struct GInfo {
+	GItem *items;
+	size_t n;
+	size_t len;                /* expansion length, at most PYPROJECT_GROUP_MAX + 1 */
+	unsigned char state;
+} GInfo;
+
 typedef struct Frame {
 	size_t group;
 	size_t item;
-	Buf list;                  /* PyprojectReq records */
 } Frame;
 
 typedef struct Expander {
 	const Pyproject *pp;
 	P p;
-	unsigned char *state;
-	PyprojectReqList *done;
+	GInfo *info;
 	Frame *stack;
 	size_t depth;
-	size_t total;              /* requirements held by all finished groups */
+	size_t emitted;            /* requirements written out by this expander */
 } Expander;
 
 static size_t
@@ -1018,25 +1031,26 @@ group_key(const Expander *x, size_t g)
 	return kjoin(x->p.a, "dependency-groups", name, strlen(name));
 }
 
-static int
-group_shape(const Expander *x, size_t g)
+static void
+add_len(GInfo *gi, size_t n)
 {
-	const TomlValue *v = x->pp->groups[g].value;
-
-	if (v->type == TOML_ARRAY)
-		return 0;
-	return fail(&x->p, v, group_key(x, g), "expected an array of requirement strings and"
-		    " {include-group = \"name\"} tables, found %s", type_desc(v->type));
+	gi->len += n;
+	if (gi->len > PYPROJECT_GROUP_MAX)
+		gi->len = PYPROJECT_GROUP_MAX + 1;
 }
 
 static int
-append(Expander *x, Frame *f, const PyprojectReq *items, size_t n, const TomlValue *at,
-       const char *key)
+push(Expander *x, size_t g)
 {
-	if (f->list.len / sizeof(PyprojectReq) + n > PYPROJECT_GROUP_MAX)
-		return fail(&x->p, at, key, "the group expands to more than %d requirements;"
-			    " expected fewer (are includes repeated?)", PYPROJECT_GROUP_MAX);
-	buf_append(&f->list, items, n * sizeof(PyprojectReq));
+	const TomlValue *v = x->pp->groups[g].value;
+
+	if (v->type != TOML_ARRAY)
+		return fail(&x->p, v, group_key(x, g), "expected an array of requirement strings"
+			    " and {include-group = \"name\"} tables, found %s", type_desc(v->type));
+	x->info[g].state = G_ACTIVE;
+	x->info[g].items = arena_alloc(x->p.a, (v->u.arr.len + 1) * sizeof(GItem));
+	x->stack[x->depth].group = g;
+	x->stack[x->depth++].item = 0;
 	return 0;
 }
 
@@ -1059,62 +1073,50 @@ cycle_error(Expander *x, size_t target, const TomlValue *at, const char *key)
 	return rc;
 }
 
-static int
-push(Expander *x, size_t g)
+static void
+add_include(GInfo *gi, size_t target, const GInfo *ti)
 {
-	if (group_shape(x, g) != 0)
-		return -1;
-	x->state[g] = G_ACTIVE;
-	memset(&x->stack[x->depth], 0, sizeof(Frame));
-	x->stack[x->depth++].group = g;
-	return 0;
+	if (ti->len == 0)
+		return;
+	gi->items[gi->n].target = target;
+	gi->n++;
+	add_len(gi, ti->len);
 }
 
-/* One step on the top frame: an item handled, or the frame finished. */
+/* One step of the first pass on the top frame: an item handled, or the frame finished. */
 static int
 step(Expander *x)
 {
 	Frame *f = &x->stack[x->depth - 1];
+	GInfo *gi = &x->info[f->group];
 	const TomlValue *arr = x->pp->groups[f->group].value, *item, *inc;
 	const char *key;
 	size_t target;
 
 	if (f->item == arr->u.arr.len) {
-		PyprojectReqList *d = &x->done[f->group];
+		size_t done = f->group;
 
-		d->len = f->list.len / sizeof(PyprojectReq);
-		/* each group is capped; so is their sum, which many groups near the cap
-		 * including one another could otherwise make huge */
-		if ((x->total += d->len) > 10 * (size_t)PYPROJECT_GROUP_MAX)
-			return fail(&x->p, arr, group_key(x, f->group), "the groups expand to more"
-				    " than %d requirements in all; expected fewer",
-				    10 * PYPROJECT_GROUP_MAX);
-		d->items = arena_alloc(x->p.a, f->list.len + sizeof(PyprojectReq));
-		if (f->list.len)
-			memcpy(d->items, f->list.data, f->list.len);
-		buf_free(&f->list);
-		x->state[f->group] = G_DONE;
-		x->depth--;
-		if (x->depth == 0)
-			return 0;
-		f = &x->stack[x->depth - 1];
-		item = x->pp->groups[f->group].value->u.arr.items[f->item - 1];
-		return append(x, f, d->items, d->len, item,
-			      kidx(x->p.a, group_key(x, f->group), f->item - 1));
+		gi->state = G_DONE;
+		if (--x->depth > 0)
+			add_include(&x->info[x->stack[x->depth - 1].group], done, gi);
+		return 0;
 	}
 	item = arr->u.arr.items[f->item];
 	key = kidx(x->p.a, group_key(x, f->group), f->item);
 	f->item++;
 	if (item->type == TOML_STRING) {
-		PyprojectReq r;
+		GItem *it = &gi->items[gi->n];
 
-		if (parse_req(&x->p, item, key, &r) != 0)
+		if (parse_req(&x->p, item, key, &it->req) != 0)
 			return -1;
-		return append(x, f, &r, 1, item, key);
+		it->target = (size_t)-1;
+		gi->n++;
+		add_len(gi, 1);
+		return 0;
 	}
 	if (item->type != TOML_TABLE || item->u.table.len != 1 ||
-	    strcmp(item->u.table.entries[0].key, "include-group") != 0 ||
-	    item->u.table.entries[0].key_len != strlen("include-group"))
+	    item->u.table.entries[0].key_len != strlen("include-group") ||
+	    strcmp(item->u.table.entries[0].key, "include-group") != 0)
 		return fail(&x->p, item, key, "expected a requirement string or a table of exactly"
 			    " {include-group = \"name\"}, found %s",
 			    item->type == TOML_TABLE ? "a table with other keys" :
@@ -1127,28 +1129,65 @@ step(Expander *x)
 	if (target == (size_t)-1)
 		return fail(&x->p, inc, key, "no group named %s; expected one of the groups in"
 			    " [dependency-groups]", show(x->p.a, inc->u.str.ptr, inc->u.str.len));
-	if (x->state[target] == G_DONE)
-		return append(x, f, x->done[target].items, x->done[target].len, item, key);
-	if (x->state[target] == G_ACTIVE)
+	if (x->info[target].state == G_DONE) {
+		add_include(gi, target, &x->info[target]);
+		return 0;
+	}
+	if (x->info[target].state == G_ACTIVE)
 		return cycle_error(x, target, inc, key);
 	return push(x, target);
 }
 
 static int
-expand_one(Expander *x, size_t g)
+analyse(Expander *x, size_t g)
 {
-	int rc = 0;
-
-	if (x->state[g] == G_DONE)
+	if (x->info[g].state == G_DONE)
 		return 0;
 	if (push(x, g) != 0)
 		return -1;
 	while (x->depth > 0)
-		if ((rc = step(x)) != 0)
-			break;
-	while (x->depth > 0)
-		buf_free(&x->stack[--x->depth].list);
-	return rc;
+		if (step(x) != 0)
+			return -1;
+	return 0;
+}
+
+/* The second pass: the expansion of an analysed group, written out in order. */
+static int
+emit(Expander *x, size_t g, PyprojectReqList *out)
+{
+	const GInfo *gi = &x->info[g];
+	const TomlValue *v = x->pp->groups[g].value;
+
+	if (gi->len > PYPROJECT_GROUP_MAX)
+		return fail(&x->p, v, group_key(x, g), "the group expands to more than %d"
+			    " requirements; expected fewer (are includes repeated?)",
+			    PYPROJECT_GROUP_MAX);
+	if ((x->emitted += gi->len) > 10 * (size_t)PYPROJECT_GROUP_MAX)
+		return fail(&x->p, v, group_key(x, g), "the groups expand to more than %d"
+			    " requirements in all; expected fewer", 10 * PYPROJECT_GROUP_MAX);
+	out->items = arena_alloc(x->p.a, (gi->len + 1) * sizeof(PyprojectReq));
+	out->len = 0;
+	x->depth = 0;
+	x->stack[x->depth].group = g;
+	x->stack[x->depth++].item = 0;
+	while (x->depth > 0) {
+		Frame *f = &x->stack[x->depth - 1];
+		const GInfo *fi = &x->info[f->group];
+		const GItem *it;
+
+		if (f->item == fi->n) {
+			x->depth--;
+			continue;
+		}
+		it = &fi->items[f->item++];
+		if (it->target == (size_t)-1) {
+			out->items[out->len++] = it->req;
+		} else {
+			x->stack[x->depth].group = it->target;
+			x->stack[x->depth++].item = 0;
+		}
+	}
+	return 0;
 }
 
 static void
@@ -1159,16 +1198,14 @@ expander_init(Expander *x, const Pyproject *pp, Arena *arena, Err *err)
 	x->p.file = pp->filename;
 	x->p.a = arena;
 	x->p.err = err;
-	x->state = xcalloc(pp->groups_len + 1, 1);
-	x->done = xcalloc(pp->groups_len + 1, sizeof(*x->done));
+	x->info = xcalloc(pp->groups_len + 1, sizeof(*x->info));
 	x->stack = xcalloc(pp->groups_len + 1, sizeof(*x->stack));
 }
 
 static void
 expander_free(Expander *x)
 {
-	free(x->state);
-	free(x->done);
+	free(x->info);
 	free(x->stack);
 }
 
@@ -1187,6 +1224,8 @@ pyproject_group_expand(const Pyproject *p, const char *name, Arena *arena,
 
 		for (i = 0; i < p->groups_len && i < 20; i++)
 			buf_printf(&names, "%s%s", i ? ", " : "", p->groups[i].name);
+		if (p->groups_len > 20)
+			buf_printf(&names, ", ... (%zu in all)", p->groups_len);
 		rc = err_set(err, "%s:%u:%u: dependency-groups: no group named %s; expected %s%s",
 			     p->filename, dg ? dg->line : 1, dg ? dg->col : 1,
 			     show(arena, name, strlen(name)),
@@ -1196,9 +1235,9 @@ pyproject_group_expand(const Pyproject *p, const char *name, Arena *arena,
 		return rc;
 	}
 	expander_init(&x, p, arena, err);
-	rc = expand_one(&x, g);
+	rc = analyse(&x, g);
 	if (rc == 0)
-		*out = x.done[g];
+		rc = emit(&x, g, out);
 	expander_free(&x);
 	return rc;
 }
@@ -1214,8 +1253,8 @@ pyproject_groups_expand_all(const Pyproject *p, Arena *arena, PyprojectReqList *
 	expander_init(&x, p, arena, err);
 	*out = arena_zalloc(arena, (p->groups_len + 1) * sizeof(**out));
 	for (g = 0; g < p->groups_len && rc == 0; g++)
-		if ((rc = expand_one(&x, g)) == 0)
-			(*out)[g] = x.done[g];
+		if ((rc = analyse(&x, g)) == 0)
+			rc = emit(&x, g, &(*out)[g]);
 	expander_free(&x);
 	return rc;
 }

@@ -194,7 +194,8 @@ const PyprojectGroup *pyproject_group_find(const Pyproject *p, const char *name)
 int pyproject_group_expand(const Pyproject *p, const char *name, Arena *arena,
 			   PyprojectReqList *out, Err *err);
 
-/* Every group expanded: out[i] belongs to p->groups[i]. */
+/* Every group expanded: out[i] belongs to p->groups[i]. The first broken group is the
+ * error; so is a total of more than 10 * PYPROJECT_GROUP_MAX requirements. */
 int pyproject_groups_expand_all(const Pyproject *p, Arena *arena, PyprojectReqList **out,
 				Err *err);
 
