@@ -1710,6 +1710,8 @@ pylock_write(const Pylock *lock, Buf *out, Err *err)
 		buf_putc(&b, '\n');
 	}
 
+	if (lock->packages_len == 0)
+		buf_puts(&b, "packages = []\n");
 	it = xcalloc(lock->packages_len + 1, sizeof(*it));
 	for (i = 0; i < lock->packages_len && !w.bad; i++) {
 		Buf t = { 0 };
