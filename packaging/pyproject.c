@@ -1258,3 +1258,172 @@ pyproject_groups_expand_all(const Pyproject *p, Arena *arena, PyprojectReqList *
 	expander_free(&x);
 	return rc;
 }
+
+/* ------------------------------------------------------------------ extras */
+
+/*
+ * A path of self-references that comes back to an extra being expanded adds nothing:
+ * markers only grow along a path (joined with "and"), so the extra's requirements are
+ * already there under a weaker marker. Apart from that, an extra is expanded once per
+ * distinct marker, and only so many times in all.
+ */
+#define EXTRA_CONTEXTS_MAX 1024
+
+typedef struct Seen {
+	size_t extra;
+	const char *marker;        /* canonical text of the marker it was expanded under */
+} Seen;
+
+typedef struct XState {
+	const Pyproject *pp;
+	Arena *a;
+	Err *err;
+	Buf out;                   /* PyprojectReq records */
+	Seen *seen;
+	size_t nseen, capseen;
+	bool *on_path;             /* per extra: being expanded on the current path */
+} XState;
+
+static size_t
+extra_index(const PyprojectProject *pr, const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < pr->extras_len; i++)
+		if (name_equal(pr->extras[i].name, strlen(pr->extras[i].name), name, n))
+			return i;
+	return (size_t)-1;
+}
+
+static int
+req_fail(const XState *x, const PyprojectReq *r, const char *key, const char *fmt, ...)
+	ERR_PRINTF(4, 5);
+
+static int
+req_fail(const XState *x, const PyprojectReq *r, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = fail_at(x->pp->filename, r->line, r->col, x->err, key, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int expand_extra(XState *x, size_t e, Marker *outer, const PyprojectReq *via,
+			const char *via_key);
+
+/* Append deps (written at base[i]) under the marker outer. */
+static int
+add_reqs(XState *x, const PyprojectReqList *deps, const char *base, Marker *outer)
+{
+	const PyprojectProject *pr = &x->pp->project;
+	size_t i, j;
+
+	for (i = 0; i < deps->len; i++) {
+		const PyprojectReq *r = &deps->items[i];
+		PyprojectReq copy;
+
+		if (!r->req.url && !strcmp(r->req.normalized, pr->normalized)) {
+			Marker *m = marker_combine(MARKER_AND, outer, r->req.marker, x->a);
+			const char *key = kidx(x->a, base, i);
+
+			for (j = 0; j < r->req.extras_len; j++) {
+				const char *name = r->req.extras[j];
+				size_t e = extra_index(pr, name, strlen(name));
+
+				if (e == (size_t)-1)
+					return req_fail(x, r, key, "%s names the extra %s, which"
+							" project.optional-dependencies does not define",
+							show(x->a, r->text, strlen(r->text)),
+							show(x->a, name, strlen(name)));
+				if (expand_extra(x, e, m, r, key) != 0)
+					return -1;
+			}
+			continue;
+		}
+		if (x->out.len / sizeof(PyprojectReq) >= PYPROJECT_GROUP_MAX)
+			return req_fail(x, r, kidx(x->a, base, i), "the extras expand to more than %d"
+					" requirements; expected fewer", PYPROJECT_GROUP_MAX);
+		copy = *r;
+		copy.req.marker = marker_combine(MARKER_AND, outer, r->req.marker, x->a);
+		buf_append(&x->out, &copy, sizeof(copy));
+	}
+	return 0;
+}
+
+static int
+expand_extra(XState *x, size_t e, Marker *outer, const PyprojectReq *via, const char *via_key)
+{
+	const PyprojectExtra *ex = &x->pp->project.extras[e];
+	const char *m = outer ? marker_format(outer, x->a) : "";
+	size_t i;
+	int rc;
+
+	if (x->on_path[e])
+		return 0;
+	for (i = 0; i < x->nseen; i++)
+		if (x->seen[i].extra == e && !strcmp(x->seen[i].marker, m))
+			return 0;
+	if (x->nseen >= EXTRA_CONTEXTS_MAX) {
+		if (via)
+			return req_fail(x, via, via_key, "self-referencing extras make more than %d"
+					" combinations of extra and marker; expected fewer",
+					EXTRA_CONTEXTS_MAX);
+		return err_set(x->err, "%s:%u:%u: project.optional-dependencies: more than %d"
+			       " combinations of extra and marker; expected fewer",
+			       x->pp->filename, ex->line, ex->col, EXTRA_CONTEXTS_MAX);
+	}
+	xgrow(&x->seen, &x->capseen, x->nseen + 1, sizeof(*x->seen));
+	x->seen[x->nseen].extra = e;
+	x->seen[x->nseen++].marker = m;
+	x->on_path[e] = true;
+	rc = add_reqs(x, &ex->deps, kjoin(x->a, "project.optional-dependencies", ex->name,
+					  strlen(ex->name)), outer);
+	x->on_path[e] = false;
+	return rc;
+}
+
+int
+pyproject_requirements(const Pyproject *p, const char *const *extras, size_t n, Arena *arena,
+		       PyprojectReqList *out, Err *err)
+{
+	const PyprojectProject *pr = &p->project;
+	XState x = { .pp = p, .a = arena, .err = err };
+	size_t i, e;
+	int rc = 0;
+
+	if (!pr->present)
+		return err_set(err, "%s:1:1: project: missing; expected a [project] table",
+			       p->filename);
+	x.on_path = xcalloc(pr->extras_len + 1, sizeof(*x.on_path));
+	rc = add_reqs(&x, &pr->dependencies, "project.dependencies", NULL);
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((e = extra_index(pr, extras[i], strlen(extras[i]))) == (size_t)-1) {
+			Buf names = { 0 };
+			size_t j;
+
+			for (j = 0; j < pr->extras_len && j < 20; j++)
+				buf_printf(&names, "%s%s", j ? ", " : "", pr->extras[j].name);
+			rc = err_set(err, "%s:%u:%u: project.optional-dependencies: no extra named %s;"
+				     " expected %s%s", p->filename, pr->line, pr->col,
+				     show(arena, extras[i], strlen(extras[i])),
+				     pr->extras_len ? "one of: " : "an extra defined there",
+				     pr->extras_len ? names.data : "");
+			buf_free(&names);
+			break;
+		}
+		rc = expand_extra(&x, e, NULL, NULL, NULL);
+	}
+	if (rc == 0) {
+		out->len = x.out.len / sizeof(PyprojectReq);
+		out->items = arena_alloc(arena, x.out.len + sizeof(PyprojectReq));
+		if (x.out.len)
+			memcpy(out->items, x.out.data, x.out.len);
+	}
+	buf_free(&x.out);
+	free(x.seen);
+	free(x.on_path);
+	return rc;
+}

@@ -179,6 +179,20 @@ int pyproject_parse(const char *data, size_t len, const char *filename, Arena *a
 /* Whether FIELD (a [project] key such as "version") is listed in project.dynamic. */
 bool pyproject_is_dynamic(const Pyproject *p, const char *field);
 
+/*
+ * The project's requirements with some extras (names compared normalized):
+ * project.dependencies, then each extra's requirements in the order asked. A
+ * requirement on the project itself ("myproj[cli]" inside an extra, PEP 621's way of
+ * building one extra from others) is replaced by the requirements of the extras it
+ * names, recursively, its marker joined to theirs with "and". An extra is expanded once
+ * per distinct marker, and not again inside itself (cycles end). Each result keeps the
+ * text and position of the requirement as written; only its marker may have grown. An
+ * unknown extra is an error, and so is an expansion past PYPROJECT_GROUP_MAX
+ * requirements or 1024 (extra, marker) combinations.
+ */
+int pyproject_requirements(const Pyproject *p, const char *const *extras, size_t n,
+			   Arena *arena, PyprojectReqList *out, Err *err);
+
 /* A dependency group by name (compared normalized); NULL when there is none. */
 const PyprojectGroup *pyproject_group_find(const Pyproject *p, const char *name);
 

@@ -7,7 +7,8 @@
  * unique once normalized, a version unless it is dynamic, [tool.bunpy] the table the
  * document holds, requirements that print to text that parses again. Every group must
  * expand or fail with a positioned error, and expanding them all must agree with
- * expanding each alone. Any breach aborts.
+ * expanding each alone; the requirements with every extra must come out with the
+ * self-references replaced, or fail with a positioned error. Any breach aborts.
  */
 #include "config.h"
 
@@ -104,6 +105,24 @@ check_doc(const Pyproject *p, Arena *a, const uint8_t *data, size_t size)
 			for (j = 0; j < i; j++)
 				CHECK(strcmp(pr->extras[i].normalized, pr->extras[j].normalized) != 0);
 			check_reqs(&pr->extras[i].deps, a);
+		}
+	}
+	if (pr->present) {
+		const char **names = arena_alloc(a, (pr->extras_len + 1) * sizeof(*names));
+		PyprojectReqList reqs;
+
+		for (i = 0; i < pr->extras_len; i++)
+			names[i] = pr->extras[i].name;
+		if (pyproject_requirements(p, names, pr->extras_len, a, &reqs, &err) != 0) {
+			check_error(err.msg, data, size);
+		} else {
+			CHECK(reqs.len >= pr->dependencies.len && reqs.len <= PYPROJECT_GROUP_MAX);
+			for (i = 0; i < reqs.len && i < 64; i++) {
+				check_req(&reqs.items[i], a);
+				/* self-references were replaced */
+				CHECK(reqs.items[i].req.url ||
+				      strcmp(reqs.items[i].req.normalized, pr->normalized) != 0);
+			}
 		}
 	}
 	CHECK(p->build_system.backend != NULL);

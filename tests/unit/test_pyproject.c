@@ -23,6 +23,7 @@
 #include "engine/arena.h"
 #include "engine/buf.h"
 #include "engine/err.h"
+#include "packaging/marker.h"
 #include "packaging/name.h"
 #include "packaging/pyproject.h"
 #include "rules/taskdef.h"
@@ -698,6 +699,92 @@ test_groups_big(void **state)
 	buf_free(&text);
 }
 
+/* Extras built from other extras by naming the project itself (PEP 621). */
+static void
+test_extras_expand(void **state)
+{
+	static const char doc[] =
+		"[project]\n"
+		"name = \"My.Proj\"\n"
+		"version = \"1\"\n"
+		"dependencies = [\"base\"]\n"
+		"[project.optional-dependencies]\n"
+		"cli = [\"click\"]\n"
+		"gui = [\"tk; os_name == 'nt'\"]\n"
+		"all = [\"my_proj[CLI,gui]\", \"rich\"]\n"
+		"loop1 = [\"my-proj[loop2]\", \"a\"]\n"
+		"loop2 = [\"my-proj[loop1] ; python_version < '3.10'\", \"b\"]\n"
+		"twice = [\"my-proj[cli]\", \"my-proj[cli]\", \"my-proj[gui]; sys_platform == 'win32'\"]\n"
+		"bad = [\"my-proj[nope]\"]\n"
+		"url = [\"my-proj[cli] @ https://example.org/x.whl\"]\n";
+	Doc d;
+	PyprojectReqList out;
+	Arena *a;
+
+	(void)state;
+	must_parse(&d, doc);
+	a = &d.arena;
+	assert_int_equal(pyproject_requirements(&d.p, (const char *const[]){ "ALL" }, 1, a, &out,
+						&d.err), 0);
+	assert_int_equal(out.len, 4);
+	assert_string_equal(out.items[0].text, "base");
+	assert_string_equal(out.items[1].text, "click");
+	assert_string_equal(out.items[2].text, "tk; os_name == 'nt'");
+	assert_string_equal(marker_format(out.items[2].req.marker, a), "os_name == \"nt\"");
+	assert_string_equal(out.items[3].text, "rich");
+	assert_int_equal(out.items[3].line, 8);
+
+	/* a cycle of self-references ends; markers are joined along the way */
+	assert_int_equal(pyproject_requirements(&d.p, (const char *const[]){ "loop1" }, 1, a, &out,
+						&d.err), 0);
+	assert_int_equal(out.len, 3);
+	assert_string_equal(out.items[0].text, "base");
+	assert_string_equal(out.items[1].text, "b");
+	assert_null(out.items[1].req.marker);
+	assert_string_equal(out.items[2].text, "a");
+	assert_null(out.items[2].req.marker);
+	assert_int_equal(pyproject_requirements(&d.p, (const char *const[]){ "loop2" }, 1, a, &out,
+						&d.err), 0);
+	assert_int_equal(out.len, 3);
+	assert_string_equal(out.items[1].text, "a");
+	assert_string_equal(marker_format(out.items[1].req.marker, a), "python_version < \"3.10\"");
+	assert_string_equal(out.items[2].text, "b");
+	assert_null(out.items[2].req.marker);
+
+	/* the same extra under the same marker once; under another marker again */
+	assert_int_equal(pyproject_requirements(&d.p, (const char *const[]){ "twice", "cli" }, 2, a,
+						&out, &d.err), 0);
+	assert_int_equal(out.len, 3);
+	assert_string_equal(out.items[1].text, "click");
+	assert_string_equal(out.items[2].text, "tk; os_name == 'nt'");
+	assert_string_equal(marker_format(out.items[2].req.marker, a),
+			    "sys_platform == \"win32\" and os_name == \"nt\"");
+
+	/* no extras: the dependencies; a URL requirement on the project is left alone */
+	assert_int_equal(pyproject_requirements(&d.p, NULL, 0, a, &out, &d.err), 0);
+	assert_int_equal(out.len, 1);
+	assert_int_equal(pyproject_requirements(&d.p, (const char *const[]){ "url" }, 1, a, &out,
+						&d.err), 0);
+	assert_int_equal(out.len, 2);
+	assert_non_null(out.items[1].req.url);
+
+	expect_msg("bad", pyproject_requirements(&d.p, (const char *const[]){ "bad" }, 1, a, &out,
+						 &d.err), d.err.msg,
+		   FILE_NAME ":12:8: project.optional-dependencies.bad[0]: ",
+		   "\"my-proj[nope]\" names the extra \"nope\", which project.optional-dependencies"
+		   " does not define");
+	expect_msg("unknown", pyproject_requirements(&d.p, (const char *const[]){ "docs" }, 1, a,
+						     &out, &d.err), d.err.msg,
+		   FILE_NAME ":1:1: project.optional-dependencies: ",
+		   "no extra named \"docs\"; expected one of: cli, gui, all");
+	done(&d);
+
+	must_parse(&d, "[tool.x]\n");
+	expect_msg("no project", pyproject_requirements(&d.p, NULL, 0, &d.arena, &out, &d.err),
+		   d.err.msg, FILE_NAME ":1:1: project: ", "missing; expected a [project] table");
+	done(&d);
+}
+
 static int
 report(void **state)
 {
@@ -720,6 +807,7 @@ main(void)
 		cmocka_unit_test(test_groups_expand),
 		cmocka_unit_test(test_groups_errors),
 		cmocka_unit_test(test_groups_big),
+		cmocka_unit_test(test_extras_expand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, report);
