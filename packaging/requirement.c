@@ -14,12 +14,13 @@
  * NAME is packaging's identifier: an ASCII letter or digit, then letters, digits, '.',
  * '-' and '_', ending at a word boundary (so "foo_" is a name, "foo-" is "foo" followed
  * by an error). A URL runs to the next space or tab, so a marker after a URL needs white
- * space before its ';'. SPEC is one clause as packaging's specifier pattern matches it
- * (operator, then a version of the shape that operator allows); a ".*" or "+local" the
- * operator does not allow is reported right there, as packaging does. The clauses are
- * then checked one by one and handed to specset_parse. White space is spaces and tabs
- * only; a line break anywhere is an error (decided here: packaging's pattern lets other
- * Unicode white space through between an operator and its version).
+ * space before its ';' (decided here: a control character in a URL is an error). SPEC
+ * is one clause as packaging's specifier pattern matches it (operator, then a version
+ * of the shape that operator allows); a ".*" or "+local" the operator does not allow is
+ * reported right there, as packaging does. The clauses are then checked one by one and
+ * handed to specset_parse. White space is spaces and tabs only; a line break anywhere
+ * is an error (decided here: packaging's pattern lets other Unicode white space through
+ * between an operator and its version).
  */
 #include "config.h"
 
@@ -424,18 +425,24 @@ requirement_parse(const char *s, size_t len, Arena *arena, Requirement *out, Err
 		p.pos++;
 		skip_ws(&p);
 		url = p.pos;
-		while (p.pos < len && !is_ws(s[p.pos]) && s[p.pos] != '\n' && s[p.pos] != '\r')
+		while (p.pos < len && !is_ws(s[p.pos])) {
+			/* Raw control characters (line breaks, NUL) have no place in a URL;
+			 * packaging takes them in, we stop there. */
+			if ((unsigned char)s[p.pos] < 0x20 || s[p.pos] == 0x7F) {
+				marker_syntax_error(err, s, len, p.pos, p.pos,
+						    "Expected a URL without control characters "
+						    "(found byte 0x%02x)",
+						    (unsigned char)s[p.pos]);
+				goto fail;
+			}
 			p.pos++;
+		}
 		if (p.pos == url) {
 			fail(&p, p.pos, "Expected URL after @");
 			goto fail;
 		}
 		out->url = arena_strndup(arena, s + url, p.pos - url);
 		if (p.pos < len) {
-			if (!is_ws(s[p.pos])) {
-				fail(&p, p.pos, "Expected whitespace after URL");
-				goto fail;
-			}
 			skip_ws(&p);
 			if (p.pos < len &&
 			    parse_marker_part(&p, url, "semicolon (after URL and whitespace)",
