@@ -10,8 +10,10 @@
  *    normalized when read, since markers compare them normalized anyway.
  *  - upload-time is an offset date-time converted to UTC, or a local date-time taken to
  *    be UTC already (the specification says the time is recorded in UTC); a date or a
- *    time alone is an error. Fractions are kept to the nanosecond; Python's tomllib
- *    keeps microseconds, so only a file with finer fractions reads differently there.
+ *    time alone is an error. Fractions are read to the nanosecond but written to the
+ *    microsecond, all that Python's datetime holds, so that tomllib reads the written
+ *    file as this reader does. For the same reason a year before 0001 or a leap second
+ *    (:60), which TOML allows and Python cannot hold, is refused anywhere in the file.
  *  - Hash algorithms must be lower-case names; values are hexadecimal (any case,
  *    stored lower-case), sha256 required and 64 digits long.
  *  - packages.dependencies entries must have a valid name: an entry that cannot name a
@@ -297,6 +299,18 @@ dt_fields_ok(const TomlDatetime *d)
 	       d->offset_minutes < 24 * 60;
 }
 
+/*
+ * Whether Python's datetime can hold the value, so that tomllib reads what is written:
+ * years 1-9999 (TOML allows 0000) and no leap second (RFC 3339 allows :60).
+ */
+static bool
+dt_python_ok(const TomlDatetime *d, TomlType t)
+{
+	if (t != TOML_TIME_LOCAL && (d->year < 1 || d->year > 9999))
+		return false;
+	return t == TOML_DATE_LOCAL || d->second <= 59;
+}
+
 /* The same instant in UTC; false when it falls outside years 0000-9999. */
 static bool
 to_utc(const TomlDatetime *in, TomlDatetime *out)
@@ -437,6 +451,50 @@ name_list(const R *r, const TomlValue *v, const char *key, bool must_be_normaliz
 	return 0;
 }
 
+/*
+ * Data kept as TOML (tool tables, attestation identities, dependency entries) is
+ * written back as it is; the only values that could then fail to read in Python are
+ * datetimes its datetime cannot hold, so those are refused here.
+ */
+static int
+check_tree(const R *r, const TomlValue *v, const char *key)
+{
+	size_t i;
+
+	switch (v->type) {
+	case TOML_TABLE:
+		for (i = 0; i < v->u.table.len; i++) {
+			const TomlEntry *e = &v->u.table.entries[i];
+
+			if ((e->value->type == TOML_TABLE || e->value->type == TOML_ARRAY ||
+			     e->value->type >= TOML_DATETIME) &&
+			    check_tree(r, e->value, kjoin(r->a, key, e->key, e->key_len)) != 0)
+				return -1;
+		}
+		return 0;
+	case TOML_ARRAY:
+		for (i = 0; i < v->u.arr.len; i++) {
+			const TomlValue *it = v->u.arr.items[i];
+
+			if ((it->type == TOML_TABLE || it->type == TOML_ARRAY ||
+			     it->type >= TOML_DATETIME) &&
+			    check_tree(r, it, kidx(r->a, key, i)) != 0)
+				return -1;
+		}
+		return 0;
+	case TOML_DATETIME:
+	case TOML_DATETIME_LOCAL:
+	case TOML_DATE_LOCAL:
+	case TOML_TIME_LOCAL:
+		if (!dt_python_ok(&v->u.dt, v->type))
+			return fail(r, v, key, "a year outside 0001-9999 or a leap second; expected a"
+				    " date or time Python's datetime can hold");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
 static int
 read_marker(const R *r, const TomlValue *v, const char *key, Marker **out)
 {
@@ -559,9 +617,10 @@ read_file(R *r, const TomlValue *t, const char *key, FileKind kind, PylockFile *
 		if (v->type != TOML_DATETIME && v->type != TOML_DATETIME_LOCAL)
 			return fail(r, v, k, "expected a date-time in UTC (e.g."
 				    " 2024-10-09T07:38:00Z), found %s", type_desc(v->type));
-		if (!to_utc(&v->u.dt, &f->upload_time))
-			return fail(r, v, k, "the date-time falls outside the years 0000-9999 in"
-				    " UTC; expected a date-time in UTC");
+		if (!to_utc(&v->u.dt, &f->upload_time) ||
+		    !dt_python_ok(&f->upload_time, TOML_DATETIME))
+			return fail(r, v, k, "the date-time in UTC falls outside the years 0001-9999"
+				    " or is a leap second; expected one Python's datetime can hold");
 		f->has_upload_time = true;
 	}
 	if (!(v = toml_get(t, "hashes")))
@@ -641,6 +700,7 @@ read_dependencies(R *r, const TomlValue *v, const char *key, PylockPackage *pk)
 		TomlValue *rest;
 
 		if (want(r, t, k, TOML_TABLE, "a table such as { name = \"...\" }") != 0 ||
+		    check_tree(r, t, k) != 0 ||
 		    req_str(r, t, k, "name", "the name of the package depended on", &d->name) != 0 ||
 		    opt_str(r, t, k, "version", "a version", &d->version) != 0)
 			return -1;
@@ -791,6 +851,7 @@ read_package(R *r, const TomlValue *t, const char *key, PylockPackage *pk)
 
 			items[i] = v->u.arr.items[i];
 			if (want(r, items[i], ki, TOML_TABLE, "a table with a kind") != 0 ||
+			    check_tree(r, items[i], ki) != 0 ||
 			    req_str(r, items[i], ki, "kind", "the Trusted Publisher's kind", &kind) != 0)
 				return -1;
 		}
@@ -798,7 +859,8 @@ read_package(R *r, const TomlValue *t, const char *key, PylockPackage *pk)
 		pk->attestation_identities_len = v->u.arr.len;
 	}
 	if ((v = toml_get(t, "tool"))) {
-		if (want(r, v, kjoin(r->a, key, "tool", 4), TOML_TABLE, "a table") != 0)
+		if (want(r, v, kjoin(r->a, key, "tool", 4), TOML_TABLE, "a table") != 0 ||
+		    check_tree(r, v, kjoin(r->a, key, "tool", 4)) != 0)
 			return -1;
 		pk->tool = v;
 	}
@@ -902,7 +964,7 @@ pylock_read(const char *data, size_t len, const char *filename, Arena *arena, Py
 				 &out->packages[i]) != 0)
 			goto out;
 	if ((v = toml_get(root, "tool"))) {
-		if (want(&r, v, "tool", TOML_TABLE, "a table") != 0)
+		if (want(&r, v, "tool", TOML_TABLE, "a table") != 0 || check_tree(&r, v, "tool") != 0)
 			goto out;
 		out->tool = v;
 	}
@@ -1077,28 +1139,37 @@ w_member(Buf *b, bool *first, const char *key)
 	buf_puts(b, " = ");
 }
 
+/*
+ * A datetime, its fraction cut to microseconds: Python's datetime (and so tomllib) keeps
+ * no more, and what both parsers read back must be the same.
+ */
 static void
 w_datetime(W *w, Buf *b, const TomlDatetime *d, TomlType t)
 {
-	if (t != TOML_TIME_LOCAL) {
-		if (d->year < 0 || d->year > 9999 || d->month < 1 || d->month > 12 ||
-		    d->day < 1 || d->day > 31) {
-			wfail(w, "a date out of range (%d-%d-%d)", d->year, d->month, d->day);
-			return;
-		}
-		buf_printf(b, "%04d-%02d-%02d", d->year, d->month, d->day);
+	bool date = t != TOML_TIME_LOCAL, time = t != TOML_DATE_LOCAL;
+
+	if (!dt_python_ok(d, t) ||
+	    (date && (d->month < 1 || d->month > 12 || d->day < 1 || d->day > 31)) ||
+	    (time && (d->hour < 0 || d->hour > 23 || d->minute < 0 || d->minute > 59 ||
+		      d->second < 0 || d->nanosecond < 0 || d->nanosecond > 999999999)) ||
+	    (t == TOML_DATETIME && (d->offset_minutes <= -24 * 60 || d->offset_minutes >= 24 * 60))) {
+		wfail(w, "a date or time out of range (%d-%d-%d %d:%d:%d)", d->year, d->month,
+		      d->day, d->hour, d->minute, d->second);
+		return;
 	}
+	if (t != TOML_TIME_LOCAL)
+		buf_printf(b, "%04d-%02d-%02d", d->year, d->month, d->day);
 	if (t == TOML_DATE_LOCAL)
 		return;
 	if (t != TOML_TIME_LOCAL)
 		buf_putc(b, 'T');
 	buf_printf(b, "%02d:%02d:%02d", d->hour, d->minute, d->second);
-	if (d->nanosecond) {
+	if (d->nanosecond / 1000) {
 		char frac[16];
 		int n;
 
-		snprintf(frac, sizeof(frac), "%09d", d->nanosecond);
-		for (n = 9; n > 1 && frac[n - 1] == '0'; n--)
+		snprintf(frac, sizeof(frac), "%06d", d->nanosecond / 1000);
+		for (n = 6; n > 1 && frac[n - 1] == '0'; n--)
 			;
 		buf_printf(b, ".%.*s", n, frac);
 	}
@@ -1388,7 +1459,7 @@ w_upload_time(W *w, Buf *b, const TomlDatetime *d)
 	TomlDatetime utc;
 
 	if (!dt_fields_ok(d) || !to_utc(d, &utc)) {
-		wfail(w, "upload-time is not a valid date-time in the years 0000-9999");
+		wfail(w, "upload-time is not a valid date-time in the years 0001-9999");
 		return;
 	}
 	w_datetime(w, b, &utc, TOML_DATETIME);

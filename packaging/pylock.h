@@ -18,9 +18,10 @@
  * The writer's layout is fixed: top-level keys in the order of the specification,
  * packages sorted by name then version, each with its keys in specification order,
  * files as inline tables (one per line for wheels), wheels sorted by file name, hashes
- * by algorithm, [tool] tables last with their keys sorted. Datetimes are written in UTC
- * with "Z". The output is TOML 1.0 that this reader (and Python's tomllib) reads back to
- * the same content; reading it and writing again gives identical bytes.
+ * by algorithm, [tool] tables last with their keys sorted. Datetimes are written to the
+ * microsecond, upload times in UTC with "Z". The output is TOML 1.0 that this reader
+ * and Python's tomllib read back to the same content; reading it and writing again
+ * gives identical bytes.
  */
 #ifndef BUNPY_PYLOCK_H
 #define BUNPY_PYLOCK_H
