@@ -923,6 +923,11 @@ pylock_read(const char *data, size_t len, const char *filename, Arena *arena, Py
 	if (req_str(&r, root, "", "created-by", "the name of the tool that wrote the lock",
 		    &out->created_by) != 0)
 		goto out;
+	if (!*out->created_by) {
+		fail(&r, toml_get(root, "created-by"), "created-by", "empty; expected the name of"
+		     " the tool that wrote the lock");
+		goto out;
+	}
 	if ((v = toml_get(root, "requires-python"))) {
 		if (read_specset(&r, v, "requires-python", &out->requires_python) != 0)
 			goto out;

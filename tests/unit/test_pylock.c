@@ -877,6 +877,9 @@ test_read_rejects(void **state)
 		     "unknown key; expected one of: lock-version, environments");
 	expect_error("lock-version = \"1.0\"\npackages = []\n", FILE_NAME ":1:1: created-by: ",
 		     "missing; expected the name of the tool");
+	/* found by fuzz_pylock: the writer refused what the reader took */
+	expect_error("lock-version = \"1.0\"\ncreated-by = \"\"\npackages = []\n",
+		     FILE_NAME ":2:14: created-by: ", "empty; expected the name of the tool");
 	expect_error(H, FILE_NAME ":1:1: packages: ", "missing; expected [[packages]]");
 	expect_error(H "packages = 1\n", FILE_NAME ":3:12: packages: ",
 		     "expected an array of tables ([[packages]]), found an integer");
