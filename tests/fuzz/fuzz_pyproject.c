@@ -116,7 +116,13 @@ check_doc(const Pyproject *p, Arena *a, const uint8_t *data, size_t size)
 		if (pyproject_requirements(p, names, pr->extras_len, a, &reqs, &err) != 0) {
 			check_error(err.msg, data, size);
 		} else {
-			CHECK(reqs.len >= pr->dependencies.len && reqs.len <= PYPROJECT_GROUP_MAX);
+			size_t own = 0;
+
+			/* self-references go (one without extras adds nothing), the rest stay */
+			for (i = 0; i < pr->dependencies.len; i++)
+				own += pr->dependencies.items[i].req.url ||
+				       strcmp(pr->dependencies.items[i].req.normalized, pr->normalized);
+			CHECK(reqs.len >= own && reqs.len <= PYPROJECT_GROUP_MAX);
 			for (i = 0; i < reqs.len && i < 64; i++) {
 				check_req(&reqs.items[i], a);
 				/* self-references were replaced */

@@ -707,7 +707,7 @@ test_extras_expand(void **state)
 		"[project]\n"
 		"name = \"My.Proj\"\n"
 		"version = \"1\"\n"
-		"dependencies = [\"base\"]\n"
+		"dependencies = [\"base\", \"My-Proj ; os_name == 'nt'\"]\n"
 		"[project.optional-dependencies]\n"
 		"cli = [\"click\"]\n"
 		"gui = [\"tk; os_name == 'nt'\"]\n"
@@ -760,7 +760,8 @@ test_extras_expand(void **state)
 	assert_string_equal(marker_format(out.items[2].req.marker, a),
 			    "sys_platform == \"win32\" and os_name == \"nt\"");
 
-	/* no extras: the dependencies; a URL requirement on the project is left alone */
+	/* no extras: the dependencies, where naming the project itself without extras adds
+	 * nothing; a URL requirement on the project is left alone */
 	assert_int_equal(pyproject_requirements(&d.p, NULL, 0, a, &out, &d.err), 0);
 	assert_int_equal(out.len, 1);
 	assert_int_equal(pyproject_requirements(&d.p, (const char *const[]){ "url" }, 1, a, &out,
