@@ -1,0 +1,118 @@
+/*
+ * fuzz_pylock.c - libFuzzer target for pylock.toml reading and writing
+ * (packaging/pylock.c).
+ *
+ * Any bytes are a pylock.toml. A rejected input must carry an error that starts
+ * "pylock.toml:LINE:COL: " with LINE inside the input (so must every warning of an
+ * accepted one). An accepted lock must be writable (what the reader accepts, the
+ * writer accepts); the text written must read back, and writing that again must give
+ * the same bytes. Any breach aborts.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/arena.h"
+#include "engine/buf.h"
+#include "engine/err.h"
+#include "packaging/name.h"
+#include "packaging/pylock.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NAME "pylock.toml"
+
+#define CHECK(cond)                                                               \
+	do {                                                                      \
+		if (!(cond)) {                                                    \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,    \
+				__LINE__, #cond);                                 \
+			abort();                                                  \
+		}                                                                 \
+	} while (0)
+
+/* "NAME:LINE:COL: message", with LINE within the input. */
+static void
+check_error(const char *msg, const char *data, size_t size)
+{
+	unsigned long line, col, lines = 1;
+	const char *p = msg + strlen(NAME);
+	char *end;
+	size_t i;
+
+	if (strncmp(msg, NAME ":", strlen(NAME) + 1) != 0) {
+		fprintf(stderr, "error without the file name: %s\n", msg);
+		abort();
+	}
+	line = strtoul(p + 1, &end, 10);
+	CHECK(end > p + 1 && *end == ':');
+	col = strtoul(end + 1, &end, 10);
+	CHECK(*end == ':' && end[1] == ' ' && end[2] != '\0');
+	for (i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	CHECK(line >= 1 && line <= lines && col >= 1 && col <= size + 1);
+}
+
+static void
+check_lock(const Pylock *l)
+{
+	size_t i;
+
+	CHECK(l->created_by != NULL);
+	for (i = 0; i < l->packages_len; i++) {
+		const PylockPackage *p = &l->packages[i];
+
+		CHECK(name_is_normalized(p->name, strlen(p->name)));
+		CHECK(p->source != PYLOCK_SOURCE_DISTS || p->sdist || p->wheels_len);
+	}
+	for (i = 0; i < l->extras_len; i++)
+		CHECK(name_is_normalized(l->extras[i], strlen(l->extras[i])));
+	for (i = 0; i < l->dependency_groups_len; i++)
+		CHECK(name_is_normalized(l->dependency_groups[i], strlen(l->dependency_groups[i])));
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	Arena a1 = { 0 }, a2 = { 0 };
+	Pylock l1, l2;
+	Buf w1 = { 0 }, w2 = { 0 };
+	Err err;
+	size_t i;
+
+	if (pylock_read((const char *)data, size, NAME, &a1, &l1, &err) != 0) {
+		check_error(err.msg, (const char *)data, size);
+		arena_free(&a1);
+		return 0;
+	}
+	check_lock(&l1);
+	for (i = 0; i < l1.warnings_len; i++)
+		check_error(l1.warnings[i], (const char *)data, size);
+	if (pylock_write(&l1, &w1, &err) != 0) {
+		fprintf(stderr, "read but not written: %s\n", err.msg);
+		abort();
+	}
+	if (pylock_read(w1.data, w1.len, NAME, &a2, &l2, &err) != 0) {
+		fprintf(stderr, "written but not read back: %s\n%s\n", err.msg, w1.data);
+		abort();
+	}
+	CHECK(l2.packages_len == l1.packages_len && l2.warnings_len == 0);
+	check_lock(&l2);
+	if (pylock_write(&l2, &w2, &err) != 0) {
+		fprintf(stderr, "read back but not written again: %s\n", err.msg);
+		abort();
+	}
+	if (w1.len != w2.len || memcmp(w1.data, w2.data, w1.len) != 0) {
+		fprintf(stderr, "not byte-identical:\n--- first\n%s\n--- second\n%s\n", w1.data,
+			w2.data);
+		abort();
+	}
+	buf_free(&w1);
+	buf_free(&w2);
+	arena_free(&a1);
+	arena_free(&a2);
+	return 0;
+}

@@ -1,0 +1,186 @@
+/*
+ * fuzz_pyproject.c - libFuzzer target for pyproject.toml reading (packaging/pyproject.c).
+ *
+ * Any bytes are a pyproject.toml. A rejected input must carry an error that starts
+ * "pyproject.toml:LINE:COL: " with LINE inside the input. An accepted one must be
+ * consistent: names valid and their normalized forms normalized, extras and groups
+ * unique once normalized, a version unless it is dynamic, [tool.bunpy] the table the
+ * document holds, requirements that print to text that parses again. Every group must
+ * expand or fail with a positioned error, and expanding them all must agree with
+ * expanding each alone; the requirements with every extra must come out with the
+ * self-references replaced, or fail with a positioned error. Any breach aborts.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/arena.h"
+#include "engine/err.h"
+#include "packaging/name.h"
+#include "packaging/pyproject.h"
+#include "packaging/requirement.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define NAME "pyproject.toml"
+
+#define CHECK(cond)                                                               \
+	do {                                                                      \
+		if (!(cond)) {                                                    \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,    \
+				__LINE__, #cond);                                 \
+			abort();                                                  \
+		}                                                                 \
+	} while (0)
+
+/* "NAME:LINE:COL: message", with LINE within the input. */
+static void
+check_error(const char *msg, const uint8_t *data, size_t size)
+{
+	unsigned long line, col, lines = 1;
+	const char *p = msg + strlen(NAME);
+	char *end;
+	size_t i;
+
+	if (strncmp(msg, NAME ":", strlen(NAME) + 1) != 0) {
+		fprintf(stderr, "error without the file name: %s\n", msg);
+		abort();
+	}
+	line = strtoul(p + 1, &end, 10);
+	CHECK(end > p + 1 && *end == ':');
+	col = strtoul(end + 1, &end, 10);
+	CHECK(*end == ':' && end[1] == ' ' && end[2] != '\0');
+	for (i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	CHECK(line >= 1 && line <= lines && col >= 1 && col <= size + 1);
+}
+
+static void
+check_req(const PyprojectReq *r, Arena *a)
+{
+	Requirement again;
+	char *text;
+
+	CHECK(r->text && r->req.name && r->req.normalized);
+	/* packaging's tokenizer takes "a_" for a name (its \b sees '_' as a word
+	 * character), so the normalized form is only checked against the name */
+	CHECK(strcmp(r->req.normalized, name_normalize(r->req.name, strlen(r->req.name), a)) == 0);
+	text = requirement_format(&r->req, a);
+	CHECK(requirement_parse(text, strlen(text), a, &again, NULL) == 0);
+	CHECK(strcmp(again.normalized, r->req.normalized) == 0);
+}
+
+static void
+check_reqs(const PyprojectReqList *l, Arena *a)
+{
+	size_t i;
+
+	for (i = 0; i < l->len; i++)
+		check_req(&l->items[i], a);
+}
+
+static void
+check_doc(const Pyproject *p, Arena *a, const uint8_t *data, size_t size)
+{
+	const PyprojectProject *pr = &p->project;
+	const TomlValue *tool;
+	PyprojectReqList *all, one;
+	Err err, all_msg;
+	size_t i, j;
+	int rc_all, failed = 0;
+
+	if (pr->present) {
+		CHECK(name_is_valid(pr->name, strlen(pr->name)));
+		CHECK(name_is_normalized(pr->normalized, strlen(pr->normalized)));
+		CHECK(name_equal(pr->name, strlen(pr->name), pr->normalized, strlen(pr->normalized)));
+		CHECK(pr->has_version || pyproject_is_dynamic(p, "version"));
+		CHECK(!pyproject_is_dynamic(p, "name"));
+		check_reqs(&pr->dependencies, a);
+		for (i = 0; i < pr->extras_len; i++) {
+			CHECK(name_is_normalized(pr->extras[i].normalized,
+						 strlen(pr->extras[i].normalized)));
+			for (j = 0; j < i; j++)
+				CHECK(strcmp(pr->extras[i].normalized, pr->extras[j].normalized) != 0);
+			check_reqs(&pr->extras[i].deps, a);
+		}
+	}
+	if (pr->present) {
+		const char **names = arena_alloc(a, (pr->extras_len + 1) * sizeof(*names));
+		PyprojectReqList reqs;
+
+		for (i = 0; i < pr->extras_len; i++)
+			names[i] = pr->extras[i].name;
+		if (pyproject_requirements(p, names, pr->extras_len, a, &reqs, &err) != 0) {
+			check_error(err.msg, data, size);
+		} else {
+			size_t own = 0;
+
+			/* self-references go (one without extras adds nothing), the rest stay */
+			for (i = 0; i < pr->dependencies.len; i++)
+				own += pr->dependencies.items[i].req.url ||
+				       strcmp(pr->dependencies.items[i].req.normalized, pr->normalized);
+			CHECK(reqs.len >= own && reqs.len <= PYPROJECT_GROUP_MAX);
+			for (i = 0; i < reqs.len && i < 64; i++) {
+				check_req(&reqs.items[i], a);
+				/* self-references were replaced */
+				CHECK(reqs.items[i].req.url ||
+				      strcmp(reqs.items[i].req.normalized, pr->normalized) != 0);
+			}
+		}
+	}
+	CHECK(p->build_system.backend != NULL);
+	check_reqs(&p->build_system.requires, a);
+	check_reqs(&p->bunpy.constraint_dependencies, a);
+	check_reqs(&p->bunpy.override_dependencies, a);
+	tool = toml_get(p->root, "tool");
+	CHECK(p->bunpy.table == (tool ? toml_get(tool, "bunpy") : NULL));
+	for (i = 0; i < p->groups_len; i++) {
+		CHECK(pyproject_group_find(p, p->groups[i].name) == &p->groups[i]);
+		for (j = 0; j < i; j++)
+			CHECK(strcmp(p->groups[i].normalized, p->groups[j].normalized) != 0);
+	}
+
+	rc_all = pyproject_groups_expand_all(p, a, &all, &err);
+	if (rc_all != 0) {
+		check_error(err.msg, data, size);
+		all_msg = err;
+	}
+	for (i = 0; i < p->groups_len; i++) {
+		if (pyproject_group_expand(p, p->groups[i].normalized, a, &one, &err) != 0) {
+			check_error(err.msg, data, size);
+			failed = 1;
+			continue;
+		}
+		CHECK(one.len <= PYPROJECT_GROUP_MAX);
+		for (j = 0; j < one.len && j < 64; j++)
+			check_req(&one.items[j], a);
+		if (rc_all == 0) {
+			CHECK(all[i].len == one.len);
+			for (j = 0; j < one.len; j++)
+				CHECK(all[i].items[j].text == one.items[j].text);
+		}
+	}
+	/* expand_all fails when some group fails, or when all of them are too many together */
+	if (rc_all != 0 && !failed)
+		CHECK(strstr(all_msg.msg, "requirements in all") != NULL);
+	if (rc_all == 0)
+		CHECK(!failed);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	Arena arena = { 0 };
+	Pyproject p;
+	Err err;
+
+	if (pyproject_parse((const char *)data, size, NAME, &arena, &p, &err) != 0)
+		check_error(err.msg, data, size);
+	else
+		check_doc(&p, &arena, data, size);
+	arena_free(&arena);
+	return 0;
+}
