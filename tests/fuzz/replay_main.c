@@ -82,6 +82,17 @@ replay_file(const char *path, Corpus *corpus)
 	return 0;
 }
 
+static void
+corpus_free(Corpus *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->len; i++)
+		free(c->data[i]);
+	free(c->data);
+	free(c->size);
+}
+
 static int
 skip_dot(const struct dirent *d)
 {
@@ -220,17 +231,18 @@ main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/'), *root = getenv("FUZZ_CORPUS_DIR");
 	Corpus corpus = {0};
 	char dir[4096];
-	long runs;
-	size_t i;
-	int k;
+	long runs = 0;
+	int k, rc = 0;
 
 	base = base ? base + 1 : argv[0];
 	if (argc > 1) {
-		for (k = 1; k < argc; k++)
+		for (k = 1; k < argc && rc == 0; k++)
 			if (replay(argv[k], &corpus) != 0)
-				return 1;
-		printf("%s: replayed %zu inputs\n", base, corpus.len);
-		return 0;
+				rc = 1;
+		if (rc == 0)
+			printf("%s: replayed %zu inputs\n", base, corpus.len);
+		corpus_free(&corpus);
+		return rc;
 	}
 	if (strncmp(base, PREFIX, strlen(PREFIX)) != 0 || !base[strlen(PREFIX)]) {
 		fprintf(stderr, "%s: the program must be named %sNAME to find its corpus\n", base,
@@ -242,18 +254,17 @@ main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", root, base + strlen(PREFIX));
-	if (replay(dir, &corpus) != 0)
-		return 1;
-	if (corpus.len == 0) {
+	if (replay(dir, &corpus) != 0) {
+		rc = 1;
+	} else if (corpus.len == 0) {
 		fprintf(stderr, "%s: no inputs in %s\n", base, dir);
-		return 1;
+		rc = 1;
+	} else {
+		runs = env_long("FUZZ_RUNS", 20000);
+		mutation_run(&corpus, runs, (uint64_t)env_long("FUZZ_SEED", 20261126));
+		printf("%s: replayed %zu inputs from %s, then %ld mutated inputs\n", base, corpus.len,
+		       dir, runs);
 	}
-	runs = env_long("FUZZ_RUNS", 20000);
-	mutation_run(&corpus, runs, (uint64_t)env_long("FUZZ_SEED", 20261126));
-	printf("%s: replayed %zu inputs from %s, then %ld mutated inputs\n", base, corpus.len, dir, runs);
-	for (i = 0; i < corpus.len; i++)
-		free(corpus.data[i]);
-	free(corpus.data);
-	free(corpus.size);
-	return 0;
+	corpus_free(&corpus);
+	return rc;
 }
