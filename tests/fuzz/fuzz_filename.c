@@ -22,17 +22,7 @@
 #include "packaging/name.h"
 #include "packaging/tags.h"
 #include "packaging/version.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                               \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,    \
-				__LINE__, #cond);                                 \
-			abort();                                                  \
-		}                                                                 \
-	} while (0)
+#include "fuzz.h"
 
 /* Expanding a set costs its product; past this the per-tag checks are skipped. */
 #define MAX_EXPAND 256

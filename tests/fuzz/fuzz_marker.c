@@ -23,36 +23,7 @@
 #include "engine/arena.h"
 #include "engine/err.h"
 #include "packaging/marker.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                               \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,    \
-				__LINE__, #cond);                                 \
-			abort();                                                  \
-		}                                                                 \
-	} while (0)
-
-/* "message\n    source\n    ~~~^": the caret line is spaces, tildes, one caret. */
-static void
-check_error(const char *msg, size_t input_len)
-{
-	const char *last = strrchr(msg, '\n'), *p;
-	size_t width;
-
-	CHECK(last && last > msg && strstr(msg, "\n    ") != NULL);
-	if (strlen(msg) >= sizeof(((Err *)0)->msg) - 1)
-		return; /* cut short: the caret line may be lost */
-	p = last + 1;
-	CHECK(strncmp(p, "    ", 4) == 0);
-	p += 4;
-	width = strspn(p, " ");
-	width += strspn(p + width, "~");
-	CHECK(p[width] == '^' && p[width + 1] == '\0');
-	CHECK(width <= input_len);
-}
+#include "fuzz.h"
 
 /* The environment after the NUL byte (see the header comment). */
 static void
@@ -125,11 +96,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(marker_parse(s, used, &a, &again, &err) == 0);
 		CHECK(marker_equal(pre, again));
 	} else {
-		check_error(err.msg, n);
+		fuzz_check_caret(err.msg, n, sizeof(err.msg));
 	}
 
 	if (marker_parse(s, n, &a, &m, &err) != 0) {
-		check_error(err.msg, n);
+		fuzz_check_caret(err.msg, n, sizeof(err.msg));
 		arena_free(&a);
 		return 0;
 	}

@@ -20,41 +20,9 @@
 #include "engine/err.h"
 #include "packaging/name.h"
 #include "packaging/pylock.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 #define NAME "pylock.toml"
-
-#define CHECK(cond)                                                               \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,    \
-				__LINE__, #cond);                                 \
-			abort();                                                  \
-		}                                                                 \
-	} while (0)
-
-/* "NAME:LINE:COL: message", with LINE within the input. */
-static void
-check_error(const char *msg, const char *data, size_t size)
-{
-	unsigned long line, col, lines = 1;
-	const char *p = msg + strlen(NAME);
-	char *end;
-	size_t i;
-
-	if (strncmp(msg, NAME ":", strlen(NAME) + 1) != 0) {
-		fprintf(stderr, "error without the file name: %s\n", msg);
-		abort();
-	}
-	line = strtoul(p + 1, &end, 10);
-	CHECK(end > p + 1 && *end == ':');
-	col = strtoul(end + 1, &end, 10);
-	CHECK(*end == ':' && end[1] == ' ' && end[2] != '\0');
-	for (i = 0; i < size; i++)
-		lines += data[i] == '\n';
-	CHECK(line >= 1 && line <= lines && col >= 1 && col <= size + 1);
-}
 
 static void
 check_lock(const Pylock *l)
@@ -84,13 +52,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 
 	if (pylock_read((const char *)data, size, NAME, &a1, &l1, &err) != 0) {
-		check_error(err.msg, (const char *)data, size);
+		fuzz_check_located(err.msg, NAME, data, size);
 		arena_free(&a1);
 		return 0;
 	}
 	check_lock(&l1);
 	for (i = 0; i < l1.warnings_len; i++)
-		check_error(l1.warnings[i], (const char *)data, size);
+		fuzz_check_located(l1.warnings[i], NAME, data, size);
 	if (pylock_write(&l1, &w1, &err) != 0) {
 		fprintf(stderr, "read but not written: %s\n", err.msg);
 		abort();

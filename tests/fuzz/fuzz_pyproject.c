@@ -22,41 +22,9 @@
 #include "packaging/name.h"
 #include "packaging/pyproject.h"
 #include "packaging/requirement.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 #define NAME "pyproject.toml"
-
-#define CHECK(cond)                                                               \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,    \
-				__LINE__, #cond);                                 \
-			abort();                                                  \
-		}                                                                 \
-	} while (0)
-
-/* "NAME:LINE:COL: message", with LINE within the input. */
-static void
-check_error(const char *msg, const uint8_t *data, size_t size)
-{
-	unsigned long line, col, lines = 1;
-	const char *p = msg + strlen(NAME);
-	char *end;
-	size_t i;
-
-	if (strncmp(msg, NAME ":", strlen(NAME) + 1) != 0) {
-		fprintf(stderr, "error without the file name: %s\n", msg);
-		abort();
-	}
-	line = strtoul(p + 1, &end, 10);
-	CHECK(end > p + 1 && *end == ':');
-	col = strtoul(end + 1, &end, 10);
-	CHECK(*end == ':' && end[1] == ' ' && end[2] != '\0');
-	for (i = 0; i < size; i++)
-		lines += data[i] == '\n';
-	CHECK(line >= 1 && line <= lines && col >= 1 && col <= size + 1);
-}
 
 static void
 check_req(const PyprojectReq *r, Arena *a)
@@ -114,7 +82,7 @@ check_doc(const Pyproject *p, Arena *a, const uint8_t *data, size_t size)
 		for (i = 0; i < pr->extras_len; i++)
 			names[i] = pr->extras[i].name;
 		if (pyproject_requirements(p, names, pr->extras_len, a, &reqs, &err) != 0) {
-			check_error(err.msg, data, size);
+			fuzz_check_located(err.msg, NAME, data, size);
 		} else {
 			size_t own = 0;
 
@@ -145,12 +113,12 @@ check_doc(const Pyproject *p, Arena *a, const uint8_t *data, size_t size)
 
 	rc_all = pyproject_groups_expand_all(p, a, &all, &err);
 	if (rc_all != 0) {
-		check_error(err.msg, data, size);
+		fuzz_check_located(err.msg, NAME, data, size);
 		all_msg = err;
 	}
 	for (i = 0; i < p->groups_len; i++) {
 		if (pyproject_group_expand(p, p->groups[i].normalized, a, &one, &err) != 0) {
-			check_error(err.msg, data, size);
+			fuzz_check_located(err.msg, NAME, data, size);
 			failed = 1;
 			continue;
 		}
@@ -178,7 +146,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Err err;
 
 	if (pyproject_parse((const char *)data, size, NAME, &arena, &p, &err) != 0)
-		check_error(err.msg, data, size);
+		fuzz_check_located(err.msg, NAME, data, size);
 	else
 		check_doc(&p, &arena, data, size);
 	arena_free(&arena);

@@ -21,19 +21,9 @@
 #include "engine/buf.h"
 #include "engine/err.h"
 #include "packaging/toml.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 #define NAME "fuzz.toml"
-
-#define CHECK(cond)                                                               \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,    \
-				__LINE__, #cond);                                 \
-			abort();                                                  \
-		}                                                                 \
-	} while (0)
 
 static void
 check_tree(const TomlValue *v)
@@ -193,25 +183,6 @@ same(const TomlValue *a, const TomlValue *b)
 	}
 }
 
-/* "NAME:LINE:COL: message", with LINE within the input. */
-static void
-check_error(const char *msg, const uint8_t *data, size_t size)
-{
-	unsigned long line, col, lines = 1;
-	const char *p = msg + strlen(NAME);
-	char *end;
-	size_t i;
-
-	CHECK(strncmp(msg, NAME ":", strlen(NAME) + 1) == 0);
-	line = strtoul(p + 1, &end, 10);
-	CHECK(end > p + 1 && *end == ':');
-	col = strtoul(end + 1, &end, 10);
-	CHECK(*end == ':' && end[1] == ' ' && end[2] != '\0');
-	for (i = 0; i < size; i++)
-		lines += data[i] == '\n';
-	CHECK(line >= 1 && line <= lines && col >= 1 && col <= size + 1);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -222,7 +193,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 
 	if (toml_parse((const char *)data, size, NAME, &arena, &root, &err) != 0) {
-		check_error(err.msg, data, size);
+		fuzz_check_located(err.msg, NAME, data, size);
 		arena_free(&arena);
 		return 0;
 	}

@@ -16,17 +16,7 @@
 
 #include "engine/arena.h"
 #include "packaging/version.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                               \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,    \
-				__LINE__, #cond);                                 \
-			abort();                                                  \
-		}                                                                 \
-	} while (0)
+#include "fuzz.h"
 
 static int
 sign(int c)
