@@ -3,6 +3,8 @@
  */
 #include "buf.h"
 
+#include "utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,4 +182,36 @@ bufr_u64(BufReader *r)
 	uint64_t lo = bufr_u32(r);
 
 	return lo | (uint64_t)bufr_u32(r) << 32;
+}
+
+void
+buf_put_quoted(Buf *b, const char *s, size_t n, size_t max)
+{
+	size_t i = 0, k;
+	uint32_t cp;
+
+	buf_putc(b, '"');
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+
+		k = c < 0x80 ? 1 : utf8_decode(s + i, n - i, &cp, NULL);
+		if (i + (k ? k : 1) > max) {
+			buf_puts(b, "\"...");
+			return;
+		}
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c == '\n')
+			buf_puts(b, "\\n");
+		else if (c == '\t')
+			buf_puts(b, "\\t");
+		else if (c < 0x20 || c == 0x7F || k == 0)
+			buf_printf(b, "\\x%02x", c);
+		else if (k == 2 && cp < 0xA0)   /* C1 controls: CSI is U+009B */
+			buf_printf(b, "\\u%04x", (unsigned)cp);
+		else
+			buf_append(b, s + i, k);
+		i += k ? k : 1;
+	}
+	buf_putc(b, '"');
 }

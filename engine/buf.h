@@ -25,6 +25,13 @@ void buf_printf(Buf *b, const char *fmt, ...) ERR_PRINTF(2, 3);
 void buf_vprintf(Buf *b, const char *fmt, va_list ap) ERR_PRINTF(2, 0);
 /* Append s as a JSON string literal, quotes included. */
 void buf_json_string(Buf *b, const char *s, size_t n);
+/*
+ * Append s as a double-quoted string for a message: quotes and backslashes escaped,
+ * control characters and bytes that are not UTF-8 as \xHH (so outside data can never
+ * put terminal escapes into bunpy's output), at most max bytes of s, cut on a character
+ * boundary and followed by "..." when longer.
+ */
+void buf_put_quoted(Buf *b, const char *s, size_t n, size_t max);
 /* Little-endian fixed-width integers, for packed records. */
 void buf_put_u32(Buf *b, uint32_t v);
 void buf_put_u64(Buf *b, uint64_t v);

@@ -31,6 +31,8 @@
 
 #include "toml.h"
 
+#include "../engine/utf8.h"
+
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
@@ -148,60 +150,6 @@ fail_at(Parser *P, const char *at, const char *fmt, ...)
 	return err_set(P->err, "%s:%u:%u: %s", P->filename, line, col, msg);
 }
 
-/*
- * Length of the UTF-8 sequence at s (1 to 4) with its code point in *cp, or 0 with the
- * reason in *why. Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
- */
-static int
-utf8_decode(const char *s, const char *end, uint32_t *cp, const char **why)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	uint32_t v, min;
-	int n, i;
-
-	if (u[0] < 0x80) {
-		*cp = u[0];
-		return 1;
-	}
-	if (u[0] < 0xC0) {
-		*why = "a continuation byte without a lead byte";
-		return 0;
-	} else if (u[0] < 0xC2) {
-		*why = "an overlong encoding";
-		return 0;
-	} else if (u[0] < 0xE0) {
-		n = 2, v = u[0] & 0x1F, min = 0x80;
-	} else if (u[0] < 0xF0) {
-		n = 3, v = u[0] & 0x0F, min = 0x800;
-	} else if (u[0] < 0xF5) {
-		n = 4, v = u[0] & 0x07, min = 0x10000;
-	} else {
-		*why = "a byte that never occurs in UTF-8";
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if (s + i >= end || (u[i] & 0xC0) != 0x80) {
-			*why = "a truncated sequence";
-			return 0;
-		}
-		v = v << 6 | (u[i] & 0x3F);
-	}
-	if (v < min) {
-		*why = "an overlong encoding";
-		return 0;
-	}
-	if (v >= 0xD800 && v <= 0xDFFF) {
-		*why = "an encoded surrogate";
-		return 0;
-	}
-	if (v > 0x10FFFF) {
-		*why = "a code point past U+10FFFF";
-		return 0;
-	}
-	*cp = v;
-	return n;
-}
-
 static int
 bad_utf8(Parser *P, const char *at, const char *why)
 {
@@ -214,7 +162,7 @@ utf8_check(Parser *P, const char *p)
 {
 	const char *why = "";
 	uint32_t cp;
-	int n = utf8_decode(p, P->end, &cp, &why);
+	int n = (int)utf8_decode(p, (size_t)(P->end - p), &cp, &why);
 
 	if (!n)
 		bad_utf8(P, p, why);
@@ -244,8 +192,8 @@ describe(Parser *P, const char *p, char *buf, size_t size)
 		snprintf(buf, size, "'%c'", c);
 	} else if (c < 0x80) {
 		snprintf(buf, size, "control character U+%04X", c);
-	} else if (utf8_decode(p, P->end, &cp, &why)) {
-		int n = utf8_decode(p, P->end, &cp, &why);
+	} else if ((int)utf8_decode(p, (size_t)(P->end - p), &cp, &why)) {
+		int n = (int)utf8_decode(p, (size_t)(P->end - p), &cp, &why);
 
 		snprintf(buf, size, "'%.*s' (U+%04X)", n, p, (unsigned)cp);
 	} else {
@@ -261,7 +209,7 @@ unexpected(Parser *P, const char *at, const char *expected)
 	const char *why = "";
 	uint32_t cp;
 
-	if (at < P->end && (unsigned char)*at >= 0x80 && !utf8_decode(at, P->end, &cp, &why))
+	if (at < P->end && (unsigned char)*at >= 0x80 && !utf8_decode(at, (size_t)(P->end - at), &cp, &why))
 		return bad_utf8(P, at, why);
 	return fail_at(P, at, "expected %s, found %s", expected, describe(P, at, buf, sizeof(buf)));
 }
@@ -573,31 +521,6 @@ end_of_line(Parser *P, const char *after)
 
 /* ------------------------------------------------------------------ strings */
 
-static size_t
-utf8_encode(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 /* A \u or \U escape at s (the backslash); its value in *cp and the length consumed. */
 static int
 unicode_escape(Parser *P, const char *s, const char *e, uint32_t *cp)
@@ -642,7 +565,7 @@ escape(Parser *P, const char *s, const char *e, bool multi, char u[4], size_t *u
 	if (x == 'u' || x == 'U') {
 		if ((len = unicode_escape(P, s, e, &cp)) < 0)
 			return NULL;
-		*ulen = utf8_encode(u, cp);
+		*ulen = utf8_encode(cp, u);
 		return s + len;
 	}
 	if (multi && (x == ' ' || x == '\t' || x == '\n' || x == '\r')) {
