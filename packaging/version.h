@@ -62,6 +62,8 @@ typedef struct Version {
 	const VersionLocal *local;
 	uint32_t local_len;       /* 0: no local label */
 	uint8_t synthetic;        /* VERSION_POST_MAX or 0 */
+	uint64_t order_hint;      /* epoch and first release numbers packed for a fast
+				     order (version.c); 0: unknown, compare in full */
 } Version;
 
 /*
@@ -104,7 +106,7 @@ bool versionnum_to_u64(VersionNum a, uint64_t *out);
 
 /*
  * After changing fields of a Version (the range code builds bounds such as "V.dev0"),
- * write its canonical string again. Synthetic versions print as their base with the
+ * write its canonical string again (and its order hint). Synthetic versions print as their base with the
  * suffix ".post*" so that messages can show them.
  */
 void version_format(Version *v, Arena *arena);
