@@ -105,7 +105,7 @@ void
 toml_write_float(Buf *b, double x)
 {
 	char num[40];
-	int prec;
+	int prec, exp;
 
 	if (isnan(x)) {
 		/* tomllib and toml.c read any nan alike; the sign of a nan is not kept */
@@ -116,11 +116,17 @@ toml_write_float(Buf *b, double x)
 		buf_puts(b, x < 0 ? "-inf" : "inf");
 		return;
 	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(num, sizeof(num), "%.*g", prec, x);
+	/* the fewest significant digits that read back exactly */
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(num, sizeof(num), "%.*e", prec - 1, x);
 		if (strtod(num, NULL) == x)
 			break;
 	}
+	snprintf(num, sizeof(num), "%.*e", prec - 1, x);
+	/* laid out as Python's repr(): fixed notation for exponents from -4 to 15 */
+	exp = atoi(strchr(num, 'e') + 1);
+	if (exp >= -4 && exp < 16)
+		snprintf(num, sizeof(num), "%.*f", prec - 1 - exp > 0 ? prec - 1 - exp : 0, x);
 	buf_puts(b, num);
 	/* "5" or "-0" would read back as integers */
 	if (!strpbrk(num, ".e"))
