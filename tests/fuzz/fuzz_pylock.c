@@ -26,6 +26,16 @@
 
 #define NAME "pylock.toml"
 
+static size_t
+count_in(const char *s, size_t n, const char *what)
+{
+	size_t k = strlen(what), c = 0, i;
+
+	for (i = 0; i + k <= n; i++)
+		c += !memcmp(s + i, what, k);
+	return c;
+}
+
 static void
 check_file_name(const PylockFile *f, Arena *a)
 {
@@ -73,11 +83,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 
 	if (pylock_read((const char *)data, size, NAME, &a1, &l1, &err) != 0) {
-		const char *v = strstr(err.msg, "is not a valid version");
-
 		fuzz_check_located(err.msg, NAME, data, size);
-		/* the value is named once: the inner parser's naming is not repeated */
-		CHECK(!v || !strstr(v + 1, "is not a valid version"));
+		/* the value is named once: the inner parser's naming is not repeated (the
+		 * value may hold the phrase itself, once per occurrence in the input) */
+		CHECK(count_in(err.msg, strlen(err.msg), "is not a valid version") <=
+		      1 + count_in((const char *)data, size, "is not a valid version"));
 		arena_free(&a1);
 		return 0;
 	}

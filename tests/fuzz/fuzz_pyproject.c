@@ -53,19 +53,31 @@ check_reqs(const PyprojectReqList *l, Arena *a)
 		check_req(&l->items[i], a);
 }
 
-/* The value is named once: the inner parser's own naming of it is not repeated. */
+static size_t
+count_in(const char *s, size_t n, const char *what)
+{
+	size_t k = strlen(what), c = 0, i;
+
+	for (i = 0; i + k <= n; i++)
+		c += !memcmp(s + i, what, k);
+	return c;
+}
+
+/*
+ * The value is named once: the inner parser's own naming of it is not repeated. (The
+ * value may hold the phrase itself, so it may occur once more per occurrence in the
+ * input.)
+ */
 static void
-check_message(const char *msg)
+check_message(const char *msg, const uint8_t *data, size_t size)
 {
 	static const char *const marks[] = { "is not a valid version (PEP 440)",
 					     "is not a valid version specifier" };
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
-		const char *first = strstr(msg, marks[i]);
-
-		CHECK(!first || !strstr(first + 1, marks[i]));
-	}
+	for (i = 0; i < 2; i++)
+		CHECK(count_in(msg, strlen(msg), marks[i]) <=
+		      1 + count_in((const char *)data, size, marks[i]));
 }
 
 static void
@@ -129,7 +141,7 @@ check_doc(const Pyproject *p, Arena *a, const uint8_t *data, size_t size)
 		check_index(pr->extras_sorted, pr->extras_len, extra_name, p);
 		if (pyproject_requirements(p, names, pr->extras_len, a, &reqs, &err) != 0) {
 			fuzz_check_located(err.msg, NAME, data, size);
-			check_message(err.msg);
+			check_message(err.msg, data, size);
 		} else {
 			CHECK(!pyproject_is_dynamic(p, "dependencies"));
 			size_t own = 0;
@@ -196,7 +208,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (pyproject_parse((const char *)data, size, NAME, &arena, &p, &err) != 0) {
 		fuzz_check_located(err.msg, NAME, data, size);
-		check_message(err.msg);
+		check_message(err.msg, data, size);
 	} else
 		check_doc(&p, &arena, data, size);
 	arena_free(&arena);
