@@ -75,6 +75,10 @@ check_message(const char *msg, const uint8_t *data, size_t size)
 					     "is not a valid version specifier" };
 	size_t i;
 
+	/* requirement.c's own messages ("Invalid specifier: 'X': 'X' is not ...") are
+	 * passed on whole; only the readers' messages are checked here */
+	if (strstr(msg, " is not a valid requirement: "))
+		return;
 	for (i = 0; i < 2; i++)
 		CHECK(count_in(msg, strlen(msg), marks[i]) <=
 		      1 + count_in((const char *)data, size, marks[i]));
