@@ -11,6 +11,7 @@
 
 #include "../engine/buf.h"
 #include "toml_write.h"
+#include "version.h"
 
 void
 toml_doc_init(TomlDoc *d, const char *file, Arena *arena, Err *err)
@@ -106,7 +107,10 @@ toml_doc_reason(Arena *a, const char *msg, const char *mark, const char *value, 
 		last = p;
 	if (!last || !last[m])
 		return msg;
-	/* "'PART' MARK": the message names PART; the parsers cut it at 200 bytes */
+	/* "'PART' MARK": the message names PART, which is the whole value when it is the
+	 * value stripped of white space (as the parsers strip it), or a clause of it; the
+	 * parsers cut PART at 200 bytes */
+	version_strip(&value, &n);
 	if (msg[0] == '\'' && last >= msg + 3 && last[-1] == ' ' && last[-2] == '\'') {
 		part = msg + 1;
 		plen = (size_t)(last - 2 - part);

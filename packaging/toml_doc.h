@@ -64,7 +64,8 @@ const char *toml_doc_quote(Arena *a, const char *s, size_t n);
  * valid version (PEP 440): unexpected text after the version"); a reader that has
  * already quoted the value appends only the part after the last occurrence of mark,
  * prefixed with "in \"PART\": " when the message names only a part of the value (one
- * clause of a specifier set). The whole message when mark does not occur.
+ * clause of a specifier set; white space the parsers strip around the value does not
+ * count). The whole message when mark does not occur.
  */
 const char *toml_doc_reason(Arena *a, const char *msg, const char *mark, const char *value,
 			    size_t n);

@@ -65,8 +65,8 @@ count_in(const char *s, size_t n, const char *what)
 
 /*
  * The value is named once: the inner parser's own naming of it is not repeated. (The
- * value may hold the phrase itself, so it may occur once more per occurrence in the
- * input.)
+ * value may hold the phrase itself, and be named twice: whole, and the clause at
+ * fault.)
  */
 static void
 check_message(const char *msg, const uint8_t *data, size_t size)
@@ -81,7 +81,7 @@ check_message(const char *msg, const uint8_t *data, size_t size)
 		return;
 	for (i = 0; i < 2; i++)
 		CHECK(count_in(msg, strlen(msg), marks[i]) <=
-		      1 + count_in((const char *)data, size, marks[i]));
+		      1 + 2 * count_in((const char *)data, size, marks[i]));
 }
 
 static void

@@ -901,6 +901,9 @@ test_toml_doc(void **state)
 	s = "'1.0-x' is not a valid version (PEP 440): unexpected text after the version";
 	assert_string_equal(toml_doc_reason(&a, s, TOML_DOC_VERSION_MARK, "1.0-x", 5),
 			    "unexpected text after the version");
+	/* the parsers strip white space around the value: still the whole value */
+	assert_string_equal(toml_doc_reason(&a, s, TOML_DOC_VERSION_MARK, " 1.0-x\t", 7),
+			    "unexpected text after the version");
 	s = "'>=3.x' is not a valid version specifier: the version is not valid";
 	assert_string_equal(toml_doc_reason(&a, s, TOML_DOC_SPECIFIER_MARK, ">=3.9, >=3.x", 12),
 			    "in \">=3.x\": the version is not valid");
