@@ -124,13 +124,16 @@ name_list(const TomlDoc *r, const TomlValue *v, const char *key, bool must_be_no
 		if (toml_doc_str(r, it, k, "a name", &s) != 0)
 			return -1;
 		if (!name_is_valid(s, it->u.str.len))
-			return toml_doc_fail(r, it, k, "%s is not a valid name (expected ASCII letters,"
-				    " digits, '.', '-', '_', starting and ending with a letter or"
-				    " digit)", toml_doc_quote(r->arena, s, it->u.str.len));
+			return toml_doc_fail(
+				r, it, k,
+				"%s is not a valid name (expected ASCII letters,"
+				" digits, '.', '-', '_', starting and ending with a letter or"
+				" digit)",
+				toml_doc_quote(r->arena, s, it->u.str.len));
 		if (must_be_normalized && !name_is_normalized(s, it->u.str.len))
 			return toml_doc_fail(r, it, k, "%s is not normalized; expected \"%s\"",
-				    toml_doc_quote(r->arena, s, it->u.str.len),
-				    name_normalize(s, it->u.str.len, r->arena));
+					     toml_doc_quote(r->arena, s, it->u.str.len),
+					     name_normalize(s, it->u.str.len, r->arena));
 		items[i] = must_be_normalized ? s : name_normalize(s, it->u.str.len, r->arena);
 	}
 	items[i] = NULL;
@@ -156,7 +159,8 @@ check_tree(const TomlDoc *r, const TomlValue *v, const char *key)
 
 			if ((e->value->type == TOML_TABLE || e->value->type == TOML_ARRAY ||
 			     e->value->type >= TOML_DATETIME) &&
-			    check_tree(r, e->value, toml_doc_key(r->arena, key, e->key, e->key_len)) != 0)
+			    check_tree(r, e->value,
+				       toml_doc_key(r->arena, key, e->key, e->key_len)) != 0)
 				return -1;
 		}
 		return 0;
@@ -175,8 +179,9 @@ check_tree(const TomlDoc *r, const TomlValue *v, const char *key)
 	case TOML_DATE_LOCAL:
 	case TOML_TIME_LOCAL:
 		if (!toml_write_datetime_python_ok(&v->u.dt, v->type))
-			return toml_doc_fail(r, v, key, "a year outside 0001-9999 or a leap second; expected a"
-				    " date or time Python's datetime can hold");
+			return toml_doc_fail(r, v, key,
+					     "a year outside 0001-9999 or a leap second; expected a"
+					     " date or time Python's datetime can hold");
 		return 0;
 	default:
 		return 0;
@@ -193,10 +198,12 @@ read_marker(const TomlDoc *r, const TomlValue *v, const char *key, Marker **out)
 		return -1;
 	if (marker_parse(s, v->u.str.len, r->arena, out, &e) != 0)
 		return toml_doc_fail(r, v, key, "%s is not a valid environment marker: %s",
-			    toml_doc_quote(r->arena, s, v->u.str.len), e.msg);
+				     toml_doc_quote(r->arena, s, v->u.str.len), e.msg);
 	if (marker_uses_extra(*out))
-		return toml_doc_fail(r, v, key, "%s compares \"extra\", which lock files do not define;"
-			    " expected \"'name' in extras\"", toml_doc_quote(r->arena, s, v->u.str.len));
+		return toml_doc_fail(r, v, key,
+				     "%s compares \"extra\", which lock files do not define;"
+				     " expected \"'name' in extras\"",
+				     toml_doc_quote(r->arena, s, v->u.str.len));
 	return 0;
 }
 
@@ -209,10 +216,10 @@ read_specset(const TomlDoc *r, const TomlValue *v, const char *key, SpecifierSet
 	if (toml_doc_str(r, v, key, "a version specifier such as \">=3.9\"", &s) != 0)
 		return -1;
 	if (specset_parse(s, v->u.str.len, r->arena, out, &e) != 0)
-		return toml_doc_fail(r, v, key, "%s " TOML_DOC_SPECIFIER_MARK "%s",
-				     toml_doc_quote(r->arena, s, v->u.str.len),
-				     toml_doc_reason(r->arena, e.msg, TOML_DOC_SPECIFIER_MARK, s,
-						     v->u.str.len));
+		return toml_doc_fail(
+			r, v, key, "%s " TOML_DOC_SPECIFIER_MARK "%s",
+			toml_doc_quote(r->arena, s, v->u.str.len),
+			toml_doc_reason(r->arena, e.msg, TOML_DOC_SPECIFIER_MARK, s, v->u.str.len));
 	return 0;
 }
 
@@ -222,7 +229,8 @@ read_hashes(const TomlDoc *r, const TomlValue *v, const char *key, PylockFile *f
 	size_t i;
 	bool sha256 = false;
 
-	if (toml_doc_want(r, v, key, TOML_TABLE, "a table of hash algorithm names to hex digests") != 0)
+	if (toml_doc_want(r, v, key, TOML_TABLE,
+			  "a table of hash algorithm names to hex digests") != 0)
 		return -1;
 	if (v->u.table.len == 0)
 		return toml_doc_fail(r, v, key, "empty; expected at least a sha256 digest");
@@ -235,18 +243,24 @@ read_hashes(const TomlDoc *r, const TomlValue *v, const char *key, PylockFile *f
 		size_t j, n;
 
 		if (!hash_alg_ok(e->key, e->key_len))
-			return toml_doc_fail(r, e->value, k, "%s is not a hash algorithm name; expected a"
-				    " lower-case name such as \"sha256\"", toml_doc_quote(r->arena, e->key, e->key_len));
+			return toml_doc_fail(r, e->value, k,
+					     "%s is not a hash algorithm name; expected a"
+					     " lower-case name such as \"sha256\"",
+					     toml_doc_quote(r->arena, e->key, e->key_len));
 		if (toml_doc_str(r, e->value, k, "a hex digest", &s) != 0)
 			return -1;
 		n = e->value->u.str.len;
 		if (!is_hex(s, n, true))
-			return toml_doc_fail(r, e->value, k, "%s is not a hex digest; expected hexadecimal"
-				    " digits", toml_doc_quote(r->arena, s, n));
+			return toml_doc_fail(r, e->value, k,
+					     "%s is not a hex digest; expected hexadecimal"
+					     " digits",
+					     toml_doc_quote(r->arena, s, n));
 		if (!strcmp(e->key, "sha256")) {
 			if (n != 64)
-				return toml_doc_fail(r, e->value, k, "the sha256 digest has %zu digits;"
-					    " expected 64", n);
+				return toml_doc_fail(r, e->value, k,
+						     "the sha256 digest has %zu digits;"
+						     " expected 64",
+						     n);
 			sha256 = true;
 		}
 		low = arena_strndup(r->arena, s, n);
@@ -257,8 +271,9 @@ read_hashes(const TomlDoc *r, const TomlValue *v, const char *key, PylockFile *f
 		f->hashes[i].value = low;
 	}
 	if (!sha256)
-		return toml_doc_fail(r, v, key, "no sha256 digest; expected one (other algorithms may be"
-			    " given too)");
+		return toml_doc_fail(r, v, key,
+				     "no sha256 digest; expected one (other algorithms may be"
+				     " given too)");
 	return 0;
 }
 
@@ -286,7 +301,8 @@ read_file(TomlDoc *r, const TomlValue *t, const char *key, FileKind kind, Pylock
 	    toml_doc_opt_str(r, t, key, "path", "a path", &f->path) != 0)
 		return -1;
 	if (!f->url && !f->path)
-		return toml_doc_fail(r, t, key, "neither url nor path; expected at least one of them");
+		return toml_doc_fail(r, t, key,
+				     "neither url nor path; expected at least one of them");
 	if (kind == F_ARCHIVE &&
 	    toml_doc_opt_str(r, t, key, "subdirectory", "a path", &f->subdirectory) != 0)
 		return -1;
@@ -296,8 +312,9 @@ read_file(TomlDoc *r, const TomlValue *t, const char *key, FileKind kind, Pylock
 		if (toml_doc_want(r, v, k, TOML_INTEGER, "a size in bytes") != 0)
 			return -1;
 		if (v->u.integer < 0)
-			return toml_doc_fail(r, v, k, "%" PRId64 " is negative; expected a size in bytes",
-				    v->u.integer);
+			return toml_doc_fail(r, v, k,
+					     "%" PRId64 " is negative; expected a size in bytes",
+					     v->u.integer);
 		f->has_size = true;
 		f->size = (uint64_t)v->u.integer;
 	}
@@ -305,36 +322,48 @@ read_file(TomlDoc *r, const TomlValue *t, const char *key, FileKind kind, Pylock
 		const char *k = toml_doc_key(r->arena, key, "upload-time", 11);
 
 		if (v->type != TOML_DATETIME && v->type != TOML_DATETIME_LOCAL)
-			return toml_doc_fail(r, v, k, "expected a date-time in UTC (e.g."
-				    " 2024-10-09T07:38:00Z), found %s", toml_doc_type_desc(v->type));
+			return toml_doc_fail(r, v, k,
+					     "expected a date-time in UTC (e.g."
+					     " 2024-10-09T07:38:00Z), found %s",
+					     toml_doc_type_desc(v->type));
 		if (!toml_write_datetime_to_utc(&v->u.dt, &f->upload_time) ||
 		    !toml_write_datetime_python_ok(&f->upload_time, TOML_DATETIME))
-			return toml_doc_fail(r, v, k, "the date-time in UTC falls outside the years 0001-9999"
-				    " or is a leap second; expected one Python's datetime can hold");
+			return toml_doc_fail(
+				r, v, k,
+				"the date-time in UTC falls outside the years 0001-9999"
+				" or is a leap second; expected one Python's datetime can hold");
 		f->has_upload_time = true;
 	}
 	if (!(v = toml_get(t, "hashes")))
-		return toml_doc_fail(r, t, toml_doc_key(r->arena, key, "hashes", 6), "missing; expected a table of"
-			    " digests with at least sha256 (e.g. hashes = { sha256 = \"...\" })");
+		return toml_doc_fail(
+			r, t, toml_doc_key(r->arena, key, "hashes", 6),
+			"missing; expected a table of"
+			" digests with at least sha256 (e.g. hashes = { sha256 = \"...\" })");
 	if (read_hashes(r, v, toml_doc_key(r->arena, key, "hashes", 6), f) != 0)
 		return -1;
 	if (kind == F_ARCHIVE)
 		return 0;
 	fname = pylock_file_name(f, r->arena);
 	if (!fname)
-		return toml_doc_fail(r, t, key, "the last path component of url %s does not decode"
+		return toml_doc_fail(r, t, key,
+				     "the last path component of url %s does not decode"
 				     " to a file name (it holds '/', '\\' or NUL, is \".\" or"
 				     " \"..\", or is not UTF-8); expected a name key or such a url",
 				     toml_doc_quote(r->arena, f->url, strlen(f->url)));
 	if (!*fname)
-		return toml_doc_fail(r, t, key, "no file name: expected a name, or a url or path"
+		return toml_doc_fail(r, t, key,
+				     "no file name: expected a name, or a url or path"
 				     " that ends in one");
 	if (kind == F_WHEEL && !ends_with(fname, ".whl"))
-		return toml_doc_fail(r, t, key, "%s is not a wheel file name; expected a name ending in"
-			    " \".whl\"", toml_doc_quote(r->arena, fname, strlen(fname)));
+		return toml_doc_fail(r, t, key,
+				     "%s is not a wheel file name; expected a name ending in"
+				     " \".whl\"",
+				     toml_doc_quote(r->arena, fname, strlen(fname)));
 	if (kind == F_SDIST && !ends_with(fname, ".tar.gz") && !ends_with(fname, ".zip"))
-		return toml_doc_fail(r, t, key, "%s is not an sdist file name; expected a name ending in"
-			    " \".tar.gz\" or \".zip\"", toml_doc_quote(r->arena, fname, strlen(fname)));
+		return toml_doc_fail(r, t, key,
+				     "%s is not an sdist file name; expected a name ending in"
+				     " \".tar.gz\" or \".zip\"",
+				     toml_doc_quote(r->arena, fname, strlen(fname)));
 	return 0;
 }
 
@@ -345,18 +374,22 @@ read_vcs(TomlDoc *r, const TomlValue *t, const char *key, PylockVcs *vcs)
 		"type", "url", "path", "requested-revision", "commit-id", "subdirectory", NULL
 	};
 
-	if (toml_doc_want(r, t, key, TOML_TABLE, "a table") != 0 || toml_doc_only_keys(r, t, key, keys) != 0)
+	if (toml_doc_want(r, t, key, TOML_TABLE, "a table") != 0 ||
+	    toml_doc_only_keys(r, t, key, keys) != 0)
 		return -1;
 	if (toml_doc_req_str(r, t, key, "type", "a version control system (\"git\", \"hg\", ...)",
-		    &vcs->type) != 0 ||
+			     &vcs->type) != 0 ||
 	    toml_doc_opt_str(r, t, key, "url", "a URL", &vcs->url) != 0 ||
 	    toml_doc_opt_str(r, t, key, "path", "a path", &vcs->path) != 0 ||
-	    toml_doc_opt_str(r, t, key, "requested-revision", "a string", &vcs->requested_revision) != 0 ||
-	    toml_doc_req_str(r, t, key, "commit-id", "the exact commit to install", &vcs->commit_id) != 0 ||
+	    toml_doc_opt_str(r, t, key, "requested-revision", "a string",
+			     &vcs->requested_revision) != 0 ||
+	    toml_doc_req_str(r, t, key, "commit-id", "the exact commit to install",
+			     &vcs->commit_id) != 0 ||
 	    toml_doc_opt_str(r, t, key, "subdirectory", "a path", &vcs->subdirectory) != 0)
 		return -1;
 	if (!vcs->url && !vcs->path)
-		return toml_doc_fail(r, t, key, "neither url nor path; expected at least one of them");
+		return toml_doc_fail(r, t, key,
+				     "neither url nor path; expected at least one of them");
 	return 0;
 }
 
@@ -366,13 +399,15 @@ read_directory(TomlDoc *r, const TomlValue *t, const char *key, PylockDirectory 
 	static const char *const keys[] = { "path", "editable", "subdirectory", NULL };
 	const TomlValue *v;
 
-	if (toml_doc_want(r, t, key, TOML_TABLE, "a table") != 0 || toml_doc_only_keys(r, t, key, keys) != 0)
+	if (toml_doc_want(r, t, key, TOML_TABLE, "a table") != 0 ||
+	    toml_doc_only_keys(r, t, key, keys) != 0)
 		return -1;
 	if (toml_doc_req_str(r, t, key, "path", "the directory's path", &d->path) != 0 ||
 	    toml_doc_opt_str(r, t, key, "subdirectory", "a path", &d->subdirectory) != 0)
 		return -1;
 	if ((v = toml_get(t, "editable"))) {
-		if (toml_doc_want(r, v, toml_doc_key(r->arena, key, "editable", 8), TOML_BOOL, "true or false") != 0)
+		if (toml_doc_want(r, v, toml_doc_key(r->arena, key, "editable", 8), TOML_BOOL,
+				  "true or false") != 0)
 			return -1;
 		d->editable = v->u.boolean;
 	}
@@ -396,13 +431,15 @@ read_dependencies(TomlDoc *r, const TomlValue *v, const char *key, PylockPackage
 
 		if (toml_doc_want(r, t, k, TOML_TABLE, "a table such as { name = \"...\" }") != 0 ||
 		    check_tree(r, t, k) != 0 ||
-		    toml_doc_req_str(r, t, k, "name", "the name of the package depended on", &d->name) != 0 ||
+		    toml_doc_req_str(r, t, k, "name", "the name of the package depended on",
+				     &d->name) != 0 ||
 		    toml_doc_opt_str(r, t, k, "version", "a version", &d->version) != 0)
 			return -1;
 		nv = toml_get(t, "name");
 		if (!name_is_valid(d->name, nv->u.str.len))
-			return toml_doc_fail(r, nv, toml_doc_key(r->arena, k, "name", 4), "%s is not a valid name",
-				    toml_doc_quote(r->arena, d->name, nv->u.str.len));
+			return toml_doc_fail(r, nv, toml_doc_key(r->arena, k, "name", 4),
+					     "%s is not a valid name",
+					     toml_doc_quote(r->arena, d->name, nv->u.str.len));
 		if (t->u.table.len == (size_t)(1 + (d->version != NULL)))
 			continue;
 		rest = arena_zalloc(r->arena, sizeof(*rest));
@@ -436,7 +473,8 @@ read_package(TomlDoc *r, const TomlValue *t, const char *key, PylockPackage *pk)
 	size_t i, families = 0;
 	Err e;
 
-	if (toml_doc_want(r, t, key, TOML_TABLE, "a table") != 0 || toml_doc_only_keys(r, t, key, keys) != 0)
+	if (toml_doc_want(r, t, key, TOML_TABLE, "a table") != 0 ||
+	    toml_doc_only_keys(r, t, key, keys) != 0)
 		return -1;
 	memset(pk, 0, sizeof(*pk));
 	pk->line = t->line;
@@ -444,13 +482,18 @@ read_package(TomlDoc *r, const TomlValue *t, const char *key, PylockPackage *pk)
 		return -1;
 	nv = toml_get(t, "name");
 	if (!name_is_valid(pk->name, nv->u.str.len))
-		return toml_doc_fail(r, nv, toml_doc_key(r->arena, key, "name", 4), "%s is not a valid name (expected"
-			    " ASCII letters, digits, '.', '-', '_', starting and ending with a"
-			    " letter or digit)", toml_doc_quote(r->arena, pk->name, nv->u.str.len));
+		return toml_doc_fail(
+			r, nv, toml_doc_key(r->arena, key, "name", 4),
+			"%s is not a valid name (expected"
+			" ASCII letters, digits, '.', '-', '_', starting and ending with a"
+			" letter or digit)",
+			toml_doc_quote(r->arena, pk->name, nv->u.str.len));
 	if (!name_is_normalized(pk->name, nv->u.str.len))
-		return toml_doc_fail(r, nv, toml_doc_key(r->arena, key, "name", 4), "%s is not normalized; expected"
-			    " \"%s\"", toml_doc_quote(r->arena, pk->name, nv->u.str.len),
-			    name_normalize(pk->name, nv->u.str.len, r->arena));
+		return toml_doc_fail(r, nv, toml_doc_key(r->arena, key, "name", 4),
+				     "%s is not normalized; expected"
+				     " \"%s\"",
+				     toml_doc_quote(r->arena, pk->name, nv->u.str.len),
+				     name_normalize(pk->name, nv->u.str.len, r->arena));
 	if ((v = toml_get(t, "version"))) {
 		const char *k = toml_doc_key(r->arena, key, "version", 7);
 
@@ -487,18 +530,21 @@ read_package(TomlDoc *r, const TomlValue *t, const char *key, PylockPackage *pk)
 	if ((v = toml_get(t, "directory"))) {
 		families++;
 		pk->source = PYLOCK_SOURCE_DIRECTORY;
-		if (read_directory(r, v, toml_doc_key(r->arena, key, "directory", 9), &pk->directory) != 0)
+		if (read_directory(r, v, toml_doc_key(r->arena, key, "directory", 9),
+				   &pk->directory) != 0)
 			return -1;
 	}
 	if ((v = toml_get(t, "archive"))) {
 		families++;
 		pk->source = PYLOCK_SOURCE_ARCHIVE;
-		if (read_file(r, v, toml_doc_key(r->arena, key, "archive", 7), F_ARCHIVE, &pk->archive) != 0)
+		if (read_file(r, v, toml_doc_key(r->arena, key, "archive", 7), F_ARCHIVE,
+			      &pk->archive) != 0)
 			return -1;
 	}
 	if ((v = toml_get(t, "sdist"))) {
 		pk->sdist = arena_zalloc(r->arena, sizeof(*pk->sdist));
-		if (read_file(r, v, toml_doc_key(r->arena, key, "sdist", 5), F_SDIST, pk->sdist) != 0)
+		if (read_file(r, v, toml_doc_key(r->arena, key, "sdist", 5), F_SDIST,
+			      pk->sdist) != 0)
 			return -1;
 	}
 	if ((v = toml_get(t, "wheels"))) {
@@ -531,8 +577,10 @@ read_package(TomlDoc *r, const TomlValue *t, const char *key, PylockPackage *pk)
 			buf_puts(&found, ", sdist");
 		if (pk->wheels_len)
 			buf_puts(&found, ", wheels");
-		rc = toml_doc_fail(r, t, key, "expected exactly one source: sdist and/or wheels, or vcs, or"
-			  " directory, or archive; found %s", families ? found.data + 2 : "none");
+		rc = toml_doc_fail(r, t, key,
+				   "expected exactly one source: sdist and/or wheels, or vcs, or"
+				   " directory, or archive; found %s",
+				   families ? found.data + 2 : "none");
 		buf_free(&found);
 		return rc;
 	}
@@ -547,16 +595,19 @@ read_package(TomlDoc *r, const TomlValue *t, const char *key, PylockPackage *pk)
 			const char *ki = toml_doc_index(r->arena, k, i), *kind;
 
 			items[i] = v->u.arr.items[i];
-			if (toml_doc_want(r, items[i], ki, TOML_TABLE, "a table with a kind") != 0 ||
+			if (toml_doc_want(r, items[i], ki, TOML_TABLE,
+					  "a table with a kind") != 0 ||
 			    check_tree(r, items[i], ki) != 0 ||
-			    toml_doc_req_str(r, items[i], ki, "kind", "the Trusted Publisher's kind", &kind) != 0)
+			    toml_doc_req_str(r, items[i], ki, "kind",
+					     "the Trusted Publisher's kind", &kind) != 0)
 				return -1;
 		}
 		pk->attestation_identities = items;
 		pk->attestation_identities_len = v->u.arr.len;
 	}
 	if ((v = toml_get(t, "tool"))) {
-		if (toml_doc_want(r, v, toml_doc_key(r->arena, key, "tool", 4), TOML_TABLE, "a table") != 0 ||
+		if (toml_doc_want(r, v, toml_doc_key(r->arena, key, "tool", 4), TOML_TABLE,
+				  "a table") != 0 ||
 		    check_tree(r, v, toml_doc_key(r->arena, key, "tool", 4)) != 0)
 			return -1;
 		pk->tool = v;
@@ -572,12 +623,14 @@ read_lock_version(TomlDoc *r, const TomlValue *root, Pylock *out)
 	Err e;
 
 	if (!v)
-		return toml_doc_fail(r, root, "lock-version", "missing; expected lock-version = \"1.0\"");
+		return toml_doc_fail(r, root, "lock-version",
+				     "missing; expected lock-version = \"1.0\"");
 	if (toml_doc_str(r, v, "lock-version", "a version string such as \"1.0\"",
-		    &out->lock_version) != 0)
+			 &out->lock_version) != 0)
 		return -1;
 	if (version_parse(out->lock_version, v->u.str.len, r->arena, &ver, &e) != 0)
-		return toml_doc_fail(r, v, "lock-version", "%s is not a version (PEP 440): %s;"
+		return toml_doc_fail(r, v, "lock-version",
+				     "%s is not a version (PEP 440): %s;"
 				     " expected \"1.0\"",
 				     toml_doc_quote(r->arena, out->lock_version, v->u.str.len),
 				     toml_doc_reason(r->arena, e.msg, TOML_DOC_VERSION_MARK,
@@ -587,13 +640,15 @@ read_lock_version(TomlDoc *r, const TomlValue *root, Pylock *out)
 	    version_parse("1.0", 3, r->arena, &one0, NULL) != 0)
 		return toml_doc_fail(r, v, "lock-version", "cannot compare versions");
 	if (version_cmp(&ver, &one) < 0 || version_cmp(&ver, &two) >= 0)
-		return toml_doc_fail(r, v, "lock-version", "%s is not supported; expected a 1.x version"
-			    " (bunpy reads lock-version 1.0)",
-			    toml_doc_quote(r->arena, out->lock_version, v->u.str.len));
+		return toml_doc_fail(r, v, "lock-version",
+				     "%s is not supported; expected a 1.x version"
+				     " (bunpy reads lock-version 1.0)",
+				     toml_doc_quote(r->arena, out->lock_version, v->u.str.len));
 	if (version_cmp(&ver, &one0) > 0) {
 		out->newer_minor = true;
 		r->lenient = true;
-		toml_doc_warn(r, v, "lock-version", "%s is newer than 1.0, which bunpy reads; keys it"
+		toml_doc_warn(r, v, "lock-version",
+			      "%s is newer than 1.0, which bunpy reads; keys it"
 			      " does not know are ignored",
 			      toml_doc_quote(r->arena, out->lock_version, v->u.str.len));
 	}
@@ -620,10 +675,11 @@ pylock_read(const char *data, size_t len, const char *filename, Arena *arena, Py
 	if (read_lock_version(&r, root, out) != 0 || toml_doc_only_keys(&r, root, "", keys) != 0)
 		return -1;
 	if (toml_doc_req_str(&r, root, "", "created-by", "the name of the tool that wrote the lock",
-		    &out->created_by) != 0)
+			     &out->created_by) != 0)
 		return -1;
 	if (!*out->created_by) {
-		return toml_doc_fail(&r, toml_get(root, "created-by"), "created-by", "empty;"
+		return toml_doc_fail(&r, toml_get(root, "created-by"), "created-by",
+				     "empty;"
 				     " expected the name of the tool that wrote the lock");
 	}
 	if ((v = toml_get(root, "requires-python"))) {
@@ -632,13 +688,15 @@ pylock_read(const char *data, size_t len, const char *filename, Arena *arena, Py
 		out->has_requires_python = true;
 	}
 	if ((v = toml_get(root, "environments"))) {
-		if (toml_doc_want(&r, v, "environments", TOML_ARRAY, "an array of environment markers") != 0)
+		if (toml_doc_want(&r, v, "environments", TOML_ARRAY,
+				  "an array of environment markers") != 0)
 			return -1;
 		out->has_environments = true;
 		out->environments = arena_zalloc(arena, (v->u.arr.len + 1) * sizeof(Marker *));
 		out->environments_len = v->u.arr.len;
 		for (i = 0; i < v->u.arr.len; i++)
-			if (read_marker(&r, v->u.arr.items[i], toml_doc_index(arena, "environments", i),
+			if (read_marker(&r, v->u.arr.items[i],
+					toml_doc_index(arena, "environments", i),
 					&out->environments[i]) != 0)
 				return -1;
 	}
@@ -654,7 +712,8 @@ pylock_read(const char *data, size_t len, const char *filename, Arena *arena, Py
 		      &out->default_groups_len) != 0)
 		return -1;
 	if (!(v = toml_get(root, "packages"))) {
-		return toml_doc_fail(&r, root, "packages", "missing; expected [[packages]] tables"
+		return toml_doc_fail(&r, root, "packages",
+				     "missing; expected [[packages]] tables"
 				     " (possibly packages = [])");
 	}
 	if (toml_doc_want(&r, v, "packages", TOML_ARRAY, "an array of tables ([[packages]])") != 0)
@@ -666,7 +725,8 @@ pylock_read(const char *data, size_t len, const char *filename, Arena *arena, Py
 				 &out->packages[i]) != 0)
 			return -1;
 	if ((v = toml_get(root, "tool"))) {
-		if (toml_doc_want(&r, v, "tool", TOML_TABLE, "a table") != 0 || check_tree(&r, v, "tool") != 0)
+		if (toml_doc_want(&r, v, "tool", TOML_TABLE, "a table") != 0 ||
+		    check_tree(&r, v, "tool") != 0)
 			return -1;
 		out->tool = v;
 	}
@@ -997,7 +1057,8 @@ w_hashes(W *w, Buf *b, const PylockFile *f)
 	qsort(it, f->hashes_len, sizeof(*it), cmp_items);
 	buf_putc(b, '{');
 	for (i = 0; i < f->hashes_len; i++) {
-		if (i && it[i].len == it[i - 1].len && !memcmp(it[i].text, it[i - 1].text, it[i].len))
+		if (i && it[i].len == it[i - 1].len &&
+		    !memcmp(it[i].text, it[i - 1].text, it[i].len))
 			wfail(w, "the same hash twice");
 		buf_puts(b, i ? ", " : " ");
 		buf_append(b, it[i].text, it[i].len);
@@ -1033,9 +1094,12 @@ w_file(W *w, Buf *b, const PylockFile *f, FileKind kind)
 			wfail(w, "a file without a name, url or path that gives one (a url's last"
 			      " component must decode to a file name)");
 		else if (kind == F_WHEEL && !ends_with(fname, ".whl"))
-			wfail(w, "%s is not a wheel file name", toml_doc_quote(w->a, fname, strlen(fname)));
-		else if (kind == F_SDIST && !ends_with(fname, ".tar.gz") && !ends_with(fname, ".zip"))
-			wfail(w, "%s is not an sdist file name", toml_doc_quote(w->a, fname, strlen(fname)));
+			wfail(w, "%s is not a wheel file name",
+			      toml_doc_quote(w->a, fname, strlen(fname)));
+		else if (kind == F_SDIST && !ends_with(fname, ".tar.gz") &&
+			 !ends_with(fname, ".zip"))
+			wfail(w, "%s is not an sdist file name",
+			      toml_doc_quote(w->a, fname, strlen(fname)));
 	}
 	if (f->has_size && f->size > INT64_MAX)
 		wfail(w, "size %" PRIu64 " does not fit in a TOML integer", f->size);
@@ -1104,8 +1168,11 @@ w_dependencies(W *w, Buf *b, const PylockPackage *pk)
 				e = toml_write_sorted_entries(d->rest);
 				for (j = 0; j < d->rest->u.table.len; j++) {
 					if ((e[j]->key_len == 4 && !memcmp(e[j]->key, "name", 4)) ||
-					    (e[j]->key_len == 7 && !memcmp(e[j]->key, "version", 7)))
-						wfail(w, "dependencies[%zu]: name or version in rest", i);
+					    (e[j]->key_len == 7 &&
+					     !memcmp(e[j]->key, "version", 7)))
+						wfail(w,
+						      "dependencies[%zu]: name or version in rest",
+						      i);
 					buf_puts(&t, ", ");
 					w_key(w, &t, e[j]->key, e[j]->key_len);
 					buf_puts(&t, " = ");
@@ -1128,8 +1195,9 @@ w_package(W *w, Buf *b, const PylockPackage *pk)
 {
 	size_t i;
 
-	w->ctx = arena_printf(w->a, "package %s", pk->name ? toml_doc_quote(w->a, pk->name,
-								   strlen(pk->name)) : "(no name)");
+	w->ctx = arena_printf(w->a, "package %s",
+			      pk->name ? toml_doc_quote(w->a, pk->name, strlen(pk->name))
+				       : "(no name)");
 	if (!pk->name || !name_is_normalized(pk->name, strlen(pk->name))) {
 		wfail(w, "expected a normalized package name");
 		return;
@@ -1222,7 +1290,8 @@ w_package(W *w, Buf *b, const PylockPackage *pk)
 	}
 	if (pk->source == PYLOCK_SOURCE_DISTS) {
 		if (!pk->sdist && !pk->wheels_len)
-			wfail(w, "no source: expected an sdist or wheels (or vcs, directory, archive)");
+			wfail(w,
+			      "no source: expected an sdist or wheels (or vcs, directory, archive)");
 		if (pk->sdist) {
 			buf_puts(b, "sdist = ");
 			w_file(w, b, pk->sdist, F_SDIST);
@@ -1256,8 +1325,10 @@ w_package(W *w, Buf *b, const PylockPackage *pk)
 			kind = t && t->type == TOML_TABLE ? toml_get(t, "kind") : NULL;
 			if (!kind || kind->type != TOML_STRING ||
 			    memchr(kind->u.str.ptr, '\0', kind->u.str.len))
-				wfail(w, "attestation-identities[%zu]: expected a table with a string"
-				      " kind", i);
+				wfail(w,
+				      "attestation-identities[%zu]: expected a table with a string"
+				      " kind",
+				      i);
 			else
 				w_value(w, &tb, t);
 			it[i].text = take(&tb, &it[i].len);

@@ -59,7 +59,7 @@ parse_req(TomlDoc *p, const TomlValue *v, const char *key, PyprojectReq *out)
 		return -1;
 	if (requirement_parse(s, v->u.str.len, p->arena, &out->req, &e) != 0)
 		return toml_doc_fail(p, v, key, "%s is not a valid requirement: %s",
-			    toml_doc_quote(p->arena, s, v->u.str.len), e.msg);
+				     toml_doc_quote(p->arena, s, v->u.str.len), e.msg);
 	out->text = s;
 	out->line = v->line;
 	out->col = v->col;
@@ -76,7 +76,8 @@ parse_req_list(TomlDoc *p, const TomlValue *v, const char *key, PyprojectReqList
 	out->items = arena_zalloc(p->arena, (v->u.arr.len + 1) * sizeof(*out->items));
 	out->len = v->u.arr.len;
 	for (i = 0; i < v->u.arr.len; i++)
-		if (parse_req(p, v->u.arr.items[i], toml_doc_index(p->arena, key, i), &out->items[i]) != 0)
+		if (parse_req(p, v->u.arr.items[i], toml_doc_index(p->arena, key, i),
+			      &out->items[i]) != 0)
 			return -1;
 	return 0;
 }
@@ -267,7 +268,7 @@ parse_entries(TomlDoc *p, const TomlValue *v, const char *key, bool scripts,
 	size_t i;
 
 	if (toml_doc_want(p, v, key, TOML_TABLE,
-		      "a table of names to object references (\"module:function\")") != 0)
+			  "a table of names to object references (\"module:function\")") != 0)
 		return -1;
 	out->items = arena_zalloc(p->arena, (v->u.table.len + 1) * sizeof(*out->items));
 	out->len = v->u.table.len;
@@ -277,17 +278,21 @@ parse_entries(TomlDoc *p, const TomlValue *v, const char *key, bool scripts,
 		PyprojectEntry *pe = &out->items[i];
 
 		if (!entry_name_ok(e->key, e->key_len, scripts))
-			return toml_doc_fail(p, e->value, k, "%s is not a usable %s name (expected no '='%s,"
-				    " no white space at either end, not starting with '[')",
-				    toml_doc_quote(p->arena, e->key, e->key_len), scripts ? "script" : "entry point",
-				    scripts ? ", '/' or '\\'" : "");
+			return toml_doc_fail(
+				p, e->value, k,
+				"%s is not a usable %s name (expected no '='%s,"
+				" no white space at either end, not starting with '[')",
+				toml_doc_quote(p->arena, e->key, e->key_len),
+				scripts ? "script" : "entry point", scripts ? ", '/' or '\\'" : "");
 		if (toml_doc_str(p, e->value, k, "an object reference (\"module:function\")",
-			    &pe->value) != 0)
+				 &pe->value) != 0)
 			return -1;
 		if (!object_ref_ok(pe->value, e->value->u.str.len, true))
-			return toml_doc_fail(p, e->value, k, "%s is not an object reference; expected"
-				    " \"module\" or \"module:attribute\" (dotted Python names)",
-				    toml_doc_quote(p->arena, pe->value, e->value->u.str.len));
+			return toml_doc_fail(
+				p, e->value, k,
+				"%s is not an object reference; expected"
+				" \"module\" or \"module:attribute\" (dotted Python names)",
+				toml_doc_quote(p->arena, pe->value, e->value->u.str.len));
 		pe->name = e->key;
 		pe->line = e->value->line;
 		pe->col = e->value->col;
@@ -310,11 +315,13 @@ parse_entry_points(TomlDoc *p, const TomlValue *v, PyprojectProject *pr)
 		const char *k = toml_doc_key(p->arena, key, e->key, e->key_len);
 
 		if (!strcmp(e->key, "console_scripts") || !strcmp(e->key, "gui_scripts"))
-			return toml_doc_fail(p, e->value, k, "not allowed here; expected [project.%s] instead",
-				    e->key[0] == 'c' ? "scripts" : "gui-scripts");
+			return toml_doc_fail(p, e->value, k,
+					     "not allowed here; expected [project.%s] instead",
+					     e->key[0] == 'c' ? "scripts" : "gui-scripts");
 		if (!entry_name_ok(e->key, e->key_len, false))
-			return toml_doc_fail(p, e->value, k, "%s is not a usable entry-point group name",
-				    toml_doc_quote(p->arena, e->key, e->key_len));
+			return toml_doc_fail(p, e->value, k,
+					     "%s is not a usable entry-point group name",
+					     toml_doc_quote(p->arena, e->key, e->key_len));
 		pr->entry_points[i].group = e->key;
 		if (parse_entries(p, e->value, k, false, &pr->entry_points[i].entries) != 0)
 			return -1;
@@ -356,13 +363,13 @@ parse_extras(TomlDoc *p, const TomlValue *v, PyprojectProject *pr)
 	if (sort_names(sorted, pr->extras_len, &dup, &first)) {
 		const PyprojectExtra *x = &pr->extras[dup], *y = &pr->extras[first];
 
-		return toml_doc_fail(p, v->u.table.entries[dup].value,
-				     toml_doc_key(p->arena, key, x->name, strlen(x->name)),
-				     "extra %s is the same as %s (line %u) once normalized (\"%s\");"
-				     " expected each extra once",
-				     toml_doc_quote(p->arena, x->name, strlen(x->name)),
-				     toml_doc_quote(p->arena, y->name, strlen(y->name)), y->line,
-				     x->normalized);
+		return toml_doc_fail(
+			p, v->u.table.entries[dup].value,
+			toml_doc_key(p->arena, key, x->name, strlen(x->name)),
+			"extra %s is the same as %s (line %u) once normalized (\"%s\");"
+			" expected each extra once",
+			toml_doc_quote(p->arena, x->name, strlen(x->name)),
+			toml_doc_quote(p->arena, y->name, strlen(y->name)), y->line, x->normalized);
 	}
 	pr->extras_sorted = sorted;
 	for (i = 0; i < v->u.table.len; i++) {
@@ -382,7 +389,8 @@ parse_people(TomlDoc *p, const TomlValue *v, const char *key, PyprojectPerson **
 	static const char *const person_keys[] = { "name", "email", NULL };
 	size_t i;
 
-	if (toml_doc_want(p, v, key, TOML_ARRAY, "an array of {name = ..., email = ...} tables") != 0)
+	if (toml_doc_want(p, v, key, TOML_ARRAY,
+			  "an array of {name = ..., email = ...} tables") != 0)
 		return -1;
 	*out = arena_zalloc(p->arena, (v->u.arr.len + 1) * sizeof(**out));
 	*n = v->u.arr.len;
@@ -394,10 +402,12 @@ parse_people(TomlDoc *p, const TomlValue *v, const char *key, PyprojectPerson **
 		    toml_doc_only_keys(p, t, k, person_keys) != 0)
 			return -1;
 		if ((f = toml_get(t, "name")) &&
-		    toml_doc_str(p, f, toml_doc_key(p->arena, k, "name", 4), "a string", &(*out)[i].name) != 0)
+		    toml_doc_str(p, f, toml_doc_key(p->arena, k, "name", 4), "a string",
+				 &(*out)[i].name) != 0)
 			return -1;
 		if ((f = toml_get(t, "email")) &&
-		    toml_doc_str(p, f, toml_doc_key(p->arena, k, "email", 5), "a string", &(*out)[i].email) != 0)
+		    toml_doc_str(p, f, toml_doc_key(p->arena, k, "email", 5), "a string",
+				 &(*out)[i].email) != 0)
 			return -1;
 	}
 	return 0;
@@ -436,17 +446,21 @@ parse_readme(TomlDoc *p, const TomlValue *v, PyprojectProject *pr)
 		else if (ends_with_ci(pr->readme_file, ".rst"))
 			pr->readme_content_type = "text/x-rst";
 		else
-			return toml_doc_fail(p, v, key, "%s ends in neither .md nor .rst, so its"
-					     " content type is unknown; expected such a path, or a"
-					     " table with file and content-type (e.g. { file = %s,"
-					     " content-type = \"text/plain\" })",
-					     toml_doc_quote(p->arena, pr->readme_file, v->u.str.len),
-					     toml_doc_quote(p->arena, pr->readme_file, v->u.str.len));
+			return toml_doc_fail(
+				p, v, key,
+				"%s ends in neither .md nor .rst, so its"
+				" content type is unknown; expected such a path, or a"
+				" table with file and content-type (e.g. { file = %s,"
+				" content-type = \"text/plain\" })",
+				toml_doc_quote(p->arena, pr->readme_file, v->u.str.len),
+				toml_doc_quote(p->arena, pr->readme_file, v->u.str.len));
 		return 0;
 	}
 	if (v->type != TOML_TABLE)
-		return toml_doc_fail(p, v, key, "expected a file path or a table with file or text and"
-			    " content-type, found %s", toml_doc_type_desc(v->type));
+		return toml_doc_fail(p, v, key,
+				     "expected a file path or a table with file or text and"
+				     " content-type, found %s",
+				     toml_doc_type_desc(v->type));
 	if (toml_doc_only_keys(p, v, key, readme_keys) != 0)
 		return -1;
 	f = toml_get(v, "file");
@@ -454,16 +468,19 @@ parse_readme(TomlDoc *p, const TomlValue *v, PyprojectProject *pr)
 	ct = toml_get(v, "content-type");
 	if ((f != NULL) == (t != NULL))
 		return toml_doc_fail(p, v, key, "expected exactly one of file and text, found %s",
-			    f ? "both" : "neither");
+				     f ? "both" : "neither");
 	if (f && toml_doc_str(p, f, "project.readme.file", "a file path", &pr->readme_file) != 0)
 		return -1;
 	if (t && toml_doc_str(p, t, "project.readme.text", "a string", &pr->readme_text) != 0)
 		return -1;
 	if (!ct)
-		return toml_doc_fail(p, v, "project.readme.content-type", "missing; expected a content type"
-			    " such as \"text/markdown\"");
-	return toml_doc_str(p, ct, "project.readme.content-type", "a content type such as"
-		       " \"text/markdown\"", &pr->readme_content_type);
+		return toml_doc_fail(p, v, "project.readme.content-type",
+				     "missing; expected a content type"
+				     " such as \"text/markdown\"");
+	return toml_doc_str(p, ct, "project.readme.content-type",
+			    "a content type such as"
+			    " \"text/markdown\"",
+			    &pr->readme_content_type);
 }
 
 static int
@@ -474,17 +491,21 @@ parse_license(TomlDoc *p, const TomlValue *v, PyprojectProject *pr)
 
 	if (v->type == TOML_STRING)
 		return toml_doc_str(p, v, "project.license", "an SPDX license expression",
-			       &pr->license_expression);
+				    &pr->license_expression);
 	if (v->type != TOML_TABLE)
-		return toml_doc_fail(p, v, "project.license", "expected an SPDX license expression (or the"
-			    " legacy table with file or text), found %s", toml_doc_type_desc(v->type));
+		return toml_doc_fail(p, v, "project.license",
+				     "expected an SPDX license expression (or the"
+				     " legacy table with file or text), found %s",
+				     toml_doc_type_desc(v->type));
 	if (toml_doc_only_keys(p, v, "project.license", license_keys) != 0)
 		return -1;
 	f = toml_get(v, "file");
 	t = toml_get(v, "text");
 	if ((f != NULL) == (t != NULL))
-		return toml_doc_fail(p, v, "project.license", "expected exactly one of file and text,"
-			    " found %s", f ? "both" : "neither");
+		return toml_doc_fail(p, v, "project.license",
+				     "expected exactly one of file and text,"
+				     " found %s",
+				     f ? "both" : "neither");
 	if (f)
 		return toml_doc_str(p, f, "project.license.file", "a file path", &pr->license_file);
 	return toml_doc_str(p, t, "project.license.text", "a string", &pr->license_text);
@@ -505,25 +526,33 @@ parse_dynamic(TomlDoc *p, const TomlValue *proj, const TomlValue *v, PyprojectPr
 		const char *k = toml_doc_index(p->arena, "project.dynamic", i);
 
 		if (!strcmp(f, "name"))
-			return toml_doc_fail(p, item, k, "\"name\" may never be dynamic; expected it given"
-				    " statically as project.name");
+			return toml_doc_fail(p, item, k,
+					     "\"name\" may never be dynamic; expected it given"
+					     " statically as project.name");
 		if (!in_list(project_keys, f, n) || !strcmp(f, "dynamic"))
-			return toml_doc_fail(p, item, k, "%s is not a [project] field; expected one of"
-				    " version, description, readme, requires-python, license,"
-				    " license-files, authors, maintainers, keywords, classifiers,"
-				    " urls, scripts, gui-scripts, entry-points, dependencies,"
-				    " optional-dependencies, import-names, import-namespaces",
-				    toml_doc_quote(p->arena, f, n));
+			return toml_doc_fail(
+				p, item, k,
+				"%s is not a [project] field; expected one of"
+				" version, description, readme, requires-python, license,"
+				" license-files, authors, maintainers, keywords, classifiers,"
+				" urls, scripts, gui-scripts, entry-points, dependencies,"
+				" optional-dependencies, import-names, import-namespaces",
+				toml_doc_quote(p->arena, f, n));
 		/* at most 19 names are valid, so this loop is short before it finds a repeat */
 		for (j = 0; j < i; j++)
 			if (!strcmp(pr->dynamic.items[j], f))
-				return toml_doc_fail(p, item, k, "%s is listed twice (also at"
-						     " project.dynamic[%zu]); expected each field once",
-						     toml_doc_quote(p->arena, f, n), j);
+				return toml_doc_fail(
+					p, item, k,
+					"%s is listed twice (also at"
+					" project.dynamic[%zu]); expected each field once",
+					toml_doc_quote(p->arena, f, n), j);
 		if ((stat = toml_get(proj, f)) && !in_list(appendable_keys, f, n))
-			return toml_doc_fail(p, item, k, "%s is also given statically (line %u); expected"
-				    " either a value or an entry in dynamic, not both (only list and"
-				    " table fields may be both)", toml_doc_quote(p->arena, f, n), stat->line);
+			return toml_doc_fail(
+				p, item, k,
+				"%s is also given statically (line %u); expected"
+				" either a value or an entry in dynamic, not both (only list and"
+				" table fields may be both)",
+				toml_doc_quote(p->arena, f, n), stat->line);
 	}
 	return 0;
 }
@@ -542,14 +571,18 @@ parse_project(TomlDoc *p, const TomlValue *proj, PyprojectProject *pr)
 	pr->col = proj->col;
 
 	if (!(v = toml_get(proj, "name")))
-		return toml_doc_fail(p, proj, "project.name", "missing; expected the project's name (it"
-			    " may never be dynamic)");
+		return toml_doc_fail(p, proj, "project.name",
+				     "missing; expected the project's name (it"
+				     " may never be dynamic)");
 	if (toml_doc_str(p, v, "project.name", "a project name", &pr->name) != 0)
 		return -1;
 	if (!name_is_valid(pr->name, v->u.str.len))
-		return toml_doc_fail(p, v, "project.name", "%s is not a valid project name (expected ASCII"
-			    " letters, digits, '.', '-', '_', starting and ending with a letter or"
-			    " digit)", toml_doc_quote(p->arena, pr->name, v->u.str.len));
+		return toml_doc_fail(
+			p, v, "project.name",
+			"%s is not a valid project name (expected ASCII"
+			" letters, digits, '.', '-', '_', starting and ending with a letter or"
+			" digit)",
+			toml_doc_quote(p->arena, pr->name, v->u.str.len));
 	pr->normalized = name_normalize(pr->name, v->u.str.len, p->arena);
 
 	/* dynamic first: whether version may be missing depends on it */
@@ -562,10 +595,11 @@ parse_project(TomlDoc *p, const TomlValue *proj, PyprojectProject *pr)
 		if (toml_doc_str(p, v, "project.version", "a version string (PEP 440)", &s) != 0)
 			return -1;
 		if (version_parse(s, v->u.str.len, p->arena, &pr->version, &e) != 0)
-			return toml_doc_fail(p, v, "project.version", "%s " TOML_DOC_VERSION_MARK "%s",
+			return toml_doc_fail(p, v, "project.version",
+					     "%s " TOML_DOC_VERSION_MARK "%s",
 					     toml_doc_quote(p->arena, s, v->u.str.len),
-					     toml_doc_reason(p->arena, e.msg, TOML_DOC_VERSION_MARK, s,
-							     v->u.str.len));
+					     toml_doc_reason(p->arena, e.msg, TOML_DOC_VERSION_MARK,
+							     s, v->u.str.len));
 		pr->has_version = true;
 	} else {
 		size_t i;
@@ -574,22 +608,24 @@ parse_project(TomlDoc *p, const TomlValue *proj, PyprojectProject *pr)
 		for (i = 0; i < pr->dynamic.len; i++)
 			dyn |= !strcmp(pr->dynamic.items[i], "version");
 		if (!dyn)
-			return toml_doc_fail(p, proj, "project.version", "missing; expected a version string,"
-				    " or \"version\" listed in project.dynamic");
+			return toml_doc_fail(p, proj, "project.version",
+					     "missing; expected a version string,"
+					     " or \"version\" listed in project.dynamic");
 	}
 
 	if ((v = toml_get(proj, "requires-python"))) {
-		if (toml_doc_str(p, v, "project.requires-python", "a version specifier such as"
-			    " \">=3.9\"", &pr->requires_python_text) != 0)
+		if (toml_doc_str(p, v, "project.requires-python",
+				 "a version specifier such as"
+				 " \">=3.9\"",
+				 &pr->requires_python_text) != 0)
 			return -1;
 		if (specset_parse(pr->requires_python_text, v->u.str.len, p->arena,
 				  &pr->requires_python, &e) != 0)
-			return toml_doc_fail(p, v, "project.requires-python",
-					     "%s " TOML_DOC_SPECIFIER_MARK "%s",
-					     toml_doc_quote(p->arena, pr->requires_python_text,
-							    v->u.str.len),
-					     toml_doc_reason(p->arena, e.msg, TOML_DOC_SPECIFIER_MARK,
-							     pr->requires_python_text, v->u.str.len));
+			return toml_doc_fail(
+				p, v, "project.requires-python", "%s " TOML_DOC_SPECIFIER_MARK "%s",
+				toml_doc_quote(p->arena, pr->requires_python_text, v->u.str.len),
+				toml_doc_reason(p->arena, e.msg, TOML_DOC_SPECIFIER_MARK,
+						pr->requires_python_text, v->u.str.len));
 		pr->has_requires_python = true;
 	}
 	if ((v = toml_get(proj, "dependencies")) &&
@@ -608,7 +644,7 @@ parse_project(TomlDoc *p, const TomlValue *proj, PyprojectProject *pr)
 
 	if ((v = toml_get(proj, "description")) &&
 	    toml_doc_str(p, v, "project.description", "a one-line summary string",
-		    &pr->description) != 0)
+			 &pr->description) != 0)
 		return -1;
 	if ((v = toml_get(proj, "readme")) && parse_readme(p, v, pr) != 0)
 		return -1;
@@ -642,9 +678,11 @@ parse_project(TomlDoc *p, const TomlValue *proj, PyprojectProject *pr)
 	if ((v = toml_get(proj, "urls"))) {
 		size_t i;
 
-		if (toml_doc_want(p, v, "project.urls", TOML_TABLE, "a table of labels to URLs") != 0)
+		if (toml_doc_want(p, v, "project.urls", TOML_TABLE,
+				  "a table of labels to URLs") != 0)
 			return -1;
-		pr->urls.items = arena_zalloc(p->arena, (v->u.table.len + 1) * sizeof(*pr->urls.items));
+		pr->urls.items =
+			arena_zalloc(p->arena, (v->u.table.len + 1) * sizeof(*pr->urls.items));
 		pr->urls.len = v->u.table.len;
 		for (i = 0; i < v->u.table.len; i++) {
 			const TomlEntry *u = &v->u.table.entries[i];
@@ -652,8 +690,9 @@ parse_project(TomlDoc *p, const TomlValue *proj, PyprojectProject *pr)
 			pr->urls.items[i].name = u->key;
 			pr->urls.items[i].line = u->value->line;
 			pr->urls.items[i].col = u->value->col;
-			if (toml_doc_str(p, u->value, toml_doc_key(p->arena, "project.urls", u->key, u->key_len),
-				    "a URL string", &pr->urls.items[i].value) != 0)
+			if (toml_doc_str(p, u->value,
+					 toml_doc_key(p->arena, "project.urls", u->key, u->key_len),
+					 "a URL string", &pr->urls.items[i].value) != 0)
 				return -1;
 		}
 	}
@@ -709,19 +748,25 @@ parse_build_system(TomlDoc *p, const TomlValue *bs, PyprojectBuildSystem *out)
 	out->line = bs->line;
 	out->col = bs->col;
 	if (!(v = toml_get(bs, "requires")))
-		return toml_doc_fail(p, bs, "build-system.requires", "missing; expected an array of the"
-			    " requirements needed to build (e.g. [\"setuptools>=61\"])");
+		return toml_doc_fail(p, bs, "build-system.requires",
+				     "missing; expected an array of the"
+				     " requirements needed to build (e.g. [\"setuptools>=61\"])");
 	if (parse_req_list(p, v, "build-system.requires", &out->requires) != 0)
 		return -1;
 	out->backend = LEGACY_BACKEND;
 	if ((v = toml_get(bs, "build-backend"))) {
-		if (toml_doc_str(p, v, "build-system.build-backend", "an object reference"
-			    " (\"module\" or \"module:object\")", &out->backend) != 0)
+		if (toml_doc_str(p, v, "build-system.build-backend",
+				 "an object reference"
+				 " (\"module\" or \"module:object\")",
+				 &out->backend) != 0)
 			return -1;
 		if (!object_ref_ok(out->backend, v->u.str.len, false))
-			return toml_doc_fail(p, v, "build-system.build-backend", "%s is not an object"
-				    " reference; expected \"module\" or \"module:object\" (dotted"
-				    " Python names)", toml_doc_quote(p->arena, out->backend, v->u.str.len));
+			return toml_doc_fail(
+				p, v, "build-system.build-backend",
+				"%s is not an object"
+				" reference; expected \"module\" or \"module:object\" (dotted"
+				" Python names)",
+				toml_doc_quote(p->arena, out->backend, v->u.str.len));
 		out->backend_given = true;
 	}
 	if ((v = toml_get(bs, "backend-path"))) {
@@ -732,10 +777,12 @@ parse_build_system(TomlDoc *p, const TomlValue *bs, PyprojectBuildSystem *out)
 			const TomlValue *item = v->u.arr.items[i];
 
 			if (!in_tree_path(item->u.str.ptr, item->u.str.len))
-				return toml_doc_fail(p, item, toml_doc_index(p->arena, "build-system.backend-path", i),
-					    "%s is not inside the project; expected a relative"
-					    " directory that does not climb out with \"..\"",
-					    toml_doc_quote(p->arena, item->u.str.ptr, item->u.str.len));
+				return toml_doc_fail(
+					p, item,
+					toml_doc_index(p->arena, "build-system.backend-path", i),
+					"%s is not inside the project; expected a relative"
+					" directory that does not climb out with \"..\"",
+					toml_doc_quote(p->arena, item->u.str.ptr, item->u.str.len));
 		}
 	}
 	return 0;
@@ -775,7 +822,8 @@ parse_groups(TomlDoc *p, const TomlValue *dg, Pyproject *out)
 	if (sort_names(sorted, out->groups_len, &dup, &first)) {
 		const PyprojectGroup *g = &out->groups[dup], *h = &out->groups[first];
 
-		return toml_doc_fail(p, g->value, toml_doc_key(p->arena, key, g->name, strlen(g->name)),
+		return toml_doc_fail(p, g->value,
+				     toml_doc_key(p->arena, key, g->name, strlen(g->name)),
 				     "group %s is the same as %s (line %u) once normalized"
 				     " (\"%s\"); expected each group once",
 				     toml_doc_quote(p->arena, g->name, strlen(g->name)),
@@ -807,7 +855,7 @@ parse_enum(TomlDoc *p, const TomlValue *v, const char *key, const char *const *n
 	for (i = 0; names[i]; i++)
 		buf_printf(&list, "%s\"%s\"", i ? ", " : "", names[i]);
 	rc = toml_doc_fail(p, v, key, "%s is not a known value; expected one of %s",
-		  toml_doc_quote(p->arena, s, v->u.str.len), list.data);
+			   toml_doc_quote(p->arena, s, v->u.str.len), list.data);
 	buf_free(&list);
 	return rc;
 }
@@ -834,11 +882,14 @@ parse_bunpy(TomlDoc *p, const TomlValue *root, PyprojectBunpy *out)
 		return -1;
 	out->table = b;
 	if ((v = toml_get(b, "index-url"))) {
-		if (toml_doc_str(p, v, "tool.bunpy.index-url", "a URL string", &out->index_url) != 0)
+		if (toml_doc_str(p, v, "tool.bunpy.index-url", "a URL string",
+				 &out->index_url) != 0)
 			return -1;
 		if (!*out->index_url)
-			return toml_doc_fail(p, v, "tool.bunpy.index-url", "empty; expected the URL of a"
-				    " simple repository (e.g. \"https://pypi.org/simple\")");
+			return toml_doc_fail(
+				p, v, "tool.bunpy.index-url",
+				"empty; expected the URL of a"
+				" simple repository (e.g. \"https://pypi.org/simple\")");
 	}
 	if ((v = toml_get(b, "extra-index-url")) &&
 	    get_str_list(p, v, "tool.bunpy.extra-index-url", "an array of URL strings",
@@ -981,8 +1032,10 @@ push(Expander *x, size_t g)
 	const TomlValue *v = x->pp->groups[g].value;
 
 	if (v->type != TOML_ARRAY)
-		return toml_doc_fail(&x->p, v, group_key(x, g), "expected an array of requirement strings"
-			    " and {include-group = \"name\"} tables, found %s", toml_doc_type_desc(v->type));
+		return toml_doc_fail(&x->p, v, group_key(x, g),
+				     "expected an array of requirement strings"
+				     " and {include-group = \"name\"} tables, found %s",
+				     toml_doc_type_desc(v->type));
 	x->info[g].state = G_ACTIVE;
 	x->info[g].items = arena_alloc(x->p.arena, (v->u.arr.len + 1) * sizeof(GItem));
 	x->stack[x->depth].group = g;
@@ -1003,8 +1056,10 @@ cycle_error(Expander *x, size_t target, const TomlValue *at, const char *key)
 	for (i = from; i < x->depth; i++)
 		buf_printf(&path, "%s -> ", x->pp->groups[x->stack[i].group].name);
 	buf_puts(&path, x->pp->groups[target].name);
-	rc = toml_doc_fail(&x->p, at, key, "include-group makes a cycle: %s; expected groups that do"
-		  " not include themselves", path.data);
+	rc = toml_doc_fail(&x->p, at, key,
+			   "include-group makes a cycle: %s; expected groups that do"
+			   " not include themselves",
+			   path.data);
 	buf_free(&path);
 	return rc;
 }
@@ -1053,18 +1108,21 @@ step(Expander *x)
 	if (item->type != TOML_TABLE || item->u.table.len != 1 ||
 	    item->u.table.entries[0].key_len != strlen("include-group") ||
 	    strcmp(item->u.table.entries[0].key, "include-group") != 0)
-		return toml_doc_fail(&x->p, item, key, "expected a requirement string or a table of exactly"
-			    " {include-group = \"name\"}, found %s",
-			    item->type == TOML_TABLE ? "a table with other keys" :
-			    toml_doc_type_desc(item->type));
+		return toml_doc_fail(&x->p, item, key,
+				     "expected a requirement string or a table of exactly"
+				     " {include-group = \"name\"}, found %s",
+				     item->type == TOML_TABLE ? "a table with other keys"
+							      : toml_doc_type_desc(item->type));
 	inc = item->u.table.entries[0].value;
 	key = toml_doc_key(x->p.arena, key, "include-group", strlen("include-group"));
 	if (toml_doc_want(&x->p, inc, key, TOML_STRING, "the name of a group") != 0)
 		return -1;
 	target = group_index(x->pp, inc->u.str.ptr, inc->u.str.len);
 	if (target == (size_t)-1)
-		return toml_doc_fail(&x->p, inc, key, "no group named %s; expected one of the groups in"
-			    " [dependency-groups]", toml_doc_quote(x->p.arena, inc->u.str.ptr, inc->u.str.len));
+		return toml_doc_fail(&x->p, inc, key,
+				     "no group named %s; expected one of the groups in"
+				     " [dependency-groups]",
+				     toml_doc_quote(x->p.arena, inc->u.str.ptr, inc->u.str.len));
 	if (x->info[target].state == G_DONE) {
 		add_include(gi, target, &x->info[target]);
 		return 0;
@@ -1095,12 +1153,15 @@ emit(Expander *x, size_t g, PyprojectReqList *out)
 	const TomlValue *v = x->pp->groups[g].value;
 
 	if (gi->len > PYPROJECT_GROUP_MAX)
-		return toml_doc_fail(&x->p, v, group_key(x, g), "the group expands to more than %d"
-			    " requirements; expected fewer (are includes repeated?)",
-			    PYPROJECT_GROUP_MAX);
+		return toml_doc_fail(&x->p, v, group_key(x, g),
+				     "the group expands to more than %d"
+				     " requirements; expected fewer (are includes repeated?)",
+				     PYPROJECT_GROUP_MAX);
 	if ((x->emitted += gi->len) > 10 * (size_t)PYPROJECT_GROUP_MAX)
-		return toml_doc_fail(&x->p, v, group_key(x, g), "the groups expand to more than %d"
-			    " requirements in all; expected fewer", 10 * PYPROJECT_GROUP_MAX);
+		return toml_doc_fail(&x->p, v, group_key(x, g),
+				     "the groups expand to more than %d"
+				     " requirements in all; expected fewer",
+				     10 * PYPROJECT_GROUP_MAX);
 	out->items = arena_alloc(x->p.arena, (gi->len + 1) * sizeof(PyprojectReq));
 	out->len = 0;
 	x->depth = 0;
@@ -1161,10 +1222,11 @@ pyproject_group_expand(const Pyproject *p, const char *name, Arena *arena,
 		if (p->groups_len > 20)
 			buf_printf(&names, ", ... (%zu in all)", p->groups_len);
 		toml_doc_init(&x.p, p->filename, arena, err);
-		rc = toml_doc_fail(&x.p, dg, "dependency-groups", "no group named %s; expected %s%s",
-				   toml_doc_quote(arena, name, strlen(name)),
-				   p->groups_len ? "one of: " : "a [dependency-groups] table with it",
-				   p->groups_len ? names.data : "");
+		rc = toml_doc_fail(
+			&x.p, dg, "dependency-groups", "no group named %s; expected %s%s",
+			toml_doc_quote(arena, name, strlen(name)),
+			p->groups_len ? "one of: " : "a [dependency-groups] table with it",
+			p->groups_len ? names.data : "");
 		buf_free(&names);
 		return rc;
 	}
@@ -1235,15 +1297,18 @@ dynamic_fail(XState *x, const char *field, const char *what)
 		const TomlValue *it = dyn->u.arr.items[i];
 
 		if (it->type == TOML_STRING && !strcmp(it->u.str.ptr, field))
-			return toml_doc_fail(&x->d, it, toml_doc_index(x->d.arena, "project.dynamic", i),
-					     "\"%s\" is dynamic: the project's metadata comes from its"
-					     " build backend, which has to be asked for %s (PEP 517"
-					     " prepare_metadata_for_build_wheel); expected them listed"
-					     " statically to read them from %s", field, what,
-					     x->pp->filename);
+			return toml_doc_fail(
+				&x->d, it, toml_doc_index(x->d.arena, "project.dynamic", i),
+				"\"%s\" is dynamic: the project's metadata comes from its"
+				" build backend, which has to be asked for %s (PEP 517"
+				" prepare_metadata_for_build_wheel); expected them listed"
+				" statically to read them from %s",
+				field, what, x->pp->filename);
 	}
-	return toml_doc_fail(&x->d, NULL, "project.dynamic", "\"%s\" is dynamic: the build"
-			     " backend has to be asked for %s", field, what);
+	return toml_doc_fail(&x->d, NULL, "project.dynamic",
+			     "\"%s\" is dynamic: the build"
+			     " backend has to be asked for %s",
+			     field, what);
 }
 
 /*
@@ -1260,20 +1325,23 @@ check_self_spec(XState *x, const PyprojectReq *r, const char *key)
 	SpecCandidate c;
 
 	if (!pr->has_version)
-		return toml_doc_fail_at(&x->d, r->line, r->col, key, "%s puts a version specifier on"
-					" the project itself, whose version is dynamic, so it cannot be"
-					" checked; expected no specifier (\"%s[...]\")",
-					toml_doc_quote(x->d.arena, r->text, strlen(r->text)),
-					r->req.name);
+		return toml_doc_fail_at(
+			&x->d, r->line, r->col, key,
+			"%s puts a version specifier on"
+			" the project itself, whose version is dynamic, so it cannot be"
+			" checked; expected no specifier (\"%s[...]\")",
+			toml_doc_quote(x->d.arena, r->text, strlen(r->text)), r->req.name);
 	c.version = &pr->version;
 	c.raw = pr->version.str;
 	c.raw_len = pr->version.str_len;
 	if (!specset_contains(&r->req.spec, &c, PRERELEASES_DEFAULT, false))
-		return toml_doc_fail_at(&x->d, r->line, r->col, key, "%s asks for a version of the"
-					" project itself that its version %s does not satisfy; expected"
-					" a specifier that %s satisfies, or none",
-					toml_doc_quote(x->d.arena, r->text, strlen(r->text)),
-					pr->version.str, pr->version.str);
+		return toml_doc_fail_at(
+			&x->d, r->line, r->col, key,
+			"%s asks for a version of the"
+			" project itself that its version %s does not satisfy; expected"
+			" a specifier that %s satisfies, or none",
+			toml_doc_quote(x->d.arena, r->text, strlen(r->text)), pr->version.str,
+			pr->version.str);
 	return 0;
 }
 
@@ -1298,8 +1366,10 @@ add_reqs(XState *x, const PyprojectReqList *deps, const char *base, Marker *oute
 
 			if (r->req.spec.len && check_self_spec(x, r, key) != 0)
 				return -1;
-			if (r->req.extras_len && pyproject_is_dynamic(x->pp, "optional-dependencies"))
-				return dynamic_fail(x, "optional-dependencies", "the requirements of"
+			if (r->req.extras_len &&
+			    pyproject_is_dynamic(x->pp, "optional-dependencies"))
+				return dynamic_fail(x, "optional-dependencies",
+						    "the requirements of"
 						    " its extras");
 			for (j = 0; j < r->req.extras_len; j++) {
 				const char *name = r->req.extras[j];
@@ -1307,12 +1377,13 @@ add_reqs(XState *x, const PyprojectReqList *deps, const char *base, Marker *oute
 						     strlen(name));
 
 				if (e == (size_t)-1)
-					return toml_doc_fail_at(&x->d, r->line, r->col, key,
-								"%s names the extra %s, which"
-								" project.optional-dependencies does"
-								" not define",
-								toml_doc_quote(a, r->text, strlen(r->text)),
-								toml_doc_quote(a, name, strlen(name)));
+					return toml_doc_fail_at(
+						&x->d, r->line, r->col, key,
+						"%s names the extra %s, which"
+						" project.optional-dependencies does"
+						" not define",
+						toml_doc_quote(a, r->text, strlen(r->text)),
+						toml_doc_quote(a, name, strlen(name)));
 				if (expand_extra(x, e, m, r, key) != 0)
 					return -1;
 			}
@@ -1321,7 +1392,8 @@ add_reqs(XState *x, const PyprojectReqList *deps, const char *base, Marker *oute
 		if (x->out.len / sizeof(PyprojectReq) >= PYPROJECT_GROUP_MAX)
 			return toml_doc_fail_at(&x->d, r->line, r->col, toml_doc_index(a, base, i),
 						"the extras expand to more than %d requirements;"
-						" expected fewer", PYPROJECT_GROUP_MAX);
+						" expected fewer",
+						PYPROJECT_GROUP_MAX);
 		copy = *r;
 		copy.req.marker = marker_combine(MARKER_AND, outer, r->req.marker, a);
 		buf_append(&x->out, &copy, sizeof(copy));
@@ -1349,12 +1421,15 @@ expand_extra(XState *x, size_t e, Marker *outer, const PyprojectReq *via, const 
 				return 0;
 		if (x->nseen >= EXTRA_CONTEXTS_MAX) {
 			if (via)
-				return toml_doc_fail_at(&x->d, via->line, via->col, via_key,
-							"self-referencing extras make more than %d"
-							" combinations of extra and marker; expected"
-							" fewer", EXTRA_CONTEXTS_MAX);
+				return toml_doc_fail_at(
+					&x->d, via->line, via->col, via_key,
+					"self-referencing extras make more than %d"
+					" combinations of extra and marker; expected"
+					" fewer",
+					EXTRA_CONTEXTS_MAX);
 			return toml_doc_fail_at(&x->d, ex->line, ex->col,
-						"project.optional-dependencies", "more than %d"
+						"project.optional-dependencies",
+						"more than %d"
 						" combinations of extra and marker; expected fewer",
 						EXTRA_CONTEXTS_MAX);
 		}
@@ -1363,8 +1438,10 @@ expand_extra(XState *x, size_t e, Marker *outer, const PyprojectReq *via, const 
 		x->seen[x->nseen++].marker = m;
 	}
 	x->on_path[e] = true;
-	rc = add_reqs(x, &ex->deps, toml_doc_key(x->d.arena, "project.optional-dependencies",
-						 ex->name, strlen(ex->name)), outer);
+	rc = add_reqs(x, &ex->deps,
+		      toml_doc_key(x->d.arena, "project.optional-dependencies", ex->name,
+				   strlen(ex->name)),
+		      outer);
 	x->on_path[e] = false;
 	return rc;
 }
@@ -1398,11 +1475,12 @@ pyproject_requirements(const Pyproject *p, const char *const *extras, size_t n, 
 				buf_printf(&names, "%s%s", j ? ", " : "", pr->extras[j].name);
 			if (pr->extras_len > 20)
 				buf_printf(&names, ", ... (%zu in all)", pr->extras_len);
-			rc = toml_doc_fail_at(&x.d, pr->line, pr->col, "project.optional-dependencies",
-					      "no extra named %s; expected %s%s",
-					      toml_doc_quote(arena, extras[i], strlen(extras[i])),
-					      pr->extras_len ? "one of: " : "an extra defined there",
-					      pr->extras_len ? names.data : "");
+			rc = toml_doc_fail_at(
+				&x.d, pr->line, pr->col, "project.optional-dependencies",
+				"no extra named %s; expected %s%s",
+				toml_doc_quote(arena, extras[i], strlen(extras[i])),
+				pr->extras_len ? "one of: " : "an extra defined there",
+				pr->extras_len ? names.data : "");
 			buf_free(&names);
 			break;
 		}

@@ -36,8 +36,8 @@ vfail_at(const TomlDoc *d, unsigned line, unsigned col, const char *key, const c
 }
 
 int
-toml_doc_fail_at(const TomlDoc *d, unsigned line, unsigned col, const char *key,
-		 const char *fmt, ...)
+toml_doc_fail_at(const TomlDoc *d, unsigned line, unsigned col, const char *key, const char *fmt,
+		 ...)
 {
 	va_list ap;
 	int rc;
@@ -115,7 +115,8 @@ toml_doc_reason(Arena *a, const char *msg, const char *mark, const char *value, 
 		part = msg + 1;
 		plen = (size_t)(last - 2 - part);
 		if (!(plen <= n && !memcmp(part, value, plen) && (plen == n || plen >= 200)))
-			return arena_printf(a, "in %s: %s", toml_doc_quote(a, part, plen), last + m);
+			return arena_printf(a, "in %s: %s", toml_doc_quote(a, part, plen),
+					    last + m);
 	}
 	return last + m;
 }
@@ -177,7 +178,8 @@ toml_doc_str(const TomlDoc *d, const TomlValue *v, const char *key, const char *
 	if (toml_doc_want(d, v, key, TOML_STRING, expected) != 0)
 		return -1;
 	if (memchr(v->u.str.ptr, '\0', v->u.str.len))
-		return toml_doc_fail(d, v, key, "the string holds a NUL byte; expected %s", expected);
+		return toml_doc_fail(d, v, key, "the string holds a NUL byte; expected %s",
+				     expected);
 	*out = v->u.str.ptr;
 	return 0;
 }
@@ -236,7 +238,8 @@ toml_doc_only_keys(TomlDoc *d, const TomlValue *t, const char *key, const char *
 		int rc = 0;
 
 		for (j = 0; allowed[j]; j++)
-			if (strlen(allowed[j]) == e->key_len && !memcmp(allowed[j], e->key, e->key_len))
+			if (strlen(allowed[j]) == e->key_len &&
+			    !memcmp(allowed[j], e->key, e->key_len))
 				break;
 		if (allowed[j])
 			continue;
@@ -245,9 +248,11 @@ toml_doc_only_keys(TomlDoc *d, const TomlValue *t, const char *key, const char *
 		for (j = 0; allowed[j]; j++)
 			buf_printf(&list, "%s%s", j ? ", " : "", allowed[j]);
 		if (d->lenient)
-			toml_doc_warn(d, e->value, k, "unknown key, ignored (known: %s)", list.data);
+			toml_doc_warn(d, e->value, k, "unknown key, ignored (known: %s)",
+				      list.data);
 		else
-			rc = toml_doc_fail(d, e->value, k, "unknown key; expected one of: %s", list.data);
+			rc = toml_doc_fail(d, e->value, k, "unknown key; expected one of: %s",
+					   list.data);
 		buf_free(&list);
 		if (rc)
 			return rc;
