@@ -24,201 +24,60 @@
  *    headers with their keys sorted (a TOML table has no order, so the content is the
  *    same); arrays of the lock's own data (environments, extras, groups, dependencies,
  *    attestation identities) are sorted, arrays inside tool tables keep their order.
+ *  - A file's name taken from its URL is the last path component percent-decoded (as
+ *    pip and uv do: "x-1.0%2Blocal-py3-none-any.whl" is "x-1.0+local-..."); one that
+ *    decodes to something that cannot be a file name (a '/', '\\', NUL, "." or "..",
+ *    bytes that are not UTF-8) gives no name, and the reader refuses the file.
+ *
+ * This file holds the lock model's rules, the reader and the writer's layout; the TOML
+ * text itself is written by toml_write.c, and the tree is read through toml_doc.c.
  */
 #include "config.h"
 
 #include "pylock.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../engine/utf8.h"
+#include "ascii.h"
 #include "name.h"
-
-/* ------------------------------------------------------------------ messages */
-
-typedef struct R {
-	const char *file;
-	Arena *a;
-	Err *err;
-	bool lenient;              /* a newer 1.x: unknown keys are warnings */
-	const char **warn;
-	size_t nwarn, capwarn;
-} R;
-
-static int fail(const R *r, const TomlValue *at, const char *key, const char *fmt, ...)
-	ERR_PRINTF(4, 5);
-
-static int
-fail(const R *r, const TomlValue *at, const char *key, const char *fmt, ...)
-{
-	char what[1536];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	return err_set(r->err, "%s:%u:%u: %s: %s", r->file, at && at->line ? at->line : 1,
-		       at && at->col ? at->col : 1, key, what);
-}
-
-static const char *
-type_desc(TomlType t)
-{
-	switch (t) {
-	case TOML_TABLE: return "a table";
-	case TOML_ARRAY: return "an array";
-	case TOML_STRING: return "a string";
-	case TOML_INTEGER: return "an integer";
-	case TOML_FLOAT: return "a float";
-	case TOML_BOOL: return "a boolean";
-	case TOML_DATETIME: return "a date-time";
-	case TOML_DATETIME_LOCAL: return "a local date-time";
-	case TOML_DATE_LOCAL: return "a local date";
-	case TOML_TIME_LOCAL: return "a local time";
-	}
-	return "a value";
-}
-
-/* s quoted for a message (the same helper as pyproject.c's: control bytes escaped,
- * long strings cut on a character boundary). */
-static const char *
-show(Arena *a, const char *s, size_t n)
-{
-	Buf b = { 0 };
-	size_t i, lim = n > 160 ? 150 : n;
-	char *out;
-
-	while (lim < n && lim > 0 && ((unsigned char)s[lim] & 0xC0) == 0x80)
-		lim--;
-	buf_putc(&b, '"');
-	for (i = 0; i < lim; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			buf_printf(&b, "\\%c", c);
-		else if (c == '\n')
-			buf_puts(&b, "\\n");
-		else if (c < 0x20 || c == 0x7F)
-			buf_printf(&b, "\\x%02x", c);
-		else
-			buf_putc(&b, (char)c);
-	}
-	buf_putc(&b, '"');
-	if (lim < n)
-		buf_puts(&b, "...");
-	out = arena_strndup(a, b.data, b.len);
-	buf_free(&b);
-	return out;
-}
-
-static bool
-bare_key(const char *k, size_t n)
-{
-	size_t i;
-
-	if (n == 0)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = k[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-/* "base.key" ("key" at the top level, base ""), quoted when not a bare key. */
-static const char *
-kjoin(Arena *a, const char *base, const char *k, size_t n)
-{
-	if (!*base)
-		return bare_key(k, n) ? arena_strndup(a, k, n) : show(a, k, n);
-	if (bare_key(k, n))
-		return arena_printf(a, "%s.%.*s", base, (int)n, k);
-	return arena_printf(a, "%s.%s", base, show(a, k, n));
-}
-
-static const char *
-kidx(Arena *a, const char *base, size_t i)
-{
-	return arena_printf(a, "%s[%zu]", base, i);
-}
+#include "toml_doc.h"
+#include "toml_write.h"
 
 /* ------------------------------------------------------------------ small checks */
 
 static bool
-is_hex(const char *s, size_t n)
+is_hex_digit(int c, bool upper_ok)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		      (s[i] >= 'A' && s[i] <= 'F')))
-			return false;
-	return n > 0;
+	return ascii_is_digit(c) || (c >= 'a' && c <= 'f') || (upper_ok && c >= 'A' && c <= 'F');
 }
 
 static bool
-is_lower_hex(const char *s, size_t n)
+is_hex(const char *s, size_t n, bool upper_ok)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!is_hex_digit((unsigned char)s[i], upper_ok))
 			return false;
 	return n > 0;
 }
 
+/* Hash algorithm names as hashlib spells them: lower-case letters, digits, '_', '-'. */
 static bool
 hash_alg_ok(const char *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		      s[i] == '-'))
+		if (!(ascii_is_digit((unsigned char)s[i]) || (s[i] >= 'a' && s[i] <= 'z') ||
+		      s[i] == '_' || s[i] == '-'))
 			return false;
 	return n > 0;
-}
-
-/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or values past U+10FFFF). */
-static bool
-utf8_ok(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-
-	while (p < end) {
-		unsigned c = *p, need, min, v;
-
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			need = 1, min = 0x80, v = c & 0x1F;
-		else if (c >= 0xE0 && c <= 0xEF)
-			need = 2, min = 0x800, v = c & 0x0F;
-		else if (c >= 0xF0 && c <= 0xF4)
-			need = 3, min = 0x10000, v = c & 0x07;
-		else
-			return false;
-		if ((size_t)(end - p) <= need)
-			return false;
-		for (unsigned i = 1; i <= need; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return false;
-			v = v << 6 | (p[i] & 0x3F);
-		}
-		if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-			return false;
-		p += need + 1;
-	}
-	return true;
 }
 
 static bool
@@ -246,204 +105,36 @@ marker_uses_extra(const Marker *m)
 	return false;
 }
 
-/* ------------------------------------------------------------------ dates */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date, and back (Hinnant's method). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
-static bool
-leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static bool
-dt_fields_ok(const TomlDatetime *d)
-{
-	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	if (d->year < 0 || d->year > 9999 || d->month < 1 || d->month > 12 || d->day < 1)
-		return false;
-	if (d->day > mdays[d->month - 1] + (d->month == 2 && leap(d->year)))
-		return false;
-	return d->hour >= 0 && d->hour < 24 && d->minute >= 0 && d->minute < 60 &&
-	       d->second >= 0 && d->second <= 60 && d->nanosecond >= 0 &&
-	       d->nanosecond < 1000000000 && d->offset_minutes > -24 * 60 &&
-	       d->offset_minutes < 24 * 60;
-}
-
-/*
- * Whether Python's datetime can hold the value, so that tomllib reads what is written:
- * years 1-9999 (TOML allows 0000) and no leap second (RFC 3339 allows :60).
- */
-static bool
-dt_python_ok(const TomlDatetime *d, TomlType t)
-{
-	if (t != TOML_TIME_LOCAL && (d->year < 1 || d->year > 9999))
-		return false;
-	return t == TOML_DATE_LOCAL || d->second <= 59;
-}
-
-/* The same instant in UTC; false when it falls outside years 0000-9999. */
-static bool
-to_utc(const TomlDatetime *in, TomlDatetime *out)
-{
-	int64_t mins, days, y;
-
-	*out = *in;
-	if (in->offset_minutes == 0)
-		return true;
-	mins = days_from_civil(in->year, in->month, in->day) * 1440 + in->hour * 60 +
-	       in->minute - in->offset_minutes;
-	days = mins >= 0 ? mins / 1440 : -((-mins + 1439) / 1440);
-	mins -= days * 1440;
-	civil_from_days(days, &y, &out->month, &out->day);
-	if (y < 0 || y > 9999)
-		return false;
-	out->year = (int)y;
-	out->hour = (int)(mins / 60);
-	out->minute = (int)(mins % 60);
-	out->offset_minutes = 0;
-	return true;
-}
-
 /* ------------------------------------------------------------------ reading */
 
-static void
-warn(R *r, const TomlValue *at, const char *key, const char *what)
-{
-	xgrow(&r->warn, &r->capwarn, r->nwarn + 1, sizeof(*r->warn));
-	r->warn[r->nwarn++] = arena_printf(r->a, "%s:%u:%u: %s: %s", r->file, at->line, at->col,
-					   key, what);
-}
-
 static int
-only_keys(R *r, const TomlValue *t, const char *key, const char *const *allowed)
-{
-	size_t i, j;
-
-	for (i = 0; i < t->u.table.len; i++) {
-		const TomlEntry *e = &t->u.table.entries[i];
-		const char *k;
-		Buf list = { 0 };
-		int rc = 0;
-
-		for (j = 0; allowed[j]; j++)
-			if (strlen(allowed[j]) == e->key_len && !memcmp(allowed[j], e->key, e->key_len))
-				break;
-		if (allowed[j])
-			continue;
-		k = kjoin(r->a, key, e->key, e->key_len);
-		for (j = 0; allowed[j]; j++)
-			buf_printf(&list, "%s%s", j ? ", " : "", allowed[j]);
-		if (r->lenient)
-			warn(r, e->value, k, arena_printf(r->a, "unknown key, ignored (lock-version"
-							  " 1.0 knows: %s)", list.data));
-		else
-			rc = fail(r, e->value, k, "unknown key; expected one of: %s", list.data);
-		buf_free(&list);
-		if (rc)
-			return rc;
-	}
-	return 0;
-}
-
-static int
-want(const R *r, const TomlValue *v, const char *key, TomlType t, const char *expected)
-{
-	if (v->type == t)
-		return 0;
-	return fail(r, v, key, "expected %s, found %s", expected, type_desc(v->type));
-}
-
-static int
-get_str(const R *r, const TomlValue *v, const char *key, const char *expected,
-	const char **out)
-{
-	if (want(r, v, key, TOML_STRING, expected) != 0)
-		return -1;
-	if (memchr(v->u.str.ptr, '\0', v->u.str.len))
-		return fail(r, v, key, "the string holds a NUL byte; expected %s", expected);
-	*out = v->u.str.ptr;
-	return 0;
-}
-
-/* An optional string key of table t. */
-static int
-opt_str(const R *r, const TomlValue *t, const char *base, const char *name,
-	const char *expected, const char **out)
-{
-	const TomlValue *v = toml_get(t, name);
-
-	*out = NULL;
-	if (!v)
-		return 0;
-	return get_str(r, v, kjoin(r->a, base, name, strlen(name)), expected, out);
-}
-
-static int
-req_str(const R *r, const TomlValue *t, const char *base, const char *name,
-	const char *expected, const char **out)
-{
-	if (!toml_get(t, name))
-		return fail(r, t, kjoin(r->a, base, name, strlen(name)), "missing; expected %s",
-			    expected);
-	return opt_str(r, t, base, name, expected, out);
-}
-
-/* An array of names: each valid; normalized in place, or required to be normalized. */
-static int
-name_list(const R *r, const TomlValue *v, const char *key, bool must_be_normalized,
+name_list(const TomlDoc *r, const TomlValue *v, const char *key, bool must_be_normalized,
 	  const char *const **out, size_t *n)
 {
 	const char **items;
 	size_t i;
 
-	if (want(r, v, key, TOML_ARRAY, "an array of names") != 0)
+	if (toml_doc_want(r, v, key, TOML_ARRAY, "an array of names") != 0)
 		return -1;
-	items = arena_alloc(r->a, (v->u.arr.len + 1) * sizeof(*items));
+	items = arena_alloc(r->arena, (v->u.arr.len + 1) * sizeof(*items));
 	for (i = 0; i < v->u.arr.len; i++) {
 		const TomlValue *it = v->u.arr.items[i];
-		const char *k = kidx(r->a, key, i), *s;
+		const char *k = toml_doc_index(r->arena, key, i), *s;
 
-		if (get_str(r, it, k, "a name", &s) != 0)
+		if (toml_doc_str(r, it, k, "a name", &s) != 0)
 			return -1;
 		if (!name_is_valid(s, it->u.str.len))
-			return fail(r, it, k, "%s is not a valid name (expected ASCII letters,"
-				    " digits, '.', '-', '_', starting and ending with a letter or"
-				    " digit)", show(r->a, s, it->u.str.len));
+			return toml_doc_fail(
+				r, it, k,
+				"%s is not a valid name (expected ASCII letters,"
+				" digits, '.', '-', '_', starting and ending with a letter or"
+				" digit)",
+				toml_doc_quote(r->arena, s, it->u.str.len));
 		if (must_be_normalized && !name_is_normalized(s, it->u.str.len))
-			return fail(r, it, k, "%s is not normalized; expected \"%s\"",
-				    show(r->a, s, it->u.str.len),
-				    name_normalize(s, it->u.str.len, r->a));
-		items[i] = must_be_normalized ? s : name_normalize(s, it->u.str.len, r->a);
+			return toml_doc_fail(r, it, k, "%s is not normalized; expected \"%s\"",
+					     toml_doc_quote(r->arena, s, it->u.str.len),
+					     name_normalize(s, it->u.str.len, r->arena));
+		items[i] = must_be_normalized ? s : name_normalize(s, it->u.str.len, r->arena);
 	}
 	items[i] = NULL;
 	*out = items;
@@ -457,7 +148,7 @@ name_list(const R *r, const TomlValue *v, const char *key, bool must_be_normaliz
  * datetimes its datetime cannot hold, so those are refused here.
  */
 static int
-check_tree(const R *r, const TomlValue *v, const char *key)
+check_tree(const TomlDoc *r, const TomlValue *v, const char *key)
 {
 	size_t i;
 
@@ -468,7 +159,8 @@ check_tree(const R *r, const TomlValue *v, const char *key)
 
 			if ((e->value->type == TOML_TABLE || e->value->type == TOML_ARRAY ||
 			     e->value->type >= TOML_DATETIME) &&
-			    check_tree(r, e->value, kjoin(r->a, key, e->key, e->key_len)) != 0)
+			    check_tree(r, e->value,
+				       toml_doc_key(r->arena, key, e->key, e->key_len)) != 0)
 				return -1;
 		}
 		return 0;
@@ -478,7 +170,7 @@ check_tree(const R *r, const TomlValue *v, const char *key)
 
 			if ((it->type == TOML_TABLE || it->type == TOML_ARRAY ||
 			     it->type >= TOML_DATETIME) &&
-			    check_tree(r, it, kidx(r->a, key, i)) != 0)
+			    check_tree(r, it, toml_doc_index(r->arena, key, i)) != 0)
 				return -1;
 		}
 		return 0;
@@ -486,9 +178,10 @@ check_tree(const R *r, const TomlValue *v, const char *key)
 	case TOML_DATETIME_LOCAL:
 	case TOML_DATE_LOCAL:
 	case TOML_TIME_LOCAL:
-		if (!dt_python_ok(&v->u.dt, v->type))
-			return fail(r, v, key, "a year outside 0001-9999 or a leap second; expected a"
-				    " date or time Python's datetime can hold");
+		if (!toml_write_datetime_python_ok(&v->u.dt, v->type))
+			return toml_doc_fail(r, v, key,
+					     "a year outside 0001-9999 or a leap second; expected a"
+					     " date or time Python's datetime can hold");
 		return 0;
 	default:
 		return 0;
@@ -496,70 +189,81 @@ check_tree(const R *r, const TomlValue *v, const char *key)
 }
 
 static int
-read_marker(const R *r, const TomlValue *v, const char *key, Marker **out)
+read_marker(const TomlDoc *r, const TomlValue *v, const char *key, Marker **out)
 {
 	const char *s;
 	Err e;
 
-	if (get_str(r, v, key, "an environment marker", &s) != 0)
+	if (toml_doc_str(r, v, key, "an environment marker", &s) != 0)
 		return -1;
-	if (marker_parse(s, v->u.str.len, r->a, out, &e) != 0)
-		return fail(r, v, key, "%s is not a valid environment marker: %s",
-			    show(r->a, s, v->u.str.len), e.msg);
+	if (marker_parse(s, v->u.str.len, r->arena, out, &e) != 0)
+		return toml_doc_fail(r, v, key, "%s is not a valid environment marker: %s",
+				     toml_doc_quote(r->arena, s, v->u.str.len), e.msg);
 	if (marker_uses_extra(*out))
-		return fail(r, v, key, "%s compares \"extra\", which lock files do not define;"
-			    " expected \"'name' in extras\"", show(r->a, s, v->u.str.len));
+		return toml_doc_fail(r, v, key,
+				     "%s compares \"extra\", which lock files do not define;"
+				     " expected \"'name' in extras\"",
+				     toml_doc_quote(r->arena, s, v->u.str.len));
 	return 0;
 }
 
 static int
-read_specset(const R *r, const TomlValue *v, const char *key, SpecifierSet *out)
+read_specset(const TomlDoc *r, const TomlValue *v, const char *key, SpecifierSet *out)
 {
 	const char *s;
 	Err e;
 
-	if (get_str(r, v, key, "a version specifier such as \">=3.9\"", &s) != 0)
+	if (toml_doc_str(r, v, key, "a version specifier such as \">=3.9\"", &s) != 0)
 		return -1;
-	if (specset_parse(s, v->u.str.len, r->a, out, &e) != 0)
-		return fail(r, v, key, "%s is not a valid version specifier: %s",
-			    show(r->a, s, v->u.str.len), e.msg);
+	if (specset_parse(s, v->u.str.len, r->arena, out, &e) != 0)
+		return toml_doc_fail(
+			r, v, key, "%s " TOML_DOC_SPECIFIER_MARK "%s",
+			toml_doc_quote(r->arena, s, v->u.str.len),
+			toml_doc_reason(r->arena, e.msg, TOML_DOC_SPECIFIER_MARK, s, v->u.str.len));
 	return 0;
 }
 
 static int
-read_hashes(const R *r, const TomlValue *v, const char *key, PylockFile *f)
+read_hashes(const TomlDoc *r, const TomlValue *v, const char *key, PylockFile *f)
 {
 	size_t i;
 	bool sha256 = false;
 
-	if (want(r, v, key, TOML_TABLE, "a table of hash algorithm names to hex digests") != 0)
+	if (toml_doc_want(r, v, key, TOML_TABLE,
+			  "a table of hash algorithm names to hex digests") != 0)
 		return -1;
 	if (v->u.table.len == 0)
-		return fail(r, v, key, "empty; expected at least a sha256 digest");
-	f->hashes = arena_zalloc(r->a, v->u.table.len * sizeof(*f->hashes));
+		return toml_doc_fail(r, v, key, "empty; expected at least a sha256 digest");
+	f->hashes = arena_zalloc(r->arena, v->u.table.len * sizeof(*f->hashes));
 	f->hashes_len = v->u.table.len;
 	for (i = 0; i < v->u.table.len; i++) {
 		const TomlEntry *e = &v->u.table.entries[i];
-		const char *k = kjoin(r->a, key, e->key, e->key_len), *s;
+		const char *k = toml_doc_key(r->arena, key, e->key, e->key_len), *s;
 		char *low;
 		size_t j, n;
 
 		if (!hash_alg_ok(e->key, e->key_len))
-			return fail(r, e->value, k, "%s is not a hash algorithm name; expected a"
-				    " lower-case name such as \"sha256\"", show(r->a, e->key, e->key_len));
-		if (get_str(r, e->value, k, "a hex digest", &s) != 0)
+			return toml_doc_fail(r, e->value, k,
+					     "%s is not a hash algorithm name; expected a"
+					     " lower-case name such as \"sha256\"",
+					     toml_doc_quote(r->arena, e->key, e->key_len));
+		if (toml_doc_str(r, e->value, k, "a hex digest", &s) != 0)
 			return -1;
 		n = e->value->u.str.len;
-		if (!is_hex(s, n))
-			return fail(r, e->value, k, "%s is not a hex digest; expected hexadecimal"
-				    " digits", show(r->a, s, n));
+		if (!is_hex(s, n, true))
+			return toml_doc_fail(r, e->value, k,
+					     "%s is not a hex digest; expected hexadecimal"
+					     " digits",
+					     toml_doc_quote(r->arena, s, n));
 		if (!strcmp(e->key, "sha256")) {
 			if (n != 64)
-				return fail(r, e->value, k, "the sha256 digest has %zu digits;"
-					    " expected 64", n);
+				return toml_doc_fail(r, e->value, k,
+						     "the sha256 digest has %zu digits;"
+						     " expected 64",
+						     n);
 			sha256 = true;
 		}
-		low = arena_strndup(r->a, s, n);
+		low = arena_strndup(r->arena, s, n);
 		for (j = 0; j < n; j++)
 			if (low[j] >= 'A' && low[j] <= 'F')
 				low[j] = (char)(low[j] - 'A' + 'a');
@@ -567,15 +271,16 @@ read_hashes(const R *r, const TomlValue *v, const char *key, PylockFile *f)
 		f->hashes[i].value = low;
 	}
 	if (!sha256)
-		return fail(r, v, key, "no sha256 digest; expected one (other algorithms may be"
-			    " given too)");
+		return toml_doc_fail(r, v, key,
+				     "no sha256 digest; expected one (other algorithms may be"
+				     " given too)");
 	return 0;
 }
 
 typedef enum FileKind { F_SDIST, F_WHEEL, F_ARCHIVE } FileKind;
 
 static int
-read_file(R *r, const TomlValue *t, const char *key, FileKind kind, PylockFile *f)
+read_file(TomlDoc *r, const TomlValue *t, const char *key, FileKind kind, PylockFile *f)
 {
 	static const char *const dist_keys[] = {
 		"name", "upload-time", "url", "path", "size", "hashes", NULL
@@ -586,98 +291,123 @@ read_file(R *r, const TomlValue *t, const char *key, FileKind kind, PylockFile *
 	const TomlValue *v;
 	const char *fname;
 
-	if (want(r, t, key, TOML_TABLE, "a table") != 0 ||
-	    only_keys(r, t, key, kind == F_ARCHIVE ? archive_keys : dist_keys) != 0)
+	if (toml_doc_want(r, t, key, TOML_TABLE, "a table") != 0 ||
+	    toml_doc_only_keys(r, t, key, kind == F_ARCHIVE ? archive_keys : dist_keys) != 0)
 		return -1;
 	memset(f, 0, sizeof(*f));
-	if (kind != F_ARCHIVE && opt_str(r, t, key, "name", "a file name", &f->name) != 0)
+	if (kind != F_ARCHIVE && toml_doc_opt_str(r, t, key, "name", "a file name", &f->name) != 0)
 		return -1;
-	if (opt_str(r, t, key, "url", "a URL", &f->url) != 0 ||
-	    opt_str(r, t, key, "path", "a path", &f->path) != 0)
+	if (toml_doc_opt_str(r, t, key, "url", "a URL", &f->url) != 0 ||
+	    toml_doc_opt_str(r, t, key, "path", "a path", &f->path) != 0)
 		return -1;
 	if (!f->url && !f->path)
-		return fail(r, t, key, "neither url nor path; expected at least one of them");
+		return toml_doc_fail(r, t, key,
+				     "neither url nor path; expected at least one of them");
 	if (kind == F_ARCHIVE &&
-	    opt_str(r, t, key, "subdirectory", "a path", &f->subdirectory) != 0)
+	    toml_doc_opt_str(r, t, key, "subdirectory", "a path", &f->subdirectory) != 0)
 		return -1;
 	if ((v = toml_get(t, "size"))) {
-		const char *k = kjoin(r->a, key, "size", 4);
+		const char *k = toml_doc_key(r->arena, key, "size", 4);
 
-		if (want(r, v, k, TOML_INTEGER, "a size in bytes") != 0)
+		if (toml_doc_want(r, v, k, TOML_INTEGER, "a size in bytes") != 0)
 			return -1;
 		if (v->u.integer < 0)
-			return fail(r, v, k, "%" PRId64 " is negative; expected a size in bytes",
-				    v->u.integer);
+			return toml_doc_fail(r, v, k,
+					     "%" PRId64 " is negative; expected a size in bytes",
+					     v->u.integer);
 		f->has_size = true;
 		f->size = (uint64_t)v->u.integer;
 	}
 	if ((v = toml_get(t, "upload-time"))) {
-		const char *k = kjoin(r->a, key, "upload-time", 11);
+		const char *k = toml_doc_key(r->arena, key, "upload-time", 11);
 
 		if (v->type != TOML_DATETIME && v->type != TOML_DATETIME_LOCAL)
-			return fail(r, v, k, "expected a date-time in UTC (e.g."
-				    " 2024-10-09T07:38:00Z), found %s", type_desc(v->type));
-		if (!to_utc(&v->u.dt, &f->upload_time) ||
-		    !dt_python_ok(&f->upload_time, TOML_DATETIME))
-			return fail(r, v, k, "the date-time in UTC falls outside the years 0001-9999"
-				    " or is a leap second; expected one Python's datetime can hold");
+			return toml_doc_fail(r, v, k,
+					     "expected a date-time in UTC (e.g."
+					     " 2024-10-09T07:38:00Z), found %s",
+					     toml_doc_type_desc(v->type));
+		if (!toml_write_datetime_to_utc(&v->u.dt, &f->upload_time) ||
+		    !toml_write_datetime_python_ok(&f->upload_time, TOML_DATETIME))
+			return toml_doc_fail(
+				r, v, k,
+				"the date-time in UTC falls outside the years 0001-9999"
+				" or is a leap second; expected one Python's datetime can hold");
 		f->has_upload_time = true;
 	}
 	if (!(v = toml_get(t, "hashes")))
-		return fail(r, t, kjoin(r->a, key, "hashes", 6), "missing; expected a table of"
-			    " digests with at least sha256 (e.g. hashes = { sha256 = \"...\" })");
-	if (read_hashes(r, v, kjoin(r->a, key, "hashes", 6), f) != 0)
+		return toml_doc_fail(
+			r, t, toml_doc_key(r->arena, key, "hashes", 6),
+			"missing; expected a table of"
+			" digests with at least sha256 (e.g. hashes = { sha256 = \"...\" })");
+	if (read_hashes(r, v, toml_doc_key(r->arena, key, "hashes", 6), f) != 0)
 		return -1;
 	if (kind == F_ARCHIVE)
 		return 0;
-	fname = pylock_file_name(f, r->a);
-	if (!fname || !*fname)
-		return fail(r, t, key, "no file name: expected a name, or a url or path that"
-			    " ends in one");
+	fname = pylock_file_name(f, r->arena);
+	if (!fname)
+		return toml_doc_fail(r, t, key,
+				     "the last path component of url %s does not decode"
+				     " to a file name (it holds '/', '\\' or NUL, is \".\" or"
+				     " \"..\", or is not UTF-8); expected a name key or such a url",
+				     toml_doc_quote(r->arena, f->url, strlen(f->url)));
+	if (!*fname)
+		return toml_doc_fail(r, t, key,
+				     "no file name: expected a name, or a url or path"
+				     " that ends in one");
 	if (kind == F_WHEEL && !ends_with(fname, ".whl"))
-		return fail(r, t, key, "%s is not a wheel file name; expected a name ending in"
-			    " \".whl\"", show(r->a, fname, strlen(fname)));
+		return toml_doc_fail(r, t, key,
+				     "%s is not a wheel file name; expected a name ending in"
+				     " \".whl\"",
+				     toml_doc_quote(r->arena, fname, strlen(fname)));
 	if (kind == F_SDIST && !ends_with(fname, ".tar.gz") && !ends_with(fname, ".zip"))
-		return fail(r, t, key, "%s is not an sdist file name; expected a name ending in"
-			    " \".tar.gz\" or \".zip\"", show(r->a, fname, strlen(fname)));
+		return toml_doc_fail(r, t, key,
+				     "%s is not an sdist file name; expected a name ending in"
+				     " \".tar.gz\" or \".zip\"",
+				     toml_doc_quote(r->arena, fname, strlen(fname)));
 	return 0;
 }
 
 static int
-read_vcs(R *r, const TomlValue *t, const char *key, PylockVcs *vcs)
+read_vcs(TomlDoc *r, const TomlValue *t, const char *key, PylockVcs *vcs)
 {
 	static const char *const keys[] = {
 		"type", "url", "path", "requested-revision", "commit-id", "subdirectory", NULL
 	};
 
-	if (want(r, t, key, TOML_TABLE, "a table") != 0 || only_keys(r, t, key, keys) != 0)
+	if (toml_doc_want(r, t, key, TOML_TABLE, "a table") != 0 ||
+	    toml_doc_only_keys(r, t, key, keys) != 0)
 		return -1;
-	if (req_str(r, t, key, "type", "a version control system (\"git\", \"hg\", ...)",
-		    &vcs->type) != 0 ||
-	    opt_str(r, t, key, "url", "a URL", &vcs->url) != 0 ||
-	    opt_str(r, t, key, "path", "a path", &vcs->path) != 0 ||
-	    opt_str(r, t, key, "requested-revision", "a string", &vcs->requested_revision) != 0 ||
-	    req_str(r, t, key, "commit-id", "the exact commit to install", &vcs->commit_id) != 0 ||
-	    opt_str(r, t, key, "subdirectory", "a path", &vcs->subdirectory) != 0)
+	if (toml_doc_req_str(r, t, key, "type", "a version control system (\"git\", \"hg\", ...)",
+			     &vcs->type) != 0 ||
+	    toml_doc_opt_str(r, t, key, "url", "a URL", &vcs->url) != 0 ||
+	    toml_doc_opt_str(r, t, key, "path", "a path", &vcs->path) != 0 ||
+	    toml_doc_opt_str(r, t, key, "requested-revision", "a string",
+			     &vcs->requested_revision) != 0 ||
+	    toml_doc_req_str(r, t, key, "commit-id", "the exact commit to install",
+			     &vcs->commit_id) != 0 ||
+	    toml_doc_opt_str(r, t, key, "subdirectory", "a path", &vcs->subdirectory) != 0)
 		return -1;
 	if (!vcs->url && !vcs->path)
-		return fail(r, t, key, "neither url nor path; expected at least one of them");
+		return toml_doc_fail(r, t, key,
+				     "neither url nor path; expected at least one of them");
 	return 0;
 }
 
 static int
-read_directory(R *r, const TomlValue *t, const char *key, PylockDirectory *d)
+read_directory(TomlDoc *r, const TomlValue *t, const char *key, PylockDirectory *d)
 {
 	static const char *const keys[] = { "path", "editable", "subdirectory", NULL };
 	const TomlValue *v;
 
-	if (want(r, t, key, TOML_TABLE, "a table") != 0 || only_keys(r, t, key, keys) != 0)
+	if (toml_doc_want(r, t, key, TOML_TABLE, "a table") != 0 ||
+	    toml_doc_only_keys(r, t, key, keys) != 0)
 		return -1;
-	if (req_str(r, t, key, "path", "the directory's path", &d->path) != 0 ||
-	    opt_str(r, t, key, "subdirectory", "a path", &d->subdirectory) != 0)
+	if (toml_doc_req_str(r, t, key, "path", "the directory's path", &d->path) != 0 ||
+	    toml_doc_opt_str(r, t, key, "subdirectory", "a path", &d->subdirectory) != 0)
 		return -1;
 	if ((v = toml_get(t, "editable"))) {
-		if (want(r, v, kjoin(r->a, key, "editable", 8), TOML_BOOL, "true or false") != 0)
+		if (toml_doc_want(r, v, toml_doc_key(r->arena, key, "editable", 8), TOML_BOOL,
+				  "true or false") != 0)
 			return -1;
 		d->editable = v->u.boolean;
 	}
@@ -685,36 +415,38 @@ read_directory(R *r, const TomlValue *t, const char *key, PylockDirectory *d)
 }
 
 static int
-read_dependencies(R *r, const TomlValue *v, const char *key, PylockPackage *pk)
+read_dependencies(TomlDoc *r, const TomlValue *v, const char *key, PylockPackage *pk)
 {
 	size_t i, j;
 
-	if (want(r, v, key, TOML_ARRAY, "an array of tables") != 0)
+	if (toml_doc_want(r, v, key, TOML_ARRAY, "an array of tables") != 0)
 		return -1;
-	pk->dependencies = arena_zalloc(r->a, (v->u.arr.len + 1) * sizeof(*pk->dependencies));
+	pk->dependencies = arena_zalloc(r->arena, (v->u.arr.len + 1) * sizeof(*pk->dependencies));
 	pk->dependencies_len = v->u.arr.len;
 	for (i = 0; i < v->u.arr.len; i++) {
 		const TomlValue *t = v->u.arr.items[i], *nv;
-		const char *k = kidx(r->a, key, i);
+		const char *k = toml_doc_index(r->arena, key, i);
 		PylockDep *d = &pk->dependencies[i];
 		TomlValue *rest;
 
-		if (want(r, t, k, TOML_TABLE, "a table such as { name = \"...\" }") != 0 ||
+		if (toml_doc_want(r, t, k, TOML_TABLE, "a table such as { name = \"...\" }") != 0 ||
 		    check_tree(r, t, k) != 0 ||
-		    req_str(r, t, k, "name", "the name of the package depended on", &d->name) != 0 ||
-		    opt_str(r, t, k, "version", "a version", &d->version) != 0)
+		    toml_doc_req_str(r, t, k, "name", "the name of the package depended on",
+				     &d->name) != 0 ||
+		    toml_doc_opt_str(r, t, k, "version", "a version", &d->version) != 0)
 			return -1;
 		nv = toml_get(t, "name");
 		if (!name_is_valid(d->name, nv->u.str.len))
-			return fail(r, nv, kjoin(r->a, k, "name", 4), "%s is not a valid name",
-				    show(r->a, d->name, nv->u.str.len));
+			return toml_doc_fail(r, nv, toml_doc_key(r->arena, k, "name", 4),
+					     "%s is not a valid name",
+					     toml_doc_quote(r->arena, d->name, nv->u.str.len));
 		if (t->u.table.len == (size_t)(1 + (d->version != NULL)))
 			continue;
-		rest = arena_zalloc(r->a, sizeof(*rest));
+		rest = arena_zalloc(r->arena, sizeof(*rest));
 		rest->type = TOML_TABLE;
 		rest->line = t->line;
 		rest->col = t->col;
-		rest->u.table.entries = arena_zalloc(r->a, t->u.table.len * sizeof(TomlEntry));
+		rest->u.table.entries = arena_zalloc(r->arena, t->u.table.len * sizeof(TomlEntry));
 		for (j = 0; j < t->u.table.len; j++) {
 			const TomlEntry *e = &t->u.table.entries[j];
 
@@ -729,7 +461,7 @@ read_dependencies(R *r, const TomlValue *v, const char *key, PylockPackage *pk)
 }
 
 static int
-read_package(R *r, const TomlValue *t, const char *key, PylockPackage *pk)
+read_package(TomlDoc *r, const TomlValue *t, const char *key, PylockPackage *pk)
 {
 	static const char *const keys[] = {
 		"name", "version", "marker", "requires-python", "dependencies", "vcs",
@@ -741,78 +473,89 @@ read_package(R *r, const TomlValue *t, const char *key, PylockPackage *pk)
 	size_t i, families = 0;
 	Err e;
 
-	if (want(r, t, key, TOML_TABLE, "a table") != 0 || only_keys(r, t, key, keys) != 0)
+	if (toml_doc_want(r, t, key, TOML_TABLE, "a table") != 0 ||
+	    toml_doc_only_keys(r, t, key, keys) != 0)
 		return -1;
 	memset(pk, 0, sizeof(*pk));
 	pk->line = t->line;
-	if (req_str(r, t, key, "name", "the package's normalized name", &pk->name) != 0)
+	if (toml_doc_req_str(r, t, key, "name", "the package's normalized name", &pk->name) != 0)
 		return -1;
 	nv = toml_get(t, "name");
 	if (!name_is_valid(pk->name, nv->u.str.len))
-		return fail(r, nv, kjoin(r->a, key, "name", 4), "%s is not a valid name (expected"
-			    " ASCII letters, digits, '.', '-', '_', starting and ending with a"
-			    " letter or digit)", show(r->a, pk->name, nv->u.str.len));
+		return toml_doc_fail(
+			r, nv, toml_doc_key(r->arena, key, "name", 4),
+			"%s is not a valid name (expected"
+			" ASCII letters, digits, '.', '-', '_', starting and ending with a"
+			" letter or digit)",
+			toml_doc_quote(r->arena, pk->name, nv->u.str.len));
 	if (!name_is_normalized(pk->name, nv->u.str.len))
-		return fail(r, nv, kjoin(r->a, key, "name", 4), "%s is not normalized; expected"
-			    " \"%s\"", show(r->a, pk->name, nv->u.str.len),
-			    name_normalize(pk->name, nv->u.str.len, r->a));
+		return toml_doc_fail(r, nv, toml_doc_key(r->arena, key, "name", 4),
+				     "%s is not normalized; expected"
+				     " \"%s\"",
+				     toml_doc_quote(r->arena, pk->name, nv->u.str.len),
+				     name_normalize(pk->name, nv->u.str.len, r->arena));
 	if ((v = toml_get(t, "version"))) {
-		const char *k = kjoin(r->a, key, "version", 7);
+		const char *k = toml_doc_key(r->arena, key, "version", 7);
 
-		if (get_str(r, v, k, "a version (PEP 440)", &s) != 0)
+		if (toml_doc_str(r, v, k, "a version (PEP 440)", &s) != 0)
 			return -1;
-		if (version_parse(s, v->u.str.len, r->a, &pk->version, &e) != 0)
-			return fail(r, v, k, "%s is not a valid version (PEP 440): %s",
-				    show(r->a, s, v->u.str.len), e.msg);
+		if (version_parse(s, v->u.str.len, r->arena, &pk->version, &e) != 0)
+			return toml_doc_fail(r, v, k, "%s " TOML_DOC_VERSION_MARK "%s",
+					     toml_doc_quote(r->arena, s, v->u.str.len),
+					     toml_doc_reason(r->arena, e.msg, TOML_DOC_VERSION_MARK,
+							     s, v->u.str.len));
 		pk->has_version = true;
 	}
 	if ((v = toml_get(t, "marker")) &&
-	    read_marker(r, v, kjoin(r->a, key, "marker", 6), &pk->marker) != 0)
+	    read_marker(r, v, toml_doc_key(r->arena, key, "marker", 6), &pk->marker) != 0)
 		return -1;
 	if ((v = toml_get(t, "requires-python"))) {
-		if (read_specset(r, v, kjoin(r->a, key, "requires-python", 15),
+		if (read_specset(r, v, toml_doc_key(r->arena, key, "requires-python", 15),
 				 &pk->requires_python) != 0)
 			return -1;
 		pk->has_requires_python = true;
 	}
 	if ((v = toml_get(t, "dependencies")) &&
-	    read_dependencies(r, v, kjoin(r->a, key, "dependencies", 12), pk) != 0)
+	    read_dependencies(r, v, toml_doc_key(r->arena, key, "dependencies", 12), pk) != 0)
 		return -1;
-	if (opt_str(r, t, key, "index", "the URL of a simple repository", &pk->index) != 0)
+	if (toml_doc_opt_str(r, t, key, "index", "the URL of a simple repository", &pk->index) != 0)
 		return -1;
 
 	if ((v = toml_get(t, "vcs"))) {
 		families++;
 		pk->source = PYLOCK_SOURCE_VCS;
-		if (read_vcs(r, v, kjoin(r->a, key, "vcs", 3), &pk->vcs) != 0)
+		if (read_vcs(r, v, toml_doc_key(r->arena, key, "vcs", 3), &pk->vcs) != 0)
 			return -1;
 	}
 	if ((v = toml_get(t, "directory"))) {
 		families++;
 		pk->source = PYLOCK_SOURCE_DIRECTORY;
-		if (read_directory(r, v, kjoin(r->a, key, "directory", 9), &pk->directory) != 0)
+		if (read_directory(r, v, toml_doc_key(r->arena, key, "directory", 9),
+				   &pk->directory) != 0)
 			return -1;
 	}
 	if ((v = toml_get(t, "archive"))) {
 		families++;
 		pk->source = PYLOCK_SOURCE_ARCHIVE;
-		if (read_file(r, v, kjoin(r->a, key, "archive", 7), F_ARCHIVE, &pk->archive) != 0)
+		if (read_file(r, v, toml_doc_key(r->arena, key, "archive", 7), F_ARCHIVE,
+			      &pk->archive) != 0)
 			return -1;
 	}
 	if ((v = toml_get(t, "sdist"))) {
-		pk->sdist = arena_zalloc(r->a, sizeof(*pk->sdist));
-		if (read_file(r, v, kjoin(r->a, key, "sdist", 5), F_SDIST, pk->sdist) != 0)
+		pk->sdist = arena_zalloc(r->arena, sizeof(*pk->sdist));
+		if (read_file(r, v, toml_doc_key(r->arena, key, "sdist", 5), F_SDIST,
+			      pk->sdist) != 0)
 			return -1;
 	}
 	if ((v = toml_get(t, "wheels"))) {
-		const char *k = kjoin(r->a, key, "wheels", 6);
+		const char *k = toml_doc_key(r->arena, key, "wheels", 6);
 
-		if (want(r, v, k, TOML_ARRAY, "an array of tables") != 0)
+		if (toml_doc_want(r, v, k, TOML_ARRAY, "an array of tables") != 0)
 			return -1;
-		pk->wheels = arena_zalloc(r->a, (v->u.arr.len + 1) * sizeof(*pk->wheels));
+		pk->wheels = arena_zalloc(r->arena, (v->u.arr.len + 1) * sizeof(*pk->wheels));
 		pk->wheels_len = v->u.arr.len;
 		for (i = 0; i < v->u.arr.len; i++)
-			if (read_file(r, v->u.arr.items[i], kidx(r->a, k, i), F_WHEEL,
+			if (read_file(r, v->u.arr.items[i], toml_doc_index(r->arena, k, i), F_WHEEL,
 				      &pk->wheels[i]) != 0)
 				return -1;
 	}
@@ -834,33 +577,38 @@ read_package(R *r, const TomlValue *t, const char *key, PylockPackage *pk)
 			buf_puts(&found, ", sdist");
 		if (pk->wheels_len)
 			buf_puts(&found, ", wheels");
-		rc = fail(r, t, key, "expected exactly one source: sdist and/or wheels, or vcs, or"
-			  " directory, or archive; found %s", families ? found.data + 2 : "none");
+		rc = toml_doc_fail(r, t, key,
+				   "expected exactly one source: sdist and/or wheels, or vcs, or"
+				   " directory, or archive; found %s",
+				   families ? found.data + 2 : "none");
 		buf_free(&found);
 		return rc;
 	}
 	if ((v = toml_get(t, "attestation-identities"))) {
-		const char *k = kjoin(r->a, key, "attestation-identities", 22);
+		const char *k = toml_doc_key(r->arena, key, "attestation-identities", 22);
 		const TomlValue **items;
 
-		if (want(r, v, k, TOML_ARRAY, "an array of tables") != 0)
+		if (toml_doc_want(r, v, k, TOML_ARRAY, "an array of tables") != 0)
 			return -1;
-		items = arena_alloc(r->a, (v->u.arr.len + 1) * sizeof(*items));
+		items = arena_alloc(r->arena, (v->u.arr.len + 1) * sizeof(*items));
 		for (i = 0; i < v->u.arr.len; i++) {
-			const char *ki = kidx(r->a, k, i), *kind;
+			const char *ki = toml_doc_index(r->arena, k, i), *kind;
 
 			items[i] = v->u.arr.items[i];
-			if (want(r, items[i], ki, TOML_TABLE, "a table with a kind") != 0 ||
+			if (toml_doc_want(r, items[i], ki, TOML_TABLE,
+					  "a table with a kind") != 0 ||
 			    check_tree(r, items[i], ki) != 0 ||
-			    req_str(r, items[i], ki, "kind", "the Trusted Publisher's kind", &kind) != 0)
+			    toml_doc_req_str(r, items[i], ki, "kind",
+					     "the Trusted Publisher's kind", &kind) != 0)
 				return -1;
 		}
 		pk->attestation_identities = items;
 		pk->attestation_identities_len = v->u.arr.len;
 	}
 	if ((v = toml_get(t, "tool"))) {
-		if (want(r, v, kjoin(r->a, key, "tool", 4), TOML_TABLE, "a table") != 0 ||
-		    check_tree(r, v, kjoin(r->a, key, "tool", 4)) != 0)
+		if (toml_doc_want(r, v, toml_doc_key(r->arena, key, "tool", 4), TOML_TABLE,
+				  "a table") != 0 ||
+		    check_tree(r, v, toml_doc_key(r->arena, key, "tool", 4)) != 0)
 			return -1;
 		pk->tool = v;
 	}
@@ -868,35 +616,41 @@ read_package(R *r, const TomlValue *t, const char *key, PylockPackage *pk)
 }
 
 static int
-read_lock_version(R *r, const TomlValue *root, Pylock *out)
+read_lock_version(TomlDoc *r, const TomlValue *root, Pylock *out)
 {
 	const TomlValue *v = toml_get(root, "lock-version");
 	Version ver, one, two, one0;
 	Err e;
 
 	if (!v)
-		return fail(r, root, "lock-version", "missing; expected lock-version = \"1.0\"");
-	if (get_str(r, v, "lock-version", "a version string such as \"1.0\"",
-		    &out->lock_version) != 0)
+		return toml_doc_fail(r, root, "lock-version",
+				     "missing; expected lock-version = \"1.0\"");
+	if (toml_doc_str(r, v, "lock-version", "a version string such as \"1.0\"",
+			 &out->lock_version) != 0)
 		return -1;
-	if (version_parse(out->lock_version, v->u.str.len, r->a, &ver, &e) != 0)
-		return fail(r, v, "lock-version", "%s is not a version: %s; expected \"1.0\"",
-			    show(r->a, out->lock_version, v->u.str.len), e.msg);
-	if (version_parse("1", 1, r->a, &one, NULL) != 0 ||
-	    version_parse("2", 1, r->a, &two, NULL) != 0 ||
-	    version_parse("1.0", 3, r->a, &one0, NULL) != 0)
-		return fail(r, v, "lock-version", "cannot compare versions");
+	if (version_parse(out->lock_version, v->u.str.len, r->arena, &ver, &e) != 0)
+		return toml_doc_fail(r, v, "lock-version",
+				     "%s is not a version (PEP 440): %s;"
+				     " expected \"1.0\"",
+				     toml_doc_quote(r->arena, out->lock_version, v->u.str.len),
+				     toml_doc_reason(r->arena, e.msg, TOML_DOC_VERSION_MARK,
+						     out->lock_version, v->u.str.len));
+	if (version_parse("1", 1, r->arena, &one, NULL) != 0 ||
+	    version_parse("2", 1, r->arena, &two, NULL) != 0 ||
+	    version_parse("1.0", 3, r->arena, &one0, NULL) != 0)
+		return toml_doc_fail(r, v, "lock-version", "cannot compare versions");
 	if (version_cmp(&ver, &one) < 0 || version_cmp(&ver, &two) >= 0)
-		return fail(r, v, "lock-version", "%s is not supported; expected a 1.x version"
-			    " (bunpy reads lock-version 1.0)",
-			    show(r->a, out->lock_version, v->u.str.len));
+		return toml_doc_fail(r, v, "lock-version",
+				     "%s is not supported; expected a 1.x version"
+				     " (bunpy reads lock-version 1.0)",
+				     toml_doc_quote(r->arena, out->lock_version, v->u.str.len));
 	if (version_cmp(&ver, &one0) > 0) {
 		out->newer_minor = true;
 		r->lenient = true;
-		warn(r, v, "lock-version", arena_printf(r->a, "%s is newer than 1.0, which bunpy"
-							" reads; keys it does not know are ignored",
-							show(r->a, out->lock_version,
-							     v->u.str.len)));
+		toml_doc_warn(r, v, "lock-version",
+			      "%s is newer than 1.0, which bunpy reads; keys it"
+			      " does not know are ignored",
+			      toml_doc_quote(r->arena, out->lock_version, v->u.str.len));
 	}
 	return 0;
 }
@@ -909,81 +663,76 @@ pylock_read(const char *data, size_t len, const char *filename, Arena *arena, Py
 		"lock-version", "environments", "requires-python", "extras", "dependency-groups",
 		"default-groups", "created-by", "packages", "tool", NULL
 	};
-	R r = { .file = filename, .a = arena, .err = err };
+	TomlDoc r;
 	TomlValue *root;
 	const TomlValue *v;
 	size_t i;
-	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	toml_doc_init(&r, filename, arena, err);
 	if (toml_parse(data, len, filename, arena, &root, err) != 0)
 		return -1;
-	if (read_lock_version(&r, root, out) != 0 || only_keys(&r, root, "", keys) != 0)
-		goto out;
-	if (req_str(&r, root, "", "created-by", "the name of the tool that wrote the lock",
-		    &out->created_by) != 0)
-		goto out;
+	if (read_lock_version(&r, root, out) != 0 || toml_doc_only_keys(&r, root, "", keys) != 0)
+		return -1;
+	if (toml_doc_req_str(&r, root, "", "created-by", "the name of the tool that wrote the lock",
+			     &out->created_by) != 0)
+		return -1;
 	if (!*out->created_by) {
-		fail(&r, toml_get(root, "created-by"), "created-by", "empty; expected the name of"
-		     " the tool that wrote the lock");
-		goto out;
+		return toml_doc_fail(&r, toml_get(root, "created-by"), "created-by",
+				     "empty;"
+				     " expected the name of the tool that wrote the lock");
 	}
 	if ((v = toml_get(root, "requires-python"))) {
 		if (read_specset(&r, v, "requires-python", &out->requires_python) != 0)
-			goto out;
+			return -1;
 		out->has_requires_python = true;
 	}
 	if ((v = toml_get(root, "environments"))) {
-		if (want(&r, v, "environments", TOML_ARRAY, "an array of environment markers") != 0)
-			goto out;
+		if (toml_doc_want(&r, v, "environments", TOML_ARRAY,
+				  "an array of environment markers") != 0)
+			return -1;
 		out->has_environments = true;
 		out->environments = arena_zalloc(arena, (v->u.arr.len + 1) * sizeof(Marker *));
 		out->environments_len = v->u.arr.len;
 		for (i = 0; i < v->u.arr.len; i++)
-			if (read_marker(&r, v->u.arr.items[i], kidx(arena, "environments", i),
+			if (read_marker(&r, v->u.arr.items[i],
+					toml_doc_index(arena, "environments", i),
 					&out->environments[i]) != 0)
-				goto out;
+				return -1;
 	}
 	if ((v = toml_get(root, "extras")) &&
 	    name_list(&r, v, "extras", true, &out->extras, &out->extras_len) != 0)
-		goto out;
+		return -1;
 	if ((v = toml_get(root, "dependency-groups")) &&
 	    name_list(&r, v, "dependency-groups", false, &out->dependency_groups,
 		      &out->dependency_groups_len) != 0)
-		goto out;
+		return -1;
 	if ((v = toml_get(root, "default-groups")) &&
 	    name_list(&r, v, "default-groups", false, &out->default_groups,
 		      &out->default_groups_len) != 0)
-		goto out;
+		return -1;
 	if (!(v = toml_get(root, "packages"))) {
-		fail(&r, root, "packages", "missing; expected [[packages]] tables (possibly"
-		     " packages = [])");
-		goto out;
+		return toml_doc_fail(&r, root, "packages",
+				     "missing; expected [[packages]] tables"
+				     " (possibly packages = [])");
 	}
-	if (want(&r, v, "packages", TOML_ARRAY, "an array of tables ([[packages]])") != 0)
-		goto out;
+	if (toml_doc_want(&r, v, "packages", TOML_ARRAY, "an array of tables ([[packages]])") != 0)
+		return -1;
 	out->packages = arena_zalloc(arena, (v->u.arr.len + 1) * sizeof(*out->packages));
 	out->packages_len = v->u.arr.len;
 	for (i = 0; i < v->u.arr.len; i++)
-		if (read_package(&r, v->u.arr.items[i], kidx(arena, "packages", i),
+		if (read_package(&r, v->u.arr.items[i], toml_doc_index(arena, "packages", i),
 				 &out->packages[i]) != 0)
-			goto out;
+			return -1;
 	if ((v = toml_get(root, "tool"))) {
-		if (want(&r, v, "tool", TOML_TABLE, "a table") != 0 || check_tree(&r, v, "tool") != 0)
-			goto out;
+		if (toml_doc_want(&r, v, "tool", TOML_TABLE, "a table") != 0 ||
+		    check_tree(&r, v, "tool") != 0)
+			return -1;
 		out->tool = v;
 	}
-	if (r.nwarn) {
-		const char **w = arena_alloc(arena, r.nwarn * sizeof(*w));
-
-		memcpy(w, r.warn, r.nwarn * sizeof(*w));
-		out->warnings = w;
-		out->warnings_len = r.nwarn;
-	}
-	rc = 0;
-out:
-	free(r.warn);
-	return rc;
+	out->warnings = r.warnings;
+	out->warnings_len = r.warnings_len;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ file names */
@@ -1004,11 +753,54 @@ pylock_is_valid_filename(const char *name)
 	return true;
 }
 
+static int
+hex_value(int c)
+{
+	if (ascii_is_digit(c))
+		return c - '0';
+	c = ascii_lower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The last path component of a URL, percent-decoded; NULL when it is not a usable name. */
+static const char *
+url_file_name(const char *url, Arena *arena)
+{
+	const char *s, *end, *slash;
+	char *out;
+	size_t n = 0;
+
+	/* the URL's path: after "scheme://authority", before '?' or '#' */
+	s = strstr(url, "://");
+	s = s ? strchr(s + 3, '/') : url;
+	if (!s)
+		return "";
+	end = s + strcspn(s, "?#");
+	for (slash = end; slash > s && slash[-1] != '/'; slash--)
+		;
+	out = arena_alloc(arena, (size_t)(end - slash) + 1);
+	for (s = slash; s < end; s++) {
+		int hi, lo;
+
+		/* a '%' not followed by two hex digits stays as it is (as urllib's unquote) */
+		if (*s == '%' && end - s >= 3 && (hi = hex_value((unsigned char)s[1])) >= 0 &&
+		    (lo = hex_value((unsigned char)s[2])) >= 0) {
+			out[n++] = (char)(hi << 4 | lo);
+			s += 2;
+		} else {
+			out[n++] = *s;
+		}
+	}
+	out[n] = '\0';
+	if (memchr(out, '\0', n) || memchr(out, '/', n) || memchr(out, '\\', n) ||
+	    !strcmp(out, ".") || !strcmp(out, "..") || utf8_valid_prefix(out, n) != n)
+		return NULL;
+	return out;
+}
+
 const char *
 pylock_file_name(const PylockFile *f, Arena *arena)
 {
-	const char *s, *end, *slash;
-
 	if (f->name)
 		return f->name;
 	if (f->path) {
@@ -1020,15 +812,7 @@ pylock_file_name(const PylockFile *f, Arena *arena)
 	}
 	if (!f->url)
 		return NULL;
-	/* the URL's path: after "scheme://authority", before '?' or '#' */
-	s = strstr(f->url, "://");
-	s = s ? strchr(s + 3, '/') : f->url;
-	if (!s)
-		return "";
-	end = s + strcspn(s, "?#");
-	for (slash = end; slash > s && slash[-1] != '/'; slash--)
-		;
-	return arena_strndup(arena, slash, (size_t)(end - slash));
+	return url_file_name(f->url, arena);
 }
 
 const char *
@@ -1073,50 +857,20 @@ wfail(W *w, const char *fmt, ...)
  * be one (no "'" and no control characters), which keeps markers readable; otherwise
  * a basic string with the escapes TOML 1.0 defines.
  */
+/* toml_write's failures become the writer's first error. */
+static void
+w_check(W *w, int rc, const Err *e)
+{
+	if (rc != 0)
+		wfail(w, "%s", e->msg);
+}
+
 static void
 w_str(W *w, Buf *b, const char *s, size_t n)
 {
-	bool quote = false, literal_ok = true;
-	size_t i;
+	Err e;
 
-	if (!utf8_ok(s, n)) {
-		wfail(w, "%s is not UTF-8", show(w->a, s, n));
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			quote = true;
-		if (c == '\'' || c < 0x20 || c == 0x7F)
-			literal_ok = false;
-	}
-	if (quote && literal_ok) {
-		buf_putc(b, '\'');
-		buf_append(b, s, n);
-		buf_putc(b, '\'');
-		return;
-	}
-	buf_putc(b, '"');
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		switch (c) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\b': buf_puts(b, "\\b"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\f': buf_puts(b, "\\f"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		default:
-			if (c < 0x20 || c == 0x7F)
-				buf_printf(b, "\\u%04X", c);
-			else
-				buf_putc(b, (char)c);
-		}
-	}
-	buf_putc(b, '"');
+	w_check(w, toml_write_str(b, s, n, &e), &e);
 }
 
 static void
@@ -1128,13 +882,11 @@ w_cstr(W *w, Buf *b, const char *s)
 static void
 w_key(W *w, Buf *b, const char *k, size_t n)
 {
-	if (bare_key(k, n))
-		buf_append(b, k, n);
-	else
-		w_str(w, b, k, n);
+	Err e;
+
+	w_check(w, toml_write_key(b, k, n, &e), &e);
 }
 
-/* "key = " for an inline table member, with the separator before all but the first. */
 static void
 w_member(Buf *b, bool *first, const char *key)
 {
@@ -1151,172 +903,28 @@ w_member(Buf *b, bool *first, const char *key)
 static void
 w_datetime(W *w, Buf *b, const TomlDatetime *d, TomlType t)
 {
-	bool date = t != TOML_TIME_LOCAL, time = t != TOML_DATE_LOCAL;
+	Err e;
 
-	if (!dt_python_ok(d, t) ||
-	    (date && (d->month < 1 || d->month > 12 || d->day < 1 || d->day > 31)) ||
-	    (time && (d->hour < 0 || d->hour > 23 || d->minute < 0 || d->minute > 59 ||
-		      d->second < 0 || d->nanosecond < 0 || d->nanosecond > 999999999)) ||
-	    (t == TOML_DATETIME && (d->offset_minutes <= -24 * 60 || d->offset_minutes >= 24 * 60))) {
-		wfail(w, "a date or time out of range (%d-%d-%d %d:%d:%d)", d->year, d->month,
-		      d->day, d->hour, d->minute, d->second);
-		return;
-	}
-	if (t != TOML_TIME_LOCAL)
-		buf_printf(b, "%04d-%02d-%02d", d->year, d->month, d->day);
-	if (t == TOML_DATE_LOCAL)
-		return;
-	if (t != TOML_TIME_LOCAL)
-		buf_putc(b, 'T');
-	buf_printf(b, "%02d:%02d:%02d", d->hour, d->minute, d->second);
-	if (d->nanosecond / 1000) {
-		char frac[16];
-		int n;
-
-		snprintf(frac, sizeof(frac), "%06d", d->nanosecond / 1000);
-		for (n = 6; n > 1 && frac[n - 1] == '0'; n--)
-			;
-		buf_printf(b, ".%.*s", n, frac);
-	}
-	if (t == TOML_DATETIME) {
-		if (d->offset_minutes == 0)
-			buf_putc(b, 'Z');
-		else
-			buf_printf(b, "%c%02d:%02d", d->offset_minutes < 0 ? '-' : '+',
-				   abs(d->offset_minutes) / 60, abs(d->offset_minutes) % 60);
-	}
+	w_check(w, toml_write_datetime(b, d, t, &e), &e);
 }
 
-/* The shortest decimal that reads back as the same double, as TOML wants it. */
-static void
-w_float(Buf *b, double x)
-{
-	char num[40];
-	int prec;
-
-	if (isnan(x)) {
-		buf_puts(b, "nan");
-		return;
-	}
-	if (isinf(x)) {
-		buf_puts(b, x < 0 ? "-inf" : "inf");
-		return;
-	}
-	for (prec = 1; prec <= 17; prec++) {
-		snprintf(num, sizeof(num), "%.*g", prec, x);
-		if (strtod(num, NULL) == x)
-			break;
-	}
-	buf_puts(b, num);
-	if (!strpbrk(num, ".e"))
-		buf_puts(b, ".0");
-}
-
-static int
-cmp_entries(const void *x, const void *y)
-{
-	const TomlEntry *a = *(const TomlEntry *const *)x, *b = *(const TomlEntry *const *)y;
-	size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
-	int c = memcmp(a->key, b->key, n);
-
-	if (c)
-		return c;
-	return a->key_len < b->key_len ? -1 : a->key_len > b->key_len;
-}
-
-/* A table's entries sorted by key (malloc'd; the caller frees). */
-static const TomlEntry **
-sorted_entries(const TomlValue *t)
-{
-	const TomlEntry **e = xmalloc((t->u.table.len + 1) * sizeof(*e));
-	size_t i;
-
-	for (i = 0; i < t->u.table.len; i++)
-		e[i] = &t->u.table.entries[i];
-	qsort(e, t->u.table.len, sizeof(*e), cmp_entries);
-	return e;
-}
-
-/* Any value, inline. Tables inside tool data are written with sorted keys. */
 static void
 w_value(W *w, Buf *b, const TomlValue *v)
 {
-	size_t i;
+	Err e;
 
-	switch (v->type) {
-	case TOML_TABLE: {
-		const TomlEntry **e = sorted_entries(v);
-
-		buf_putc(b, '{');
-		for (i = 0; i < v->u.table.len; i++) {
-			buf_puts(b, i ? ", " : " ");
-			w_key(w, b, e[i]->key, e[i]->key_len);
-			buf_puts(b, " = ");
-			w_value(w, b, e[i]->value);
-		}
-		buf_puts(b, v->u.table.len ? " }" : "}");
-		free(e);
-		break;
-	}
-	case TOML_ARRAY:
-		buf_putc(b, '[');
-		for (i = 0; i < v->u.arr.len; i++) {
-			if (i)
-				buf_puts(b, ", ");
-			w_value(w, b, v->u.arr.items[i]);
-		}
-		buf_putc(b, ']');
-		break;
-	case TOML_STRING:
-		w_str(w, b, v->u.str.ptr, v->u.str.len);
-		break;
-	case TOML_INTEGER:
-		buf_printf(b, "%" PRId64, v->u.integer);
-		break;
-	case TOML_FLOAT:
-		w_float(b, v->u.flt);
-		break;
-	case TOML_BOOL:
-		buf_puts(b, v->u.boolean ? "true" : "false");
-		break;
-	default:
-		w_datetime(w, b, &v->u.dt, v->type);
-		break;
-	}
+	w_check(w, toml_write_value(b, v, &e), &e);
 }
 
-/*
- * A tool table as "[path]" with its plain values, then each sub-table under its own
- * header. The header is always written, so that an empty table survives.
- */
 static void
 w_tool_table(W *w, Buf *b, const char *path, const TomlValue *t)
 {
-	const TomlEntry **e = sorted_entries(t);
-	size_t i;
+	Err e;
 
-	buf_printf(b, "\n[%s]\n", path);
-	for (i = 0; i < t->u.table.len; i++) {
-		if (e[i]->value->type == TOML_TABLE)
-			continue;
-		w_key(w, b, e[i]->key, e[i]->key_len);
-		buf_puts(b, " = ");
-		w_value(w, b, e[i]->value);
-		buf_putc(b, '\n');
-	}
-	for (i = 0; i < t->u.table.len && !w->bad; i++) {
-		Buf sub = { 0 };
-
-		if (e[i]->value->type != TOML_TABLE)
-			continue;
-		buf_printf(&sub, "%s.", path);
-		w_key(w, &sub, e[i]->key, e[i]->key_len);
-		w_tool_table(w, b, sub.data, e[i]->value);
-		buf_free(&sub);
-	}
-	free(e);
+	w_check(w, toml_write_table(b, path, t, &e), &e);
 }
 
+/* A piece of written text and what it was written from, for sorting. */
 typedef struct Item {
 	const void *obj;
 	char *text;
@@ -1392,7 +1000,7 @@ w_name_array(W *w, Buf *b, const char *key, const char *const *names, size_t n)
 
 		if (!names[i] || !name_is_normalized(names[i], strlen(names[i])))
 			wfail(w, "%s[%zu]: %s is not a normalized name", key, i,
-			      names[i] ? show(w->a, names[i], strlen(names[i])) : "NULL");
+			      names[i] ? toml_doc_quote(w->a, names[i], strlen(names[i])) : "NULL");
 		else
 			w_cstr(w, &t, names[i]);
 		it[i].text = take(&t, &it[i].len);
@@ -1410,7 +1018,7 @@ w_marker(W *w, Buf *b, const Marker *m)
 
 	if (marker_uses_extra(m))
 		wfail(w, "the marker %s compares \"extra\"; expected \"'name' in extras\"",
-		      show(w->a, s, strlen(s)));
+		      toml_doc_quote(w->a, s, strlen(s)));
 	w_cstr(w, b, s);
 }
 
@@ -1432,8 +1040,8 @@ w_hashes(W *w, Buf *b, const PylockFile *f)
 
 		if (!h->alg || !hash_alg_ok(h->alg, strlen(h->alg)))
 			wfail(w, "hash algorithm %s: expected a lower-case name",
-			      h->alg ? show(w->a, h->alg, strlen(h->alg)) : "NULL");
-		else if (!h->value || !is_lower_hex(h->value, strlen(h->value)))
+			      h->alg ? toml_doc_quote(w->a, h->alg, strlen(h->alg)) : "NULL");
+		else if (!h->value || !is_hex(h->value, strlen(h->value), false))
 			wfail(w, "the %s digest is not lower-case hexadecimal", h->alg);
 		else if (!strcmp(h->alg, "sha256") && strlen(h->value) != 64)
 			wfail(w, "the sha256 digest has %zu digits; expected 64", strlen(h->value));
@@ -1449,7 +1057,8 @@ w_hashes(W *w, Buf *b, const PylockFile *f)
 	qsort(it, f->hashes_len, sizeof(*it), cmp_items);
 	buf_putc(b, '{');
 	for (i = 0; i < f->hashes_len; i++) {
-		if (i && it[i].len == it[i - 1].len && !memcmp(it[i].text, it[i - 1].text, it[i].len))
+		if (i && it[i].len == it[i - 1].len &&
+		    !memcmp(it[i].text, it[i - 1].text, it[i].len))
 			wfail(w, "the same hash twice");
 		buf_puts(b, i ? ", " : " ");
 		buf_append(b, it[i].text, it[i].len);
@@ -1463,7 +1072,7 @@ w_upload_time(W *w, Buf *b, const TomlDatetime *d)
 {
 	TomlDatetime utc;
 
-	if (!dt_fields_ok(d) || !to_utc(d, &utc)) {
+	if (!toml_write_datetime_valid(d, TOML_DATETIME) || !toml_write_datetime_to_utc(d, &utc)) {
 		wfail(w, "upload-time is not a valid date-time in the years 0001-9999");
 		return;
 	}
@@ -1482,11 +1091,15 @@ w_file(W *w, Buf *b, const PylockFile *f, FileKind kind)
 	if (kind != F_ARCHIVE) {
 		fname = pylock_file_name(f, w->a);
 		if (!fname || !*fname)
-			wfail(w, "a file without a name, url or path that gives one");
+			wfail(w, "a file without a name, url or path that gives one (a url's last"
+			      " component must decode to a file name)");
 		else if (kind == F_WHEEL && !ends_with(fname, ".whl"))
-			wfail(w, "%s is not a wheel file name", show(w->a, fname, strlen(fname)));
-		else if (kind == F_SDIST && !ends_with(fname, ".tar.gz") && !ends_with(fname, ".zip"))
-			wfail(w, "%s is not an sdist file name", show(w->a, fname, strlen(fname)));
+			wfail(w, "%s is not a wheel file name",
+			      toml_doc_quote(w->a, fname, strlen(fname)));
+		else if (kind == F_SDIST && !ends_with(fname, ".tar.gz") &&
+			 !ends_with(fname, ".zip"))
+			wfail(w, "%s is not an sdist file name",
+			      toml_doc_quote(w->a, fname, strlen(fname)));
 	}
 	if (f->has_size && f->size > INT64_MAX)
 		wfail(w, "size %" PRIu64 " does not fit in a TOML integer", f->size);
@@ -1552,11 +1165,14 @@ w_dependencies(W *w, Buf *b, const PylockPackage *pk)
 			if (d->rest->type != TOML_TABLE) {
 				wfail(w, "dependencies[%zu]: rest is not a table", i);
 			} else {
-				e = sorted_entries(d->rest);
+				e = toml_write_sorted_entries(d->rest);
 				for (j = 0; j < d->rest->u.table.len; j++) {
 					if ((e[j]->key_len == 4 && !memcmp(e[j]->key, "name", 4)) ||
-					    (e[j]->key_len == 7 && !memcmp(e[j]->key, "version", 7)))
-						wfail(w, "dependencies[%zu]: name or version in rest", i);
+					    (e[j]->key_len == 7 &&
+					     !memcmp(e[j]->key, "version", 7)))
+						wfail(w,
+						      "dependencies[%zu]: name or version in rest",
+						      i);
 					buf_puts(&t, ", ");
 					w_key(w, &t, e[j]->key, e[j]->key_len);
 					buf_puts(&t, " = ");
@@ -1579,8 +1195,9 @@ w_package(W *w, Buf *b, const PylockPackage *pk)
 {
 	size_t i;
 
-	w->ctx = arena_printf(w->a, "package %s", pk->name ? show(w->a, pk->name,
-								   strlen(pk->name)) : "(no name)");
+	w->ctx = arena_printf(w->a, "package %s",
+			      pk->name ? toml_doc_quote(w->a, pk->name, strlen(pk->name))
+				       : "(no name)");
 	if (!pk->name || !name_is_normalized(pk->name, strlen(pk->name))) {
 		wfail(w, "expected a normalized package name");
 		return;
@@ -1673,7 +1290,8 @@ w_package(W *w, Buf *b, const PylockPackage *pk)
 	}
 	if (pk->source == PYLOCK_SOURCE_DISTS) {
 		if (!pk->sdist && !pk->wheels_len)
-			wfail(w, "no source: expected an sdist or wheels (or vcs, directory, archive)");
+			wfail(w,
+			      "no source: expected an sdist or wheels (or vcs, directory, archive)");
 		if (pk->sdist) {
 			buf_puts(b, "sdist = ");
 			w_file(w, b, pk->sdist, F_SDIST);
@@ -1707,8 +1325,10 @@ w_package(W *w, Buf *b, const PylockPackage *pk)
 			kind = t && t->type == TOML_TABLE ? toml_get(t, "kind") : NULL;
 			if (!kind || kind->type != TOML_STRING ||
 			    memchr(kind->u.str.ptr, '\0', kind->u.str.len))
-				wfail(w, "attestation-identities[%zu]: expected a table with a string"
-				      " kind", i);
+				wfail(w,
+				      "attestation-identities[%zu]: expected a table with a string"
+				      " kind",
+				      i);
 			else
 				w_value(w, &tb, t);
 			it[i].text = take(&tb, &it[i].len);

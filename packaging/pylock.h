@@ -151,8 +151,14 @@ int pylock_read(const char *data, size_t len, const char *filename, Arena *arena
  */
 int pylock_write(const Pylock *lock, Buf *out, Err *err);
 
-/* The file's name: name when given, else the last component of path, else of url's
- * path (query and fragment removed). NULL when none can be found. */
+/*
+ * The file's name: name when given, else the last component of path, else the last
+ * component of url's path (query and fragment removed), percent-decoded
+ * ("x-1.0%2Blocal-py3-none-any.whl" gives "x-1.0+local-py3-none-any.whl"). NULL when
+ * there is neither url nor path, or when the url's component decodes to something that
+ * cannot be a file name: one holding '/', '\\' or NUL, "." or "..", or bytes that are
+ * not UTF-8. "" when the url's path ends in '/'.
+ */
 const char *pylock_file_name(const PylockFile *f, Arena *arena);
 
 /* The file's hash for an algorithm ("sha256"); NULL when the lock does not hold one. */

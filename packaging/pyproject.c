@@ -8,199 +8,58 @@
  *    drop the dependencies); unknown keys in [build-system] and [tool.bunpy] are
  *    ignored, as pip does for the former and because other parts of bunpy own further
  *    [tool.bunpy] keys (tasks).
- *  - readme/license/authors/... are type-checked only; a readme path with an
- *    extension other than .md or .rst is accepted with no content type, which the
- *    build backend has to refuse when it needs one.
+ *  - readme/license/authors/... are type-checked only, except that a readme path must
+ *    end in .md or .rst (case-insensitive) for its content type to be known: another
+ *    is an error, as the specification says (a table with content-type is the way).
+ *  - A field listed twice in dynamic is an error.
+ *  - A self-reference with a version specifier ("myproj[cli]>=2") is checked against
+ *    the project's own version and then expanded like one without; a specifier the
+ *    version does not satisfy, or one next to a dynamic version, is an error. The
+ *    specifier is never silently dropped.
+ *  - pyproject_requirements refuses dynamic dependencies (and dynamic
+ *    optional-dependencies when extras are asked for): the build backend has them.
  *  - Script names may not contain '/' or '\\' (they become file names) and follow the
  *    entry-point name rules (no '=', no surrounding white space, no leading '[').
  *  - Group and extra names must be valid names (PEP 685, PEP 735); packaging only
  *    normalizes group names without checking them.
+ *
+ * The tree is read through toml_doc.c, which builds the located messages.
  */
 #include "config.h"
 
 #include "pyproject.h"
 
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../engine/buf.h"
 #include "name.h"
+#include "toml_doc.h"
 
 #define LEGACY_BACKEND "setuptools.build_meta:__legacy__"
 #define LEGACY_REQUIRES "setuptools>=40.8.0"
 
-typedef struct P {
-	const char *file;
-	Arena *a;
-	Err *err;
-} P;
-
-/* ------------------------------------------------------------------ messages */
-
-static int fail(const P *p, const TomlValue *at, const char *key, const char *fmt, ...)
-	ERR_PRINTF(4, 5);
-
-static int
-fail_at(const char *file, unsigned line, unsigned col, Err *err, const char *key,
-	const char *fmt, va_list ap)
-{
-	char what[1536];
-
-	vsnprintf(what, sizeof(what), fmt, ap);
-	return err_set(err, "%s:%u:%u: %s: %s", file, line ? line : 1, col ? col : 1, key, what);
-}
-
-static int
-fail(const P *p, const TomlValue *at, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	rc = fail_at(p->file, at ? at->line : 1, at ? at->col : 1, p->err, key, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
-static const char *
-type_desc(TomlType t)
-{
-	switch (t) {
-	case TOML_TABLE: return "a table";
-	case TOML_ARRAY: return "an array";
-	case TOML_STRING: return "a string";
-	case TOML_INTEGER: return "an integer";
-	case TOML_FLOAT: return "a float";
-	case TOML_BOOL: return "a boolean";
-	case TOML_DATETIME: return "a date-time";
-	case TOML_DATETIME_LOCAL: return "a local date-time";
-	case TOML_DATE_LOCAL: return "a local date";
-	case TOML_TIME_LOCAL: return "a local time";
-	}
-	return "a value";
-}
-
-/* s quoted for a message: control bytes escaped, long strings cut (on a character
- * boundary) so that the message keeps its point. */
-static const char *
-show(Arena *a, const char *s, size_t n)
-{
-	Buf b = { 0 };
-	size_t i, lim = n > 160 ? 150 : n;
-	char *out;
-
-	while (lim < n && lim > 0 && ((unsigned char)s[lim] & 0xC0) == 0x80)
-		lim--;
-	buf_putc(&b, '"');
-	for (i = 0; i < lim; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			buf_printf(&b, "\\%c", c);
-		else if (c == '\n')
-			buf_puts(&b, "\\n");
-		else if (c == '\t')
-			buf_puts(&b, "\\t");
-		else if (c < 0x20 || c == 0x7F)
-			buf_printf(&b, "\\x%02x", c);
-		else
-			buf_putc(&b, (char)c);
-	}
-	buf_putc(&b, '"');
-	if (lim < n)
-		buf_puts(&b, "...");
-	out = arena_strndup(a, b.data, b.len);
-	buf_free(&b);
-	return out;
-}
-
-static bool
-bare_key(const char *k, size_t n)
-{
-	size_t i;
-
-	if (n == 0)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = k[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-/* "base.key", the key quoted when it is not a bare TOML key. */
-static const char *
-kjoin(Arena *a, const char *base, const char *k, size_t n)
-{
-	if (bare_key(k, n))
-		return arena_printf(a, "%s.%.*s", base, (int)n, k);
-	return arena_printf(a, "%s.%s", base, show(a, k, n));
-}
-
-static const char *
-kidx(Arena *a, const char *base, size_t i)
-{
-	return arena_printf(a, "%s[%zu]", base, i);
-}
-
 /* ------------------------------------------------------------------ typed getters */
 
 static int
-want_type(const P *p, const TomlValue *v, const char *key, TomlType t, const char *expected)
-{
-	if (v->type == t)
-		return 0;
-	return fail(p, v, key, "expected %s, found %s", expected, type_desc(v->type));
-}
-
-/* A string without NUL bytes (the model holds C strings). */
-static int
-get_str(const P *p, const TomlValue *v, const char *key, const char *expected,
-	const char **out)
-{
-	if (want_type(p, v, key, TOML_STRING, expected) != 0)
-		return -1;
-	if (memchr(v->u.str.ptr, '\0', v->u.str.len))
-		return fail(p, v, key, "the string holds a NUL byte; expected %s", expected);
-	*out = v->u.str.ptr;
-	return 0;
-}
-
-static int
-get_str_list(const P *p, const TomlValue *v, const char *key, const char *expected,
+get_str_list(TomlDoc *p, const TomlValue *v, const char *key, const char *expected,
 	     PyprojectStrList *out)
 {
-	const char **items;
-	size_t i;
-
-	if (want_type(p, v, key, TOML_ARRAY, expected) != 0)
-		return -1;
-	items = arena_alloc(p->a, (v->u.arr.len + 1) * sizeof(*items));
-	for (i = 0; i < v->u.arr.len; i++)
-		if (get_str(p, v->u.arr.items[i], kidx(p->a, key, i), "a string", &items[i]) != 0)
-			return -1;
-	items[i] = NULL;
-	out->items = items;
-	out->len = v->u.arr.len;
-	return 0;
+	return toml_doc_str_array(p, v, key, expected, &out->items, &out->len);
 }
 
+
 static int
-parse_req(const P *p, const TomlValue *v, const char *key, PyprojectReq *out)
+parse_req(TomlDoc *p, const TomlValue *v, const char *key, PyprojectReq *out)
 {
 	const char *s;
 	Err e;
 
-	if (get_str(p, v, key, "a requirement string (PEP 508)", &s) != 0)
+	if (toml_doc_str(p, v, key, "a requirement string (PEP 508)", &s) != 0)
 		return -1;
-	if (requirement_parse(s, v->u.str.len, p->a, &out->req, &e) != 0)
-		return fail(p, v, key, "%s is not a valid requirement: %s",
-			    show(p->a, s, v->u.str.len), e.msg);
+	if (requirement_parse(s, v->u.str.len, p->arena, &out->req, &e) != 0)
+		return toml_doc_fail(p, v, key, "%s is not a valid requirement: %s",
+				     toml_doc_quote(p->arena, s, v->u.str.len), e.msg);
 	out->text = s;
 	out->line = v->line;
 	out->col = v->col;
@@ -208,44 +67,87 @@ parse_req(const P *p, const TomlValue *v, const char *key, PyprojectReq *out)
 }
 
 static int
-parse_req_list(const P *p, const TomlValue *v, const char *key, PyprojectReqList *out)
+parse_req_list(TomlDoc *p, const TomlValue *v, const char *key, PyprojectReqList *out)
 {
 	size_t i;
 
-	if (want_type(p, v, key, TOML_ARRAY, "an array of requirement strings (PEP 508)") != 0)
+	if (toml_doc_want(p, v, key, TOML_ARRAY, "an array of requirement strings (PEP 508)") != 0)
 		return -1;
-	out->items = arena_zalloc(p->a, (v->u.arr.len + 1) * sizeof(*out->items));
+	out->items = arena_zalloc(p->arena, (v->u.arr.len + 1) * sizeof(*out->items));
 	out->len = v->u.arr.len;
 	for (i = 0; i < v->u.arr.len; i++)
-		if (parse_req(p, v->u.arr.items[i], kidx(p->a, key, i), &out->items[i]) != 0)
+		if (parse_req(p, v->u.arr.items[i], toml_doc_index(p->arena, key, i),
+			      &out->items[i]) != 0)
 			return -1;
 	return 0;
 }
 
 /* Keys of t must be among allowed (NULL-terminated). */
+
+/* ------------------------------------------------------------------ name indexes */
+
 static int
-only_keys(const P *p, const TomlValue *t, const char *key, const char *const *allowed)
+cmp_name_only(const void *x, const void *y)
 {
-	size_t i, j;
+	return strcmp(((const PyprojectNameRef *)x)->normalized,
+		      ((const PyprojectNameRef *)y)->normalized);
+}
 
-	for (i = 0; i < t->u.table.len; i++) {
-		const TomlEntry *e = &t->u.table.entries[i];
-		Buf list = { 0 };
-		int rc;
+static int
+cmp_nameref(const void *x, const void *y)
+{
+	const PyprojectNameRef *a = x, *b = y;
+	int c = strcmp(a->normalized, b->normalized);
 
-		for (j = 0; allowed[j]; j++)
-			if (strlen(allowed[j]) == e->key_len && !memcmp(allowed[j], e->key, e->key_len))
-				break;
-		if (allowed[j])
+	if (c)
+		return c;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/*
+ * Sort refs by name. When some names repeat, *dup is the first (in document order) that
+ * repeats an earlier one and *first the earliest it repeats, as a check of each name
+ * against those before it would find; comparing every pair took seconds at 20,000.
+ */
+static bool
+sort_names(PyprojectNameRef *refs, size_t n, size_t *dup, size_t *first)
+{
+	size_t i;
+	bool found = false;
+
+	qsort(refs, n, sizeof(*refs), cmp_nameref);
+	for (i = 1; i < n; i++) {
+		/* the second of a run of equal names: the run's earliest repetition */
+		if (strcmp(refs[i].normalized, refs[i - 1].normalized) != 0 ||
+		    (i >= 2 && !strcmp(refs[i - 1].normalized, refs[i - 2].normalized)))
 			continue;
-		for (j = 0; allowed[j]; j++)
-			buf_printf(&list, "%s%s", j ? ", " : "", allowed[j]);
-		rc = fail(p, e->value, kjoin(p->a, key, e->key, e->key_len),
-			  "unknown key; expected one of: %s", list.data);
-		buf_free(&list);
-		return rc;
+		if (!found || refs[i].index < *dup) {
+			*dup = refs[i].index;
+			*first = refs[i - 1].index;
+			found = true;
+		}
 	}
-	return 0;
+	return found;
+}
+
+/* The index of the entry named name (compared normalized), or (size_t)-1. */
+static size_t
+find_name(const PyprojectNameRef *sorted, size_t n, const char *name, size_t len)
+{
+	PyprojectNameRef key;
+	const PyprojectNameRef *hit;
+	char *norm;
+
+	if (!sorted || memchr(name, '\0', len))
+		return (size_t)-1;
+	norm = xmalloc(len + 1);
+	norm[name_normalize_into(name, len, norm)] = '\0';
+	key.normalized = norm;
+	key.index = 0;
+	/* names are unique (duplicates are refused when read): compare names alone */
+	hit = bsearch(&key, sorted, n, sizeof(*sorted), cmp_name_only);
+	free(norm);
+	return hit ? hit->index : (size_t)-1;
 }
 
 /* ------------------------------------------------------------------ object references */
@@ -360,33 +262,37 @@ in_list(const char *const *list, const char *s, size_t n)
 }
 
 static int
-parse_entries(const P *p, const TomlValue *v, const char *key, bool scripts,
+parse_entries(TomlDoc *p, const TomlValue *v, const char *key, bool scripts,
 	      PyprojectEntryList *out)
 {
 	size_t i;
 
-	if (want_type(p, v, key, TOML_TABLE,
-		      "a table of names to object references (\"module:function\")") != 0)
+	if (toml_doc_want(p, v, key, TOML_TABLE,
+			  "a table of names to object references (\"module:function\")") != 0)
 		return -1;
-	out->items = arena_zalloc(p->a, (v->u.table.len + 1) * sizeof(*out->items));
+	out->items = arena_zalloc(p->arena, (v->u.table.len + 1) * sizeof(*out->items));
 	out->len = v->u.table.len;
 	for (i = 0; i < v->u.table.len; i++) {
 		const TomlEntry *e = &v->u.table.entries[i];
-		const char *k = kjoin(p->a, key, e->key, e->key_len);
+		const char *k = toml_doc_key(p->arena, key, e->key, e->key_len);
 		PyprojectEntry *pe = &out->items[i];
 
 		if (!entry_name_ok(e->key, e->key_len, scripts))
-			return fail(p, e->value, k, "%s is not a usable %s name (expected no '='%s,"
-				    " no white space at either end, not starting with '[')",
-				    show(p->a, e->key, e->key_len), scripts ? "script" : "entry point",
-				    scripts ? ", '/' or '\\'" : "");
-		if (get_str(p, e->value, k, "an object reference (\"module:function\")",
-			    &pe->value) != 0)
+			return toml_doc_fail(
+				p, e->value, k,
+				"%s is not a usable %s name (expected no '='%s,"
+				" no white space at either end, not starting with '[')",
+				toml_doc_quote(p->arena, e->key, e->key_len),
+				scripts ? "script" : "entry point", scripts ? ", '/' or '\\'" : "");
+		if (toml_doc_str(p, e->value, k, "an object reference (\"module:function\")",
+				 &pe->value) != 0)
 			return -1;
 		if (!object_ref_ok(pe->value, e->value->u.str.len, true))
-			return fail(p, e->value, k, "%s is not an object reference; expected"
-				    " \"module\" or \"module:attribute\" (dotted Python names)",
-				    show(p->a, pe->value, e->value->u.str.len));
+			return toml_doc_fail(
+				p, e->value, k,
+				"%s is not an object reference; expected"
+				" \"module\" or \"module:attribute\" (dotted Python names)",
+				toml_doc_quote(p->arena, pe->value, e->value->u.str.len));
 		pe->name = e->key;
 		pe->line = e->value->line;
 		pe->col = e->value->col;
@@ -395,25 +301,27 @@ parse_entries(const P *p, const TomlValue *v, const char *key, bool scripts,
 }
 
 static int
-parse_entry_points(const P *p, const TomlValue *v, PyprojectProject *pr)
+parse_entry_points(TomlDoc *p, const TomlValue *v, PyprojectProject *pr)
 {
 	const char *key = "project.entry-points";
 	size_t i;
 
-	if (want_type(p, v, key, TOML_TABLE, "a table of entry-point groups") != 0)
+	if (toml_doc_want(p, v, key, TOML_TABLE, "a table of entry-point groups") != 0)
 		return -1;
-	pr->entry_points = arena_zalloc(p->a, (v->u.table.len + 1) * sizeof(*pr->entry_points));
+	pr->entry_points = arena_zalloc(p->arena, (v->u.table.len + 1) * sizeof(*pr->entry_points));
 	pr->entry_points_len = v->u.table.len;
 	for (i = 0; i < v->u.table.len; i++) {
 		const TomlEntry *e = &v->u.table.entries[i];
-		const char *k = kjoin(p->a, key, e->key, e->key_len);
+		const char *k = toml_doc_key(p->arena, key, e->key, e->key_len);
 
 		if (!strcmp(e->key, "console_scripts") || !strcmp(e->key, "gui_scripts"))
-			return fail(p, e->value, k, "not allowed here; expected [project.%s] instead",
-				    e->key[0] == 'c' ? "scripts" : "gui-scripts");
+			return toml_doc_fail(p, e->value, k,
+					     "not allowed here; expected [project.%s] instead",
+					     e->key[0] == 'c' ? "scripts" : "gui-scripts");
 		if (!entry_name_ok(e->key, e->key_len, false))
-			return fail(p, e->value, k, "%s is not a usable entry-point group name",
-				    show(p->a, e->key, e->key_len));
+			return toml_doc_fail(p, e->value, k,
+					     "%s is not a usable entry-point group name",
+					     toml_doc_quote(p->arena, e->key, e->key_len));
 		pr->entry_points[i].group = e->key;
 		if (parse_entries(p, e->value, k, false, &pr->entry_points[i].entries) != 0)
 			return -1;
@@ -422,65 +330,84 @@ parse_entry_points(const P *p, const TomlValue *v, PyprojectProject *pr)
 }
 
 static int
-parse_extras(const P *p, const TomlValue *v, PyprojectProject *pr)
+parse_extras(TomlDoc *p, const TomlValue *v, PyprojectProject *pr)
 {
 	const char *key = "project.optional-dependencies";
-	size_t i, j;
+	PyprojectNameRef *sorted;
+	size_t i, dup, first;
 
-	if (want_type(p, v, key, TOML_TABLE,
-		      "a table of extra names to arrays of requirement strings") != 0)
+	if (toml_doc_want(p, v, key, TOML_TABLE,
+			  "a table of extra names to arrays of requirement strings") != 0)
 		return -1;
-	pr->extras = arena_zalloc(p->a, (v->u.table.len + 1) * sizeof(*pr->extras));
+	pr->extras = arena_zalloc(p->arena, (v->u.table.len + 1) * sizeof(*pr->extras));
 	pr->extras_len = v->u.table.len;
+	sorted = arena_alloc(p->arena, (v->u.table.len + 1) * sizeof(*sorted));
 	for (i = 0; i < v->u.table.len; i++) {
 		const TomlEntry *e = &v->u.table.entries[i];
-		const char *k = kjoin(p->a, key, e->key, e->key_len);
 		PyprojectExtra *x = &pr->extras[i];
 
 		if (!name_is_valid(e->key, e->key_len))
-			return fail(p, e->value, k, "%s is not a valid extra name (expected ASCII"
-				    " letters, digits, '.', '-', '_', starting and ending with a"
-				    " letter or digit)", show(p->a, e->key, e->key_len));
+			return toml_doc_fail(p, e->value,
+					     toml_doc_key(p->arena, key, e->key, e->key_len),
+					     "%s is not a valid extra name (expected ASCII letters,"
+					     " digits, '.', '-', '_', starting and ending with a"
+					     " letter or digit)",
+					     toml_doc_quote(p->arena, e->key, e->key_len));
 		x->name = e->key;
-		x->normalized = name_normalize(e->key, e->key_len, p->a);
+		x->normalized = name_normalize(e->key, e->key_len, p->arena);
 		x->line = e->value->line;
 		x->col = e->value->col;
-		for (j = 0; j < i; j++)
-			if (!strcmp(pr->extras[j].normalized, x->normalized))
-				return fail(p, e->value, k, "extra %s is the same as %s (line %u) once"
-					    " normalized (\"%s\"); expected each extra once",
-					    show(p->a, e->key, e->key_len),
-					    show(p->a, pr->extras[j].name, strlen(pr->extras[j].name)),
-					    pr->extras[j].line, x->normalized);
-		if (parse_req_list(p, e->value, k, &x->deps) != 0)
+		sorted[i].normalized = x->normalized;
+		sorted[i].index = i;
+	}
+	if (sort_names(sorted, pr->extras_len, &dup, &first)) {
+		const PyprojectExtra *x = &pr->extras[dup], *y = &pr->extras[first];
+
+		return toml_doc_fail(
+			p, v->u.table.entries[dup].value,
+			toml_doc_key(p->arena, key, x->name, strlen(x->name)),
+			"extra %s is the same as %s (line %u) once normalized (\"%s\");"
+			" expected each extra once",
+			toml_doc_quote(p->arena, x->name, strlen(x->name)),
+			toml_doc_quote(p->arena, y->name, strlen(y->name)), y->line, x->normalized);
+	}
+	pr->extras_sorted = sorted;
+	for (i = 0; i < v->u.table.len; i++) {
+		const TomlEntry *e = &v->u.table.entries[i];
+
+		if (parse_req_list(p, e->value, toml_doc_key(p->arena, key, e->key, e->key_len),
+				   &pr->extras[i].deps) != 0)
 			return -1;
 	}
 	return 0;
 }
 
 static int
-parse_people(const P *p, const TomlValue *v, const char *key, PyprojectPerson **out,
+parse_people(TomlDoc *p, const TomlValue *v, const char *key, PyprojectPerson **out,
 	     size_t *n)
 {
 	static const char *const person_keys[] = { "name", "email", NULL };
 	size_t i;
 
-	if (want_type(p, v, key, TOML_ARRAY, "an array of {name = ..., email = ...} tables") != 0)
+	if (toml_doc_want(p, v, key, TOML_ARRAY,
+			  "an array of {name = ..., email = ...} tables") != 0)
 		return -1;
-	*out = arena_zalloc(p->a, (v->u.arr.len + 1) * sizeof(**out));
+	*out = arena_zalloc(p->arena, (v->u.arr.len + 1) * sizeof(**out));
 	*n = v->u.arr.len;
 	for (i = 0; i < v->u.arr.len; i++) {
 		const TomlValue *t = v->u.arr.items[i], *f;
-		const char *k = kidx(p->a, key, i);
+		const char *k = toml_doc_index(p->arena, key, i);
 
-		if (want_type(p, t, k, TOML_TABLE, "a {name = ..., email = ...} table") != 0 ||
-		    only_keys(p, t, k, person_keys) != 0)
+		if (toml_doc_want(p, t, k, TOML_TABLE, "a {name = ..., email = ...} table") != 0 ||
+		    toml_doc_only_keys(p, t, k, person_keys) != 0)
 			return -1;
 		if ((f = toml_get(t, "name")) &&
-		    get_str(p, f, kjoin(p->a, k, "name", 4), "a string", &(*out)[i].name) != 0)
+		    toml_doc_str(p, f, toml_doc_key(p->arena, k, "name", 4), "a string",
+				 &(*out)[i].name) != 0)
 			return -1;
 		if ((f = toml_get(t, "email")) &&
-		    get_str(p, f, kjoin(p->a, k, "email", 5), "a string", &(*out)[i].email) != 0)
+		    toml_doc_str(p, f, toml_doc_key(p->arena, k, "email", 5), "a string",
+				 &(*out)[i].email) != 0)
 			return -1;
 	}
 	return 0;
@@ -505,71 +432,89 @@ ends_with_ci(const char *s, const char *suffix)
 }
 
 static int
-parse_readme(const P *p, const TomlValue *v, PyprojectProject *pr)
+parse_readme(TomlDoc *p, const TomlValue *v, PyprojectProject *pr)
 {
 	static const char *const readme_keys[] = { "file", "text", "content-type", NULL };
 	const char *key = "project.readme";
 	const TomlValue *f, *t, *ct;
 
 	if (v->type == TOML_STRING) {
-		if (get_str(p, v, key, "a file path", &pr->readme_file) != 0)
+		if (toml_doc_str(p, v, key, "a file path", &pr->readme_file) != 0)
 			return -1;
 		if (ends_with_ci(pr->readme_file, ".md"))
 			pr->readme_content_type = "text/markdown";
 		else if (ends_with_ci(pr->readme_file, ".rst"))
 			pr->readme_content_type = "text/x-rst";
+		else
+			return toml_doc_fail(
+				p, v, key,
+				"%s ends in neither .md nor .rst, so its"
+				" content type is unknown; expected such a path, or a"
+				" table with file and content-type (e.g. { file = %s,"
+				" content-type = \"text/plain\" })",
+				toml_doc_quote(p->arena, pr->readme_file, v->u.str.len),
+				toml_doc_quote(p->arena, pr->readme_file, v->u.str.len));
 		return 0;
 	}
 	if (v->type != TOML_TABLE)
-		return fail(p, v, key, "expected a file path or a table with file or text and"
-			    " content-type, found %s", type_desc(v->type));
-	if (only_keys(p, v, key, readme_keys) != 0)
+		return toml_doc_fail(p, v, key,
+				     "expected a file path or a table with file or text and"
+				     " content-type, found %s",
+				     toml_doc_type_desc(v->type));
+	if (toml_doc_only_keys(p, v, key, readme_keys) != 0)
 		return -1;
 	f = toml_get(v, "file");
 	t = toml_get(v, "text");
 	ct = toml_get(v, "content-type");
 	if ((f != NULL) == (t != NULL))
-		return fail(p, v, key, "expected exactly one of file and text, found %s",
-			    f ? "both" : "neither");
-	if (f && get_str(p, f, "project.readme.file", "a file path", &pr->readme_file) != 0)
+		return toml_doc_fail(p, v, key, "expected exactly one of file and text, found %s",
+				     f ? "both" : "neither");
+	if (f && toml_doc_str(p, f, "project.readme.file", "a file path", &pr->readme_file) != 0)
 		return -1;
-	if (t && get_str(p, t, "project.readme.text", "a string", &pr->readme_text) != 0)
+	if (t && toml_doc_str(p, t, "project.readme.text", "a string", &pr->readme_text) != 0)
 		return -1;
 	if (!ct)
-		return fail(p, v, "project.readme.content-type", "missing; expected a content type"
-			    " such as \"text/markdown\"");
-	return get_str(p, ct, "project.readme.content-type", "a content type such as"
-		       " \"text/markdown\"", &pr->readme_content_type);
+		return toml_doc_fail(p, v, "project.readme.content-type",
+				     "missing; expected a content type"
+				     " such as \"text/markdown\"");
+	return toml_doc_str(p, ct, "project.readme.content-type",
+			    "a content type such as"
+			    " \"text/markdown\"",
+			    &pr->readme_content_type);
 }
 
 static int
-parse_license(const P *p, const TomlValue *v, PyprojectProject *pr)
+parse_license(TomlDoc *p, const TomlValue *v, PyprojectProject *pr)
 {
 	static const char *const license_keys[] = { "file", "text", NULL };
 	const TomlValue *f, *t;
 
 	if (v->type == TOML_STRING)
-		return get_str(p, v, "project.license", "an SPDX license expression",
-			       &pr->license_expression);
+		return toml_doc_str(p, v, "project.license", "an SPDX license expression",
+				    &pr->license_expression);
 	if (v->type != TOML_TABLE)
-		return fail(p, v, "project.license", "expected an SPDX license expression (or the"
-			    " legacy table with file or text), found %s", type_desc(v->type));
-	if (only_keys(p, v, "project.license", license_keys) != 0)
+		return toml_doc_fail(p, v, "project.license",
+				     "expected an SPDX license expression (or the"
+				     " legacy table with file or text), found %s",
+				     toml_doc_type_desc(v->type));
+	if (toml_doc_only_keys(p, v, "project.license", license_keys) != 0)
 		return -1;
 	f = toml_get(v, "file");
 	t = toml_get(v, "text");
 	if ((f != NULL) == (t != NULL))
-		return fail(p, v, "project.license", "expected exactly one of file and text,"
-			    " found %s", f ? "both" : "neither");
+		return toml_doc_fail(p, v, "project.license",
+				     "expected exactly one of file and text,"
+				     " found %s",
+				     f ? "both" : "neither");
 	if (f)
-		return get_str(p, f, "project.license.file", "a file path", &pr->license_file);
-	return get_str(p, t, "project.license.text", "a string", &pr->license_text);
+		return toml_doc_str(p, f, "project.license.file", "a file path", &pr->license_file);
+	return toml_doc_str(p, t, "project.license.text", "a string", &pr->license_text);
 }
 
 static int
-parse_dynamic(const P *p, const TomlValue *proj, const TomlValue *v, PyprojectProject *pr)
+parse_dynamic(TomlDoc *p, const TomlValue *proj, const TomlValue *v, PyprojectProject *pr)
 {
-	size_t i;
+	size_t i, j;
 
 	if (get_str_list(p, v, "project.dynamic", "an array of [project] field names",
 			 &pr->dynamic) != 0)
@@ -578,49 +523,67 @@ parse_dynamic(const P *p, const TomlValue *proj, const TomlValue *v, PyprojectPr
 		const TomlValue *item = v->u.arr.items[i], *stat;
 		const char *f = pr->dynamic.items[i];
 		size_t n = item->u.str.len;
-		const char *k = kidx(p->a, "project.dynamic", i);
+		const char *k = toml_doc_index(p->arena, "project.dynamic", i);
 
 		if (!strcmp(f, "name"))
-			return fail(p, item, k, "\"name\" may never be dynamic; expected it given"
-				    " statically as project.name");
+			return toml_doc_fail(p, item, k,
+					     "\"name\" may never be dynamic; expected it given"
+					     " statically as project.name");
 		if (!in_list(project_keys, f, n) || !strcmp(f, "dynamic"))
-			return fail(p, item, k, "%s is not a [project] field; expected one of"
-				    " version, description, readme, requires-python, license,"
-				    " license-files, authors, maintainers, keywords, classifiers,"
-				    " urls, scripts, gui-scripts, entry-points, dependencies,"
-				    " optional-dependencies, import-names, import-namespaces",
-				    show(p->a, f, n));
+			return toml_doc_fail(
+				p, item, k,
+				"%s is not a [project] field; expected one of"
+				" version, description, readme, requires-python, license,"
+				" license-files, authors, maintainers, keywords, classifiers,"
+				" urls, scripts, gui-scripts, entry-points, dependencies,"
+				" optional-dependencies, import-names, import-namespaces",
+				toml_doc_quote(p->arena, f, n));
+		/* at most 19 names are valid, so this loop is short before it finds a repeat */
+		for (j = 0; j < i; j++)
+			if (!strcmp(pr->dynamic.items[j], f))
+				return toml_doc_fail(
+					p, item, k,
+					"%s is listed twice (also at"
+					" project.dynamic[%zu]); expected each field once",
+					toml_doc_quote(p->arena, f, n), j);
 		if ((stat = toml_get(proj, f)) && !in_list(appendable_keys, f, n))
-			return fail(p, item, k, "%s is also given statically (line %u); expected"
-				    " either a value or an entry in dynamic, not both (only list and"
-				    " table fields may be both)", show(p->a, f, n), stat->line);
+			return toml_doc_fail(
+				p, item, k,
+				"%s is also given statically (line %u); expected"
+				" either a value or an entry in dynamic, not both (only list and"
+				" table fields may be both)",
+				toml_doc_quote(p->arena, f, n), stat->line);
 	}
 	return 0;
 }
 
 static int
-parse_project(const P *p, const TomlValue *proj, PyprojectProject *pr)
+parse_project(TomlDoc *p, const TomlValue *proj, PyprojectProject *pr)
 {
 	const TomlValue *v;
 	Err e;
 
-	if (want_type(p, proj, "project", TOML_TABLE, "a table") != 0 ||
-	    only_keys(p, proj, "project", project_keys) != 0)
+	if (toml_doc_want(p, proj, "project", TOML_TABLE, "a table") != 0 ||
+	    toml_doc_only_keys(p, proj, "project", project_keys) != 0)
 		return -1;
 	pr->present = true;
 	pr->line = proj->line;
 	pr->col = proj->col;
 
 	if (!(v = toml_get(proj, "name")))
-		return fail(p, proj, "project.name", "missing; expected the project's name (it"
-			    " may never be dynamic)");
-	if (get_str(p, v, "project.name", "a project name", &pr->name) != 0)
+		return toml_doc_fail(p, proj, "project.name",
+				     "missing; expected the project's name (it"
+				     " may never be dynamic)");
+	if (toml_doc_str(p, v, "project.name", "a project name", &pr->name) != 0)
 		return -1;
 	if (!name_is_valid(pr->name, v->u.str.len))
-		return fail(p, v, "project.name", "%s is not a valid project name (expected ASCII"
-			    " letters, digits, '.', '-', '_', starting and ending with a letter or"
-			    " digit)", show(p->a, pr->name, v->u.str.len));
-	pr->normalized = name_normalize(pr->name, v->u.str.len, p->a);
+		return toml_doc_fail(
+			p, v, "project.name",
+			"%s is not a valid project name (expected ASCII"
+			" letters, digits, '.', '-', '_', starting and ending with a letter or"
+			" digit)",
+			toml_doc_quote(p->arena, pr->name, v->u.str.len));
+	pr->normalized = name_normalize(pr->name, v->u.str.len, p->arena);
 
 	/* dynamic first: whether version may be missing depends on it */
 	if ((v = toml_get(proj, "dynamic")) && parse_dynamic(p, proj, v, pr) != 0)
@@ -629,11 +592,14 @@ parse_project(const P *p, const TomlValue *proj, PyprojectProject *pr)
 	if ((v = toml_get(proj, "version"))) {
 		const char *s;
 
-		if (get_str(p, v, "project.version", "a version string (PEP 440)", &s) != 0)
+		if (toml_doc_str(p, v, "project.version", "a version string (PEP 440)", &s) != 0)
 			return -1;
-		if (version_parse(s, v->u.str.len, p->a, &pr->version, &e) != 0)
-			return fail(p, v, "project.version", "%s is not a valid version (PEP 440):"
-				    " %s", show(p->a, s, v->u.str.len), e.msg);
+		if (version_parse(s, v->u.str.len, p->arena, &pr->version, &e) != 0)
+			return toml_doc_fail(p, v, "project.version",
+					     "%s " TOML_DOC_VERSION_MARK "%s",
+					     toml_doc_quote(p->arena, s, v->u.str.len),
+					     toml_doc_reason(p->arena, e.msg, TOML_DOC_VERSION_MARK,
+							     s, v->u.str.len));
 		pr->has_version = true;
 	} else {
 		size_t i;
@@ -642,19 +608,24 @@ parse_project(const P *p, const TomlValue *proj, PyprojectProject *pr)
 		for (i = 0; i < pr->dynamic.len; i++)
 			dyn |= !strcmp(pr->dynamic.items[i], "version");
 		if (!dyn)
-			return fail(p, proj, "project.version", "missing; expected a version string,"
-				    " or \"version\" listed in project.dynamic");
+			return toml_doc_fail(p, proj, "project.version",
+					     "missing; expected a version string,"
+					     " or \"version\" listed in project.dynamic");
 	}
 
 	if ((v = toml_get(proj, "requires-python"))) {
-		if (get_str(p, v, "project.requires-python", "a version specifier such as"
-			    " \">=3.9\"", &pr->requires_python_text) != 0)
+		if (toml_doc_str(p, v, "project.requires-python",
+				 "a version specifier such as"
+				 " \">=3.9\"",
+				 &pr->requires_python_text) != 0)
 			return -1;
-		if (specset_parse(pr->requires_python_text, v->u.str.len, p->a,
+		if (specset_parse(pr->requires_python_text, v->u.str.len, p->arena,
 				  &pr->requires_python, &e) != 0)
-			return fail(p, v, "project.requires-python", "%s is not a valid version"
-				    " specifier: %s", show(p->a, pr->requires_python_text,
-							    v->u.str.len), e.msg);
+			return toml_doc_fail(
+				p, v, "project.requires-python", "%s " TOML_DOC_SPECIFIER_MARK "%s",
+				toml_doc_quote(p->arena, pr->requires_python_text, v->u.str.len),
+				toml_doc_reason(p->arena, e.msg, TOML_DOC_SPECIFIER_MARK,
+						pr->requires_python_text, v->u.str.len));
 		pr->has_requires_python = true;
 	}
 	if ((v = toml_get(proj, "dependencies")) &&
@@ -672,8 +643,8 @@ parse_project(const P *p, const TomlValue *proj, PyprojectProject *pr)
 		return -1;
 
 	if ((v = toml_get(proj, "description")) &&
-	    get_str(p, v, "project.description", "a one-line summary string",
-		    &pr->description) != 0)
+	    toml_doc_str(p, v, "project.description", "a one-line summary string",
+			 &pr->description) != 0)
 		return -1;
 	if ((v = toml_get(proj, "readme")) && parse_readme(p, v, pr) != 0)
 		return -1;
@@ -707,9 +678,11 @@ parse_project(const P *p, const TomlValue *proj, PyprojectProject *pr)
 	if ((v = toml_get(proj, "urls"))) {
 		size_t i;
 
-		if (want_type(p, v, "project.urls", TOML_TABLE, "a table of labels to URLs") != 0)
+		if (toml_doc_want(p, v, "project.urls", TOML_TABLE,
+				  "a table of labels to URLs") != 0)
 			return -1;
-		pr->urls.items = arena_zalloc(p->a, (v->u.table.len + 1) * sizeof(*pr->urls.items));
+		pr->urls.items =
+			arena_zalloc(p->arena, (v->u.table.len + 1) * sizeof(*pr->urls.items));
 		pr->urls.len = v->u.table.len;
 		for (i = 0; i < v->u.table.len; i++) {
 			const TomlEntry *u = &v->u.table.entries[i];
@@ -717,8 +690,9 @@ parse_project(const P *p, const TomlValue *proj, PyprojectProject *pr)
 			pr->urls.items[i].name = u->key;
 			pr->urls.items[i].line = u->value->line;
 			pr->urls.items[i].col = u->value->col;
-			if (get_str(p, u->value, kjoin(p->a, "project.urls", u->key, u->key_len),
-				    "a URL string", &pr->urls.items[i].value) != 0)
+			if (toml_doc_str(p, u->value,
+					 toml_doc_key(p->arena, "project.urls", u->key, u->key_len),
+					 "a URL string", &pr->urls.items[i].value) != 0)
 				return -1;
 		}
 	}
@@ -753,40 +727,46 @@ in_tree_path(const char *s, size_t n)
 }
 
 static int
-parse_build_system(const P *p, const TomlValue *bs, PyprojectBuildSystem *out)
+parse_build_system(TomlDoc *p, const TomlValue *bs, PyprojectBuildSystem *out)
 {
 	const TomlValue *v;
 	size_t i;
 
 	if (!bs) {
-		out->requires.items = arena_zalloc(p->a, sizeof(*out->requires.items));
+		out->requires.items = arena_zalloc(p->arena, sizeof(*out->requires.items));
 		out->requires.len = 1;
 		out->requires.items[0].text = LEGACY_REQUIRES;
-		if (requirement_parse(LEGACY_REQUIRES, strlen(LEGACY_REQUIRES), p->a,
+		if (requirement_parse(LEGACY_REQUIRES, strlen(LEGACY_REQUIRES), p->arena,
 				      &out->requires.items[0].req, p->err) != 0)
 			return -1;
 		out->backend = LEGACY_BACKEND;
 		return 0;
 	}
-	if (want_type(p, bs, "build-system", TOML_TABLE, "a table") != 0)
+	if (toml_doc_want(p, bs, "build-system", TOML_TABLE, "a table") != 0)
 		return -1;
 	out->present = true;
 	out->line = bs->line;
 	out->col = bs->col;
 	if (!(v = toml_get(bs, "requires")))
-		return fail(p, bs, "build-system.requires", "missing; expected an array of the"
-			    " requirements needed to build (e.g. [\"setuptools>=61\"])");
+		return toml_doc_fail(p, bs, "build-system.requires",
+				     "missing; expected an array of the"
+				     " requirements needed to build (e.g. [\"setuptools>=61\"])");
 	if (parse_req_list(p, v, "build-system.requires", &out->requires) != 0)
 		return -1;
 	out->backend = LEGACY_BACKEND;
 	if ((v = toml_get(bs, "build-backend"))) {
-		if (get_str(p, v, "build-system.build-backend", "an object reference"
-			    " (\"module\" or \"module:object\")", &out->backend) != 0)
+		if (toml_doc_str(p, v, "build-system.build-backend",
+				 "an object reference"
+				 " (\"module\" or \"module:object\")",
+				 &out->backend) != 0)
 			return -1;
 		if (!object_ref_ok(out->backend, v->u.str.len, false))
-			return fail(p, v, "build-system.build-backend", "%s is not an object"
-				    " reference; expected \"module\" or \"module:object\" (dotted"
-				    " Python names)", show(p->a, out->backend, v->u.str.len));
+			return toml_doc_fail(
+				p, v, "build-system.build-backend",
+				"%s is not an object"
+				" reference; expected \"module\" or \"module:object\" (dotted"
+				" Python names)",
+				toml_doc_quote(p->arena, out->backend, v->u.str.len));
 		out->backend_given = true;
 	}
 	if ((v = toml_get(bs, "backend-path"))) {
@@ -797,10 +777,12 @@ parse_build_system(const P *p, const TomlValue *bs, PyprojectBuildSystem *out)
 			const TomlValue *item = v->u.arr.items[i];
 
 			if (!in_tree_path(item->u.str.ptr, item->u.str.len))
-				return fail(p, item, kidx(p->a, "build-system.backend-path", i),
-					    "%s is not inside the project; expected a relative"
-					    " directory that does not climb out with \"..\"",
-					    show(p->a, item->u.str.ptr, item->u.str.len));
+				return toml_doc_fail(
+					p, item,
+					toml_doc_index(p->arena, "build-system.backend-path", i),
+					"%s is not inside the project; expected a relative"
+					" directory that does not climb out with \"..\"",
+					toml_doc_quote(p->arena, item->u.str.ptr, item->u.str.len));
 		}
 	}
 	return 0;
@@ -809,44 +791,53 @@ parse_build_system(const P *p, const TomlValue *bs, PyprojectBuildSystem *out)
 /* ------------------------------------------------------------------ [dependency-groups] */
 
 static int
-parse_groups(const P *p, const TomlValue *dg, Pyproject *out)
+parse_groups(TomlDoc *p, const TomlValue *dg, Pyproject *out)
 {
-	size_t i, j;
+	const char *key = "dependency-groups";
+	PyprojectNameRef *sorted;
+	size_t i, dup, first;
 
-	if (want_type(p, dg, "dependency-groups", TOML_TABLE,
-		      "a table of group names to arrays") != 0)
+	if (toml_doc_want(p, dg, key, TOML_TABLE, "a table of group names to arrays") != 0)
 		return -1;
-	out->groups = arena_zalloc(p->a, (dg->u.table.len + 1) * sizeof(*out->groups));
+	out->groups = arena_zalloc(p->arena, (dg->u.table.len + 1) * sizeof(*out->groups));
 	out->groups_len = dg->u.table.len;
+	sorted = arena_alloc(p->arena, (dg->u.table.len + 1) * sizeof(*sorted));
 	for (i = 0; i < dg->u.table.len; i++) {
 		const TomlEntry *e = &dg->u.table.entries[i];
 		PyprojectGroup *g = &out->groups[i];
 
 		if (!name_is_valid(e->key, e->key_len))
-			return fail(p, e->value, kjoin(p->a, "dependency-groups", e->key, e->key_len),
-				    "%s is not a valid group name (expected ASCII letters, digits,"
-				    " '.', '-', '_', starting and ending with a letter or digit)",
-				    show(p->a, e->key, e->key_len));
+			return toml_doc_fail(p, e->value,
+					     toml_doc_key(p->arena, key, e->key, e->key_len),
+					     "%s is not a valid group name (expected ASCII letters,"
+					     " digits, '.', '-', '_', starting and ending with a"
+					     " letter or digit)",
+					     toml_doc_quote(p->arena, e->key, e->key_len));
 		g->name = e->key;
-		g->normalized = name_normalize(e->key, e->key_len, p->a);
+		g->normalized = name_normalize(e->key, e->key_len, p->arena);
 		g->value = e->value;
-		for (j = 0; j < i; j++)
-			if (!strcmp(out->groups[j].normalized, g->normalized))
-				return fail(p, e->value,
-					    kjoin(p->a, "dependency-groups", e->key, e->key_len),
-					    "group %s is the same as %s (line %u) once normalized"
-					    " (\"%s\"); expected each group once",
-					    show(p->a, e->key, e->key_len),
-					    show(p->a, out->groups[j].name, strlen(out->groups[j].name)),
-					    out->groups[j].value->line, g->normalized);
+		sorted[i].normalized = g->normalized;
+		sorted[i].index = i;
 	}
+	if (sort_names(sorted, out->groups_len, &dup, &first)) {
+		const PyprojectGroup *g = &out->groups[dup], *h = &out->groups[first];
+
+		return toml_doc_fail(p, g->value,
+				     toml_doc_key(p->arena, key, g->name, strlen(g->name)),
+				     "group %s is the same as %s (line %u) once normalized"
+				     " (\"%s\"); expected each group once",
+				     toml_doc_quote(p->arena, g->name, strlen(g->name)),
+				     toml_doc_quote(p->arena, h->name, strlen(h->name)),
+				     h->value->line, g->normalized);
+	}
+	out->groups_sorted = sorted;
 	return 0;
 }
 
 /* ------------------------------------------------------------------ [tool.bunpy] */
 
 static int
-parse_enum(const P *p, const TomlValue *v, const char *key, const char *const *names,
+parse_enum(TomlDoc *p, const TomlValue *v, const char *key, const char *const *names,
 	   int *out)
 {
 	const char *s;
@@ -854,7 +845,7 @@ parse_enum(const P *p, const TomlValue *v, const char *key, const char *const *n
 	size_t i;
 	int rc;
 
-	if (get_str(p, v, key, "a string", &s) != 0)
+	if (toml_doc_str(p, v, key, "a string", &s) != 0)
 		return -1;
 	for (i = 0; names[i]; i++)
 		if (!strcmp(names[i], s)) {
@@ -863,14 +854,14 @@ parse_enum(const P *p, const TomlValue *v, const char *key, const char *const *n
 		}
 	for (i = 0; names[i]; i++)
 		buf_printf(&list, "%s\"%s\"", i ? ", " : "", names[i]);
-	rc = fail(p, v, key, "%s is not a known value; expected one of %s",
-		  show(p->a, s, v->u.str.len), list.data);
+	rc = toml_doc_fail(p, v, key, "%s is not a known value; expected one of %s",
+			   toml_doc_quote(p->arena, s, v->u.str.len), list.data);
 	buf_free(&list);
 	return rc;
 }
 
 static int
-parse_bunpy(const P *p, const TomlValue *root, PyprojectBunpy *out)
+parse_bunpy(TomlDoc *p, const TomlValue *root, PyprojectBunpy *out)
 {
 	static const char *const prerelease_names[] = {
 		"disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit", NULL
@@ -883,19 +874,22 @@ parse_bunpy(const P *p, const TomlValue *root, PyprojectBunpy *out)
 
 	if (!tool)
 		return 0;
-	if (want_type(p, tool, "tool", TOML_TABLE, "a table of tool tables") != 0)
+	if (toml_doc_want(p, tool, "tool", TOML_TABLE, "a table of tool tables") != 0)
 		return -1;
 	if (!(b = toml_get(tool, "bunpy")))
 		return 0;
-	if (want_type(p, b, "tool.bunpy", TOML_TABLE, "a table") != 0)
+	if (toml_doc_want(p, b, "tool.bunpy", TOML_TABLE, "a table") != 0)
 		return -1;
 	out->table = b;
 	if ((v = toml_get(b, "index-url"))) {
-		if (get_str(p, v, "tool.bunpy.index-url", "a URL string", &out->index_url) != 0)
+		if (toml_doc_str(p, v, "tool.bunpy.index-url", "a URL string",
+				 &out->index_url) != 0)
 			return -1;
 		if (!*out->index_url)
-			return fail(p, v, "tool.bunpy.index-url", "empty; expected the URL of a"
-				    " simple repository (e.g. \"https://pypi.org/simple\")");
+			return toml_doc_fail(
+				p, v, "tool.bunpy.index-url",
+				"empty; expected the URL of a"
+				" simple repository (e.g. \"https://pypi.org/simple\")");
 	}
 	if ((v = toml_get(b, "extra-index-url")) &&
 	    get_str_list(p, v, "tool.bunpy.extra-index-url", "an array of URL strings",
@@ -932,11 +926,12 @@ int
 pyproject_parse(const char *data, size_t len, const char *filename, Arena *arena,
 		Pyproject *out, Err *err)
 {
-	P p = { .file = filename, .a = arena, .err = err };
+	TomlDoc p;
 	TomlValue *root;
 	const TomlValue *v;
 
 	memset(out, 0, sizeof(*out));
+	toml_doc_init(&p, filename, arena, err);
 	out->filename = filename;
 	if (toml_parse(data, len, filename, arena, &root, err) != 0)
 		return -1;
@@ -964,12 +959,9 @@ pyproject_is_dynamic(const Pyproject *p, const char *field)
 const PyprojectGroup *
 pyproject_group_find(const Pyproject *p, const char *name)
 {
-	size_t i, n = strlen(name);
+	size_t g = find_name(p->groups_sorted, p->groups_len, name, strlen(name));
 
-	for (i = 0; i < p->groups_len; i++)
-		if (name_equal(p->groups[i].name, strlen(p->groups[i].name), name, n))
-			return &p->groups[i];
-	return NULL;
+	return g == (size_t)-1 ? NULL : &p->groups[g];
 }
 
 /* ------------------------------------------------------------------ group expansion */
@@ -1005,7 +997,7 @@ typedef struct Frame {
 
 typedef struct Expander {
 	const Pyproject *pp;
-	P p;
+	TomlDoc p;
 	GInfo *info;
 	Frame *stack;
 	size_t depth;
@@ -1015,12 +1007,7 @@ typedef struct Expander {
 static size_t
 group_index(const Pyproject *pp, const char *name, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < pp->groups_len; i++)
-		if (name_equal(pp->groups[i].name, strlen(pp->groups[i].name), name, n))
-			return i;
-	return (size_t)-1;
+	return find_name(pp->groups_sorted, pp->groups_len, name, n);
 }
 
 static const char *
@@ -1028,7 +1015,7 @@ group_key(const Expander *x, size_t g)
 {
 	const char *name = x->pp->groups[g].name;
 
-	return kjoin(x->p.a, "dependency-groups", name, strlen(name));
+	return toml_doc_key(x->p.arena, "dependency-groups", name, strlen(name));
 }
 
 static void
@@ -1045,10 +1032,12 @@ push(Expander *x, size_t g)
 	const TomlValue *v = x->pp->groups[g].value;
 
 	if (v->type != TOML_ARRAY)
-		return fail(&x->p, v, group_key(x, g), "expected an array of requirement strings"
-			    " and {include-group = \"name\"} tables, found %s", type_desc(v->type));
+		return toml_doc_fail(&x->p, v, group_key(x, g),
+				     "expected an array of requirement strings"
+				     " and {include-group = \"name\"} tables, found %s",
+				     toml_doc_type_desc(v->type));
 	x->info[g].state = G_ACTIVE;
-	x->info[g].items = arena_alloc(x->p.a, (v->u.arr.len + 1) * sizeof(GItem));
+	x->info[g].items = arena_alloc(x->p.arena, (v->u.arr.len + 1) * sizeof(GItem));
 	x->stack[x->depth].group = g;
 	x->stack[x->depth++].item = 0;
 	return 0;
@@ -1067,8 +1056,10 @@ cycle_error(Expander *x, size_t target, const TomlValue *at, const char *key)
 	for (i = from; i < x->depth; i++)
 		buf_printf(&path, "%s -> ", x->pp->groups[x->stack[i].group].name);
 	buf_puts(&path, x->pp->groups[target].name);
-	rc = fail(&x->p, at, key, "include-group makes a cycle: %s; expected groups that do"
-		  " not include themselves", path.data);
+	rc = toml_doc_fail(&x->p, at, key,
+			   "include-group makes a cycle: %s; expected groups that do"
+			   " not include themselves",
+			   path.data);
 	buf_free(&path);
 	return rc;
 }
@@ -1102,7 +1093,7 @@ step(Expander *x)
 		return 0;
 	}
 	item = arr->u.arr.items[f->item];
-	key = kidx(x->p.a, group_key(x, f->group), f->item);
+	key = toml_doc_index(x->p.arena, group_key(x, f->group), f->item);
 	f->item++;
 	if (item->type == TOML_STRING) {
 		GItem *it = &gi->items[gi->n];
@@ -1117,18 +1108,21 @@ step(Expander *x)
 	if (item->type != TOML_TABLE || item->u.table.len != 1 ||
 	    item->u.table.entries[0].key_len != strlen("include-group") ||
 	    strcmp(item->u.table.entries[0].key, "include-group") != 0)
-		return fail(&x->p, item, key, "expected a requirement string or a table of exactly"
-			    " {include-group = \"name\"}, found %s",
-			    item->type == TOML_TABLE ? "a table with other keys" :
-			    type_desc(item->type));
+		return toml_doc_fail(&x->p, item, key,
+				     "expected a requirement string or a table of exactly"
+				     " {include-group = \"name\"}, found %s",
+				     item->type == TOML_TABLE ? "a table with other keys"
+							      : toml_doc_type_desc(item->type));
 	inc = item->u.table.entries[0].value;
-	key = kjoin(x->p.a, key, "include-group", strlen("include-group"));
-	if (want_type(&x->p, inc, key, TOML_STRING, "the name of a group") != 0)
+	key = toml_doc_key(x->p.arena, key, "include-group", strlen("include-group"));
+	if (toml_doc_want(&x->p, inc, key, TOML_STRING, "the name of a group") != 0)
 		return -1;
 	target = group_index(x->pp, inc->u.str.ptr, inc->u.str.len);
 	if (target == (size_t)-1)
-		return fail(&x->p, inc, key, "no group named %s; expected one of the groups in"
-			    " [dependency-groups]", show(x->p.a, inc->u.str.ptr, inc->u.str.len));
+		return toml_doc_fail(&x->p, inc, key,
+				     "no group named %s; expected one of the groups in"
+				     " [dependency-groups]",
+				     toml_doc_quote(x->p.arena, inc->u.str.ptr, inc->u.str.len));
 	if (x->info[target].state == G_DONE) {
 		add_include(gi, target, &x->info[target]);
 		return 0;
@@ -1159,13 +1153,16 @@ emit(Expander *x, size_t g, PyprojectReqList *out)
 	const TomlValue *v = x->pp->groups[g].value;
 
 	if (gi->len > PYPROJECT_GROUP_MAX)
-		return fail(&x->p, v, group_key(x, g), "the group expands to more than %d"
-			    " requirements; expected fewer (are includes repeated?)",
-			    PYPROJECT_GROUP_MAX);
+		return toml_doc_fail(&x->p, v, group_key(x, g),
+				     "the group expands to more than %d"
+				     " requirements; expected fewer (are includes repeated?)",
+				     PYPROJECT_GROUP_MAX);
 	if ((x->emitted += gi->len) > 10 * (size_t)PYPROJECT_GROUP_MAX)
-		return fail(&x->p, v, group_key(x, g), "the groups expand to more than %d"
-			    " requirements in all; expected fewer", 10 * PYPROJECT_GROUP_MAX);
-	out->items = arena_alloc(x->p.a, (gi->len + 1) * sizeof(PyprojectReq));
+		return toml_doc_fail(&x->p, v, group_key(x, g),
+				     "the groups expand to more than %d"
+				     " requirements in all; expected fewer",
+				     10 * PYPROJECT_GROUP_MAX);
+	out->items = arena_alloc(x->p.arena, (gi->len + 1) * sizeof(PyprojectReq));
 	out->len = 0;
 	x->depth = 0;
 	x->stack[x->depth].group = g;
@@ -1195,9 +1192,7 @@ expander_init(Expander *x, const Pyproject *pp, Arena *arena, Err *err)
 {
 	memset(x, 0, sizeof(*x));
 	x->pp = pp;
-	x->p.file = pp->filename;
-	x->p.a = arena;
-	x->p.err = err;
+	toml_doc_init(&x->p, pp->filename, arena, err);
 	x->info = xcalloc(pp->groups_len + 1, sizeof(*x->info));
 	x->stack = xcalloc(pp->groups_len + 1, sizeof(*x->stack));
 }
@@ -1226,11 +1221,12 @@ pyproject_group_expand(const Pyproject *p, const char *name, Arena *arena,
 			buf_printf(&names, "%s%s", i ? ", " : "", p->groups[i].name);
 		if (p->groups_len > 20)
 			buf_printf(&names, ", ... (%zu in all)", p->groups_len);
-		rc = err_set(err, "%s:%u:%u: dependency-groups: no group named %s; expected %s%s",
-			     p->filename, dg ? dg->line : 1, dg ? dg->col : 1,
-			     show(arena, name, strlen(name)),
-			     p->groups_len ? "one of: " : "a [dependency-groups] table with it",
-			     p->groups_len ? names.data : "");
+		toml_doc_init(&x.p, p->filename, arena, err);
+		rc = toml_doc_fail(
+			&x.p, dg, "dependency-groups", "no group named %s; expected %s%s",
+			toml_doc_quote(arena, name, strlen(name)),
+			p->groups_len ? "one of: " : "a [dependency-groups] table with it",
+			p->groups_len ? names.data : "");
 		buf_free(&names);
 		return rc;
 	}
@@ -1265,7 +1261,9 @@ pyproject_groups_expand_all(const Pyproject *p, Arena *arena, PyprojectReqList *
  * A path of self-references that comes back to an extra being expanded adds nothing:
  * markers only grow along a path (joined with "and"), so the extra's requirements are
  * already there under a weaker marker. Apart from that, an extra is expanded once per
- * distinct marker, and only so many times in all.
+ * distinct marker: without a marker (asked for directly, or named without one) noted
+ * per extra, under a marker looked up among at most EXTRA_CONTEXTS_MAX combinations,
+ * the limit of what self-references may multiply.
  */
 #define EXTRA_CONTEXTS_MAX 1024
 
@@ -1276,39 +1274,75 @@ typedef struct Seen {
 
 typedef struct XState {
 	const Pyproject *pp;
-	Arena *a;
-	Err *err;
+	TomlDoc d;
 	Buf out;                   /* PyprojectReq records */
 	Seen *seen;
 	size_t nseen, capseen;
 	bool *on_path;             /* per extra: being expanded on the current path */
+	bool *plain;               /* per extra: expanded without a marker */
 } XState;
 
-static size_t
-extra_index(const PyprojectProject *pr, const char *name, size_t n)
+/*
+ * When [project] field is listed in project.dynamic, its value comes from the build
+ * backend: pyproject.toml does not hold it (or not all of it), and only running the
+ * backend tells.
+ */
+static int
+dynamic_fail(XState *x, const char *field, const char *what)
 {
+	const TomlValue *dyn = toml_get(toml_get(x->pp->root, "project"), "dynamic");
 	size_t i;
 
-	for (i = 0; i < pr->extras_len; i++)
-		if (name_equal(pr->extras[i].name, strlen(pr->extras[i].name), name, n))
-			return i;
-	return (size_t)-1;
+	for (i = 0; dyn && dyn->type == TOML_ARRAY && i < dyn->u.arr.len; i++) {
+		const TomlValue *it = dyn->u.arr.items[i];
+
+		if (it->type == TOML_STRING && !strcmp(it->u.str.ptr, field))
+			return toml_doc_fail(
+				&x->d, it, toml_doc_index(x->d.arena, "project.dynamic", i),
+				"\"%s\" is dynamic: the project's metadata comes from its"
+				" build backend, which has to be asked for %s (PEP 517"
+				" prepare_metadata_for_build_wheel); expected them listed"
+				" statically to read them from %s",
+				field, what, x->pp->filename);
+	}
+	return toml_doc_fail(&x->d, NULL, "project.dynamic",
+			     "\"%s\" is dynamic: the build"
+			     " backend has to be asked for %s",
+			     field, what);
 }
 
+/*
+ * A self-reference with a version specifier ("myproj[cli]>=2"): the project itself is
+ * what would satisfy it, so the specifier is checked against the project's own version
+ * and then the extras are expanded as usual. A specifier the version does not satisfy
+ * could never be installed, and one next to a dynamic version cannot be checked: both
+ * are errors rather than a silently dropped constraint.
+ */
 static int
-req_fail(const XState *x, const PyprojectReq *r, const char *key, const char *fmt, ...)
-	ERR_PRINTF(4, 5);
-
-static int
-req_fail(const XState *x, const PyprojectReq *r, const char *key, const char *fmt, ...)
+check_self_spec(XState *x, const PyprojectReq *r, const char *key)
 {
-	va_list ap;
-	int rc;
+	const PyprojectProject *pr = &x->pp->project;
+	SpecCandidate c;
 
-	va_start(ap, fmt);
-	rc = fail_at(x->pp->filename, r->line, r->col, x->err, key, fmt, ap);
-	va_end(ap);
-	return rc;
+	if (!pr->has_version)
+		return toml_doc_fail_at(
+			&x->d, r->line, r->col, key,
+			"%s puts a version specifier on"
+			" the project itself, whose version is dynamic, so it cannot be"
+			" checked; expected no specifier (\"%s[...]\")",
+			toml_doc_quote(x->d.arena, r->text, strlen(r->text)), r->req.name);
+	c.version = &pr->version;
+	c.raw = pr->version.str;
+	c.raw_len = pr->version.str_len;
+	if (!specset_contains(&r->req.spec, &c, PRERELEASES_DEFAULT, false))
+		return toml_doc_fail_at(
+			&x->d, r->line, r->col, key,
+			"%s asks for a version of the"
+			" project itself that its version %s does not satisfy; expected"
+			" a specifier that %s satisfies, or none",
+			toml_doc_quote(x->d.arena, r->text, strlen(r->text)), pr->version.str,
+			pr->version.str);
+	return 0;
 }
 
 static int expand_extra(XState *x, size_t e, Marker *outer, const PyprojectReq *via,
@@ -1319,6 +1353,7 @@ static int
 add_reqs(XState *x, const PyprojectReqList *deps, const char *base, Marker *outer)
 {
 	const PyprojectProject *pr = &x->pp->project;
+	Arena *a = x->d.arena;
 	size_t i, j;
 
 	for (i = 0; i < deps->len; i++) {
@@ -1326,28 +1361,41 @@ add_reqs(XState *x, const PyprojectReqList *deps, const char *base, Marker *oute
 		PyprojectReq copy;
 
 		if (!r->req.url && !strcmp(r->req.normalized, pr->normalized)) {
-			Marker *m = marker_combine(MARKER_AND, outer, r->req.marker, x->a);
-			const char *key = kidx(x->a, base, i);
+			Marker *m = marker_combine(MARKER_AND, outer, r->req.marker, a);
+			const char *key = toml_doc_index(a, base, i);
 
+			if (r->req.spec.len && check_self_spec(x, r, key) != 0)
+				return -1;
+			if (r->req.extras_len &&
+			    pyproject_is_dynamic(x->pp, "optional-dependencies"))
+				return dynamic_fail(x, "optional-dependencies",
+						    "the requirements of"
+						    " its extras");
 			for (j = 0; j < r->req.extras_len; j++) {
 				const char *name = r->req.extras[j];
-				size_t e = extra_index(pr, name, strlen(name));
+				size_t e = find_name(pr->extras_sorted, pr->extras_len, name,
+						     strlen(name));
 
 				if (e == (size_t)-1)
-					return req_fail(x, r, key, "%s names the extra %s, which"
-							" project.optional-dependencies does not define",
-							show(x->a, r->text, strlen(r->text)),
-							show(x->a, name, strlen(name)));
+					return toml_doc_fail_at(
+						&x->d, r->line, r->col, key,
+						"%s names the extra %s, which"
+						" project.optional-dependencies does"
+						" not define",
+						toml_doc_quote(a, r->text, strlen(r->text)),
+						toml_doc_quote(a, name, strlen(name)));
 				if (expand_extra(x, e, m, r, key) != 0)
 					return -1;
 			}
 			continue;
 		}
 		if (x->out.len / sizeof(PyprojectReq) >= PYPROJECT_GROUP_MAX)
-			return req_fail(x, r, kidx(x->a, base, i), "the extras expand to more than %d"
-					" requirements; expected fewer", PYPROJECT_GROUP_MAX);
+			return toml_doc_fail_at(&x->d, r->line, r->col, toml_doc_index(a, base, i),
+						"the extras expand to more than %d requirements;"
+						" expected fewer",
+						PYPROJECT_GROUP_MAX);
 		copy = *r;
-		copy.req.marker = marker_combine(MARKER_AND, outer, r->req.marker, x->a);
+		copy.req.marker = marker_combine(MARKER_AND, outer, r->req.marker, a);
 		buf_append(&x->out, &copy, sizeof(copy));
 	}
 	return 0;
@@ -1357,30 +1405,43 @@ static int
 expand_extra(XState *x, size_t e, Marker *outer, const PyprojectReq *via, const char *via_key)
 {
 	const PyprojectExtra *ex = &x->pp->project.extras[e];
-	const char *m = outer ? marker_format(outer, x->a) : "";
+	const char *m = outer ? marker_format(outer, x->d.arena) : "";
 	size_t i;
 	int rc;
 
 	if (x->on_path[e])
 		return 0;
-	for (i = 0; i < x->nseen; i++)
-		if (x->seen[i].extra == e && !strcmp(x->seen[i].marker, m))
+	if (!*m) {
+		if (x->plain[e])
 			return 0;
-	if (x->nseen >= EXTRA_CONTEXTS_MAX) {
-		if (via)
-			return req_fail(x, via, via_key, "self-referencing extras make more than %d"
-					" combinations of extra and marker; expected fewer",
+		x->plain[e] = true;
+	} else {
+		for (i = 0; i < x->nseen; i++)
+			if (x->seen[i].extra == e && !strcmp(x->seen[i].marker, m))
+				return 0;
+		if (x->nseen >= EXTRA_CONTEXTS_MAX) {
+			if (via)
+				return toml_doc_fail_at(
+					&x->d, via->line, via->col, via_key,
+					"self-referencing extras make more than %d"
+					" combinations of extra and marker; expected"
+					" fewer",
 					EXTRA_CONTEXTS_MAX);
-		return err_set(x->err, "%s:%u:%u: project.optional-dependencies: more than %d"
-			       " combinations of extra and marker; expected fewer",
-			       x->pp->filename, ex->line, ex->col, EXTRA_CONTEXTS_MAX);
+			return toml_doc_fail_at(&x->d, ex->line, ex->col,
+						"project.optional-dependencies",
+						"more than %d"
+						" combinations of extra and marker; expected fewer",
+						EXTRA_CONTEXTS_MAX);
+		}
+		xgrow(&x->seen, &x->capseen, x->nseen + 1, sizeof(*x->seen));
+		x->seen[x->nseen].extra = e;
+		x->seen[x->nseen++].marker = m;
 	}
-	xgrow(&x->seen, &x->capseen, x->nseen + 1, sizeof(*x->seen));
-	x->seen[x->nseen].extra = e;
-	x->seen[x->nseen++].marker = m;
 	x->on_path[e] = true;
-	rc = add_reqs(x, &ex->deps, kjoin(x->a, "project.optional-dependencies", ex->name,
-					  strlen(ex->name)), outer);
+	rc = add_reqs(x, &ex->deps,
+		      toml_doc_key(x->d.arena, "project.optional-dependencies", ex->name,
+				   strlen(ex->name)),
+		      outer);
 	x->on_path[e] = false;
 	return rc;
 }
@@ -1390,27 +1451,36 @@ pyproject_requirements(const Pyproject *p, const char *const *extras, size_t n, 
 		       PyprojectReqList *out, Err *err)
 {
 	const PyprojectProject *pr = &p->project;
-	XState x = { .pp = p, .a = arena, .err = err };
+	XState x = { .pp = p };
 	size_t i, e;
 	int rc = 0;
 
+	toml_doc_init(&x.d, p->filename, arena, err);
 	if (!pr->present)
-		return err_set(err, "%s:1:1: project: missing; expected a [project] table",
-			       p->filename);
+		return toml_doc_fail(&x.d, NULL, "project", "missing; expected a [project] table");
+	if (pyproject_is_dynamic(p, "dependencies"))
+		return dynamic_fail(&x, "dependencies", "the project's requirements");
+	if (n && pyproject_is_dynamic(p, "optional-dependencies"))
+		return dynamic_fail(&x, "optional-dependencies", "the requirements of its extras");
 	x.on_path = xcalloc(pr->extras_len + 1, sizeof(*x.on_path));
+	x.plain = xcalloc(pr->extras_len + 1, sizeof(*x.plain));
 	rc = add_reqs(&x, &pr->dependencies, "project.dependencies", NULL);
 	for (i = 0; i < n && rc == 0; i++) {
-		if ((e = extra_index(pr, extras[i], strlen(extras[i]))) == (size_t)-1) {
+		e = find_name(pr->extras_sorted, pr->extras_len, extras[i], strlen(extras[i]));
+		if (e == (size_t)-1) {
 			Buf names = { 0 };
 			size_t j;
 
 			for (j = 0; j < pr->extras_len && j < 20; j++)
 				buf_printf(&names, "%s%s", j ? ", " : "", pr->extras[j].name);
-			rc = err_set(err, "%s:%u:%u: project.optional-dependencies: no extra named %s;"
-				     " expected %s%s", p->filename, pr->line, pr->col,
-				     show(arena, extras[i], strlen(extras[i])),
-				     pr->extras_len ? "one of: " : "an extra defined there",
-				     pr->extras_len ? names.data : "");
+			if (pr->extras_len > 20)
+				buf_printf(&names, ", ... (%zu in all)", pr->extras_len);
+			rc = toml_doc_fail_at(
+				&x.d, pr->line, pr->col, "project.optional-dependencies",
+				"no extra named %s; expected %s%s",
+				toml_doc_quote(arena, extras[i], strlen(extras[i])),
+				pr->extras_len ? "one of: " : "an extra defined there",
+				pr->extras_len ? names.data : "");
 			buf_free(&names);
 			break;
 		}
@@ -1425,5 +1495,6 @@ pyproject_requirements(const Pyproject *p, const char *const *extras, size_t n, 
 	buf_free(&x.out);
 	free(x.seen);
 	free(x.on_path);
+	free(x.plain);
 	return rc;
 }

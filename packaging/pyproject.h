@@ -74,6 +74,16 @@ typedef struct PyprojectExtra {
 	unsigned line, col;
 } PyprojectExtra;
 
+/*
+ * A normalized name and the index of what it names (in document order). Extras and
+ * groups are also kept in arrays of these sorted by name (then index), which find a
+ * name, and duplicates, in O(log n).
+ */
+typedef struct PyprojectNameRef {
+	const char *normalized;
+	size_t index;
+} PyprojectNameRef;
+
 /* An author or maintainer; either field may be NULL. */
 typedef struct PyprojectPerson {
 	const char *name;
@@ -93,6 +103,7 @@ typedef struct PyprojectProject {
 	PyprojectReqList dependencies;
 	PyprojectExtra *extras;           /* document order */
 	size_t extras_len;
+	const PyprojectNameRef *extras_sorted;  /* by normalized name */
 	PyprojectEntryList scripts;
 	PyprojectEntryList gui_scripts;
 	PyprojectEntryGroup *entry_points;
@@ -101,8 +112,9 @@ typedef struct PyprojectProject {
 
 	/* Type-checked only. */
 	const char *description;
-	/* readme: a path (readme_file), or a table with file or text; content_type is
-	 * inferred for a path ending in .md or .rst (case-insensitive), else NULL. */
+	/* readme: a path (readme_file), or a table with file or text and content-type; for a
+	 * path the content type comes from its extension, .md or .rst (case-insensitive),
+	 * and any other is an error. */
 	const char *readme_file, *readme_text, *readme_content_type;
 	/* license: an SPDX expression string, or the legacy table with file or text. */
 	const char *license_expression, *license_file, *license_text;
@@ -166,6 +178,7 @@ typedef struct Pyproject {
 	PyprojectBuildSystem build_system;
 	PyprojectGroup *groups;           /* document order */
 	size_t groups_len;
+	const PyprojectNameRef *groups_sorted;  /* by normalized name */
 	PyprojectBunpy bunpy;
 } Pyproject;
 
@@ -186,9 +199,15 @@ bool pyproject_is_dynamic(const Pyproject *p, const char *field);
  * building one extra from others) is replaced by the requirements of the extras it
  * names, recursively, its marker joined to theirs with "and". An extra is expanded once
  * per distinct marker, and not again inside itself (cycles end). Each result keeps the
- * text and position of the requirement as written; only its marker may have grown. An
- * unknown extra is an error, and so is an expansion past PYPROJECT_GROUP_MAX
- * requirements or 1024 (extra, marker) combinations.
+ * text and position of the requirement as written; only its marker may have grown. A
+ * self-reference with a version specifier ("myproj[cli]>=2") must be satisfied by the
+ * project's own (static) version, else it is an error. An unknown extra is an error,
+ * and so is an expansion past PYPROJECT_GROUP_MAX requirements or 1024 (extra, marker)
+ * combinations.
+ * When the metadata asked for is dynamic ("dependencies" in project.dynamic, or
+ * "optional-dependencies" when extras are asked for or named by a self-reference) the
+ * requirements are the build backend's to give: an error that says so, at the entry of
+ * project.dynamic.
  */
 int pyproject_requirements(const Pyproject *p, const char *const *extras, size_t n,
 			   Arena *arena, PyprojectReqList *out, Err *err);

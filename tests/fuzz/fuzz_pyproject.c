@@ -8,7 +8,10 @@
  * document holds, requirements that print to text that parses again. Every group must
  * expand or fail with a positioned error, and expanding them all must agree with
  * expanding each alone; the requirements with every extra must come out with the
- * self-references replaced, or fail with a positioned error. Any breach aborts.
+ * self-references replaced, or fail with a positioned error (always, when the
+ * dependencies are dynamic). The sorted name indexes hold every extra and group once,
+ * in order. A message about a version or a specifier says so once (the value is not
+ * repeated by the inner message). Any breach aborts.
  */
 #include "config.h"
 
@@ -50,6 +53,64 @@ check_reqs(const PyprojectReqList *l, Arena *a)
 		check_req(&l->items[i], a);
 }
 
+static size_t
+count_in(const char *s, size_t n, const char *what)
+{
+	size_t k = strlen(what), c = 0, i;
+
+	for (i = 0; i + k <= n; i++)
+		c += !memcmp(s + i, what, k);
+	return c;
+}
+
+/*
+ * The value is named once: the inner parser's own naming of it is not repeated. (The
+ * value may hold the phrase itself, and be named twice: whole, and the clause at
+ * fault.)
+ */
+static void
+check_message(const char *msg, const uint8_t *data, size_t size)
+{
+	static const char *const marks[] = { "is not a valid version (PEP 440)",
+					     "is not a valid version specifier" };
+	size_t i;
+
+	/* requirement.c's own messages ("Invalid specifier: 'X': 'X' is not ...") are
+	 * passed on whole; only the readers' messages are checked here */
+	if (strstr(msg, " is not a valid requirement: "))
+		return;
+	for (i = 0; i < 2; i++)
+		CHECK(count_in(msg, strlen(msg), marks[i]) <=
+		      1 + 2 * count_in((const char *)data, size, marks[i]));
+}
+
+static void
+check_index(const PyprojectNameRef *sorted, size_t n, const char *(*name_of)(const Pyproject *,
+									     size_t),
+	    const Pyproject *p)
+{
+	size_t i;
+
+	CHECK(n == 0 || sorted != NULL);
+	for (i = 0; i < n; i++) {
+		CHECK(sorted[i].index < n);
+		CHECK(strcmp(sorted[i].normalized, name_of(p, sorted[i].index)) == 0);
+		CHECK(i == 0 || strcmp(sorted[i - 1].normalized, sorted[i].normalized) < 0);
+	}
+}
+
+static const char *
+extra_name(const Pyproject *p, size_t i)
+{
+	return p->project.extras[i].normalized;
+}
+
+static const char *
+group_name(const Pyproject *p, size_t i)
+{
+	return p->groups[i].normalized;
+}
+
 static void
 check_doc(const Pyproject *p, Arena *a, const uint8_t *data, size_t size)
 {
@@ -81,9 +142,12 @@ check_doc(const Pyproject *p, Arena *a, const uint8_t *data, size_t size)
 
 		for (i = 0; i < pr->extras_len; i++)
 			names[i] = pr->extras[i].name;
+		check_index(pr->extras_sorted, pr->extras_len, extra_name, p);
 		if (pyproject_requirements(p, names, pr->extras_len, a, &reqs, &err) != 0) {
 			fuzz_check_located(err.msg, NAME, data, size);
+			check_message(err.msg, data, size);
 		} else {
+			CHECK(!pyproject_is_dynamic(p, "dependencies"));
 			size_t own = 0;
 
 			/* self-references go (one without extras adds nothing), the rest stay */
@@ -103,6 +167,7 @@ check_doc(const Pyproject *p, Arena *a, const uint8_t *data, size_t size)
 	check_reqs(&p->build_system.requires, a);
 	check_reqs(&p->bunpy.constraint_dependencies, a);
 	check_reqs(&p->bunpy.override_dependencies, a);
+	check_index(p->groups_sorted, p->groups_len, group_name, p);
 	tool = toml_get(p->root, "tool");
 	CHECK(p->bunpy.table == (tool ? toml_get(tool, "bunpy") : NULL));
 	for (i = 0; i < p->groups_len; i++) {
@@ -145,9 +210,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Pyproject p;
 	Err err;
 
-	if (pyproject_parse((const char *)data, size, NAME, &arena, &p, &err) != 0)
+	if (pyproject_parse((const char *)data, size, NAME, &arena, &p, &err) != 0) {
 		fuzz_check_located(err.msg, NAME, data, size);
-	else
+		check_message(err.msg, data, size);
+	} else
 		check_doc(&p, &arena, data, size);
 	arena_free(&arena);
 	return 0;

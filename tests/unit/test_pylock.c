@@ -10,11 +10,18 @@
  * plain TOML parser holds the values (datetimes in UTC, escaped strings, tool tables).
  * Rejections assert the exact "FILE:LINE:COL: KEY:" prefix.
  *
- * With PYLOCK_DUMP_DIR set, the written documents are also saved there, so that they
- * can be compared with what Python's tomllib reads (see the report of issue 3).
+ * With PYLOCK_DUMP_DIR set, every document a round trip wrote is also saved there as
+ * NAME.toml, next to NAME.json: what packaging/toml.c reads from it, as tagged JSON
+ * (tests/packaging/pylock_tomllib.sh compares that with what Python's tomllib reads).
+ * Some of these documents exist for that comparison: hostile strings and keys,
+ * floats, date-times.
+ *
+ * The TOML writer (packaging/toml_write.c) and the file names taken from URLs are
+ * tested here too.
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,6 +39,7 @@
 #include "packaging/marker.h"
 #include "packaging/pylock.h"
 #include "packaging/toml.h"
+#include "packaging/toml_write.h"
 
 #define FILE_NAME "pylock.toml"
 #define SHA_A "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -41,20 +49,96 @@ static int error_cases, roundtrips;
 
 /* ------------------------------------------------------------------ helpers */
 
+/*
+ * v as tagged JSON: tables as objects, arrays as arrays, every scalar as
+ * {"type": ..., "value": ...}: integers as decimal text, floats in C's exact hexadecimal
+ * form (%a), date-times as [year, month, day, hour, minute, second, nanosecond,
+ * offset minutes] with the parts a type lacks 0.
+ */
+static void
+json_value(Buf *b, const TomlValue *v)
+{
+	static const char *const dt_types[] = { "datetime", "datetime-local", "date-local",
+						"time-local" };
+	const TomlDatetime *d = &v->u.dt;
+	size_t i;
+
+	switch (v->type) {
+	case TOML_TABLE:
+		buf_putc(b, '{');
+		for (i = 0; i < v->u.table.len; i++) {
+			if (i)
+				buf_putc(b, ',');
+			buf_json_string(b, v->u.table.entries[i].key, v->u.table.entries[i].key_len);
+			buf_putc(b, ':');
+			json_value(b, v->u.table.entries[i].value);
+		}
+		buf_putc(b, '}');
+		return;
+	case TOML_ARRAY:
+		buf_putc(b, '[');
+		for (i = 0; i < v->u.arr.len; i++) {
+			if (i)
+				buf_putc(b, ',');
+			json_value(b, v->u.arr.items[i]);
+		}
+		buf_putc(b, ']');
+		return;
+	case TOML_STRING:
+		buf_puts(b, "{\"type\":\"string\",\"value\":");
+		buf_json_string(b, v->u.str.ptr, v->u.str.len);
+		buf_putc(b, '}');
+		return;
+	case TOML_INTEGER:
+		buf_printf(b, "{\"type\":\"integer\",\"value\":\"%" PRId64 "\"}", v->u.integer);
+		return;
+	case TOML_FLOAT:
+		buf_printf(b, "{\"type\":\"float\",\"value\":\"%a\"}", v->u.flt);
+		return;
+	case TOML_BOOL:
+		buf_printf(b, "{\"type\":\"bool\",\"value\":%s}", v->u.boolean ? "true" : "false");
+		return;
+	default:
+		buf_printf(b, "{\"type\":\"%s\",\"value\":[%d,%d,%d,%d,%d,%d,%d,%d]}",
+			   dt_types[v->type - TOML_DATETIME], d->year, d->month, d->day, d->hour,
+			   d->minute, d->second, d->nanosecond, d->offset_minutes);
+		return;
+	}
+}
+
+static void
+save(const char *dir, const char *name, const char *ext, const char *data, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s%s", dir, name, ext);
+	if (!(f = fopen(path, "wb")) || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+		print_error("cannot write %s\n", path);
+		fail();
+	}
+}
+
+/* With PYLOCK_DUMP_DIR set: the written text as NAME.toml and what toml.c reads from
+ * it as NAME.json. */
 static void
 dump(const char *name, const Buf *b)
 {
 	const char *dir = getenv("PYLOCK_DUMP_DIR");
-	char path[4096];
-	FILE *f;
+	Arena a = { 0 };
+	TomlValue *root;
+	Buf j = { 0 };
+	Err err;
 
 	if (!dir || !*dir)
 		return;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((f = fopen(path, "wb"))) {
-		fwrite(b->data, 1, b->len, f);
-		fclose(f);
-	}
+	assert_int_equal(toml_parse(b->data, b->len, name, &a, &root, &err), 0);
+	json_value(&j, root);
+	buf_putc(&j, '\n');
+	save(dir, name, "", b->data, b->len);
+	save(dir, name, ".json", j.data, j.len);
+	buf_free(&j);
+	arena_free(&a);
 }
 
 static void
@@ -1098,6 +1182,8 @@ test_newer_minor(void **state)
 	arena_free(&a);
 }
 
+#define PKG_ "lock-version = \"1.0\"\ncreated-by = \"t\"\n[[packages]]\nname = \"a\"\n"
+
 static void
 test_filenames(void **state)
 {
@@ -1132,7 +1218,501 @@ test_filenames(void **state)
 	assert_string_equal(pylock_file_name(&f, &a), "given.whl");
 	memset(&f, 0, sizeof(f));
 	assert_null(pylock_file_name(&f, &a));
+
+	/* a URL's last component is percent-decoded, as pip and uv do */
+	{
+		static const struct { const char *url, *name; } urls[] = {
+			{ "https://h/x-1.0%2Blocal-py3-none-any.whl", "x-1.0+local-py3-none-any.whl" },
+			{ "https://h/d%2fe/x%2b1%20y.whl?a=%2F#%00", "x+1 y.whl" },
+			{ "https://h/%C3%A9-1.tar.gz", "\xc3\xa9-1.tar.gz" },
+			{ "https://h/100%-1.zip", "100%-1.zip" },
+			{ "https://h/a%zz%4-1.zip%", "a%zz%4-1.zip%" },
+			/* decoded names that are no file names */
+			{ "https://h/a%2Fb.whl", NULL }, { "https://h/a%2fb.whl", NULL },
+			{ "https://h/a%00b.whl", NULL }, { "https://h/a%5Cb.whl", NULL },
+			{ "https://h/%2e%2E", NULL }, { "https://h/%2E", NULL },
+			{ "https://h/%FF-1.whl", NULL }, { "https://h/%C3-1.whl", NULL },
+		};
+
+		for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+			const char *got;
+
+			memset(&f, 0, sizeof(f));
+			f.url = urls[i].url;
+			got = pylock_file_name(&f, &a);
+			if (urls[i].name ? !got || strcmp(got, urls[i].name) : got != NULL) {
+				print_error("%s: got %s, expected %s\n", urls[i].url,
+					    got ? got : "NULL", urls[i].name ? urls[i].name : "NULL");
+				fail();
+			}
+		}
+	}
+	expect_error(PKG_ "wheels = [{ url = \"https://x/a%2F..%2Fb-1-py3-none-any.whl\","
+		     " hashes = { sha256 = \"" SHA_A "\" } }]\n",
+		     FILE_NAME ":5:11: packages[0].wheels[0]: ", "the last path component of url"
+		     " \"https://x/a%2F..%2Fb-1-py3-none-any.whl\" does not decode to a file name");
 	arena_free(&a);
+}
+
+/* ------------------------------------------------------------------ hostile text */
+
+/* Every kind of string, key, float and date-time TOML has, in the places a lock keeps
+ * them: written, read back the same, and (through PYLOCK_DUMP_DIR) compared with
+ * Python's tomllib by tests/packaging/pylock_tomllib.sh. */
+static const char hostile_doc[] =
+	"lock-version = \"1.0\"\n"
+	"created-by = \"q\\\"uo'te \\\\ back\\\\slash \\t tab \\n nl \\r cr \\b\\f \\u0001 \\u001f \\u007f é 中文 😀 \\u2028 \\u009b\"\n"
+	"requires-python = \">=3.9\"\n"
+	"environments = [\"sys_platform == 'linux' and platform_release == \\\"it's\\\"\"]\n"
+	"\n"
+	"[[packages]]\n"
+	"name = \"hostile\"\n"
+	"version = \"1.0+local.7\"\n"
+	"index = \"https://idx.example/simple/ünï/\"\n"
+	"dependencies = [{ name = \"dep\", \"new\\nline key\" = \"v\", \"😀\" = [1, 2.5, \"x\"] }]\n"
+	"[[packages.wheels]]\n"
+	"url = \"https://files.example/p/hostile-1.0%2Blocal.7-py3-none-any.whl?sig=a'b\\\"c#frag\"\n"
+	"upload-time = 2024-02-29T23:59:59.9999999-00:30\n"
+	"size = 9223372036854775807\n"
+	"hashes = { sha256 = \"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\" }\n"
+	"[[packages.wheels]]\n"
+	"name = \"hostile-1.0+local.7-cp311-cp311-manylinux_2_17_x86_64.whl\"\n"
+	"path = \"C:\\\\wheels\\\\'quoted'\\\\ünï.whl\"\n"
+	"upload-time = 0001-01-01T05:45:00+05:45\n"
+	"hashes = { sha256 = \"9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08\", blake2b = \"00\" }\n"
+	"[[packages.attestation-identities]]\n"
+	"kind = \"Git\\\"Hub\\u0007\"\n"
+	"\"key with spaces\" = { nested = { deep = [\"a\\\\b\", 'c\\d', \"\"\"multi\n"
+	"line\"\"\"] } }\n"
+	"\n"
+	"[[packages]]\n"
+	"name = \"from-vcs\"\n"
+	"vcs = { type = \"git\", url = \"https://example.org/r.git?q=\\\"1\\\"\", requested-revision = \"'single' \\\"double\\\" \\\\ \\t\", commit-id = \"0123abc\", subdirectory = \"sub dir/ü\" }\n"
+	"\n"
+	"[[packages]]\n"
+	"name = \"from-dir\"\n"
+	"directory = { path = \"../a \\\"b\\\" 'c'\\\\d\", editable = true, subdirectory = \"\\u00e9\" }\n"
+	"\n"
+	"[tool.h]\n"
+	"\"new\\nline\" = \"value\\nwith\\nnewlines\"\n"
+	"\"tab\\tkey\" = \"\\t\"\n"
+	"\"quote\\\"key\" = \"'\"\n"
+	"\"back\\\\slash\" = \"\\\\\\\\\"\n"
+	"\"'\" = \"\\\"\"\n"
+	"\"\" = \"empty key\"\n"
+	"\"😀\" = \"emoji 😀🏳️‍🌈\"\n"
+	"\"nul\\u0000key\" = \"nul\\u0000value\"\n"
+	"\"del\\u007f\" = \"c1 \\u0085 \\u009f\"\n"
+	"\"\\u2028\" = \"\\uFEFF bom\"\n"
+	"bare-key_1 = true\n"
+	"f = [0.1, -0.0, 0.0, 1e300, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308, inf, -inf, nan, -nan, +inf, 123456789012345680.0, 0.30000000000000004, 1e-7, 100.0, 1e16, -2.5e-10, 3.0e0, 6.626e-34]\n"
+	"i = [0, -1, 9223372036854775807, -9223372036854775808, 0x7f, 0o17, 0b101, 1_000]\n"
+	"dt = [1979-05-27T07:32:00Z, 1979-05-27T00:32:00.999999-07:00, 1979-05-27T07:32:00.1234567+14:00, 2000-02-29T12:00:00-23:59, 1979-05-27 07:32:00.5z]\n"
+	"ldt = [1979-05-27T07:32:00, 9999-12-31T23:59:59.999999, 0001-01-01T00:00:00.000001]\n"
+	"d = [1979-05-27, 0001-01-01, 9999-12-31, 2024-02-29]\n"
+	"t = [00:00:00, 23:59:59.999999, 07:32:00.5, 12:34:56.1234567]\n"
+	"mixed = [1, \"two\", 3.0, [4], { five = 5 }, 1979-05-27]\n"
+	"empty-array = []\n"
+	"empty-table = {}\n"
+	"[tool.h.sub.\"dotted.key\".'lit \"key\"']\n"
+	"x = 1\n"
+	"[[tool.aot]]\n"
+	"a = 1\n"
+	"[[tool.aot]]\n"
+	"b = \"\\u00e9\"\n";
+static void
+test_hostile(void **state)
+{
+	Arena a = { 0 }, b = { 0 };
+	Pylock l;
+	Buf w = { 0 }, w0 = { 0 };
+	PylockPackage *pk;
+	const TomlValue *v;
+	TomlValue *root;
+	Err err;
+
+	(void)state;
+	must_read(hostile_doc, strlen(hostile_doc), &a, &l);
+	pk = &l.packages[0];
+	assert_string_equal(pylock_file_name(&pk->wheels[0], &a),
+			    "hostile-1.0+local.7-py3-none-any.whl");
+	assert_string_equal(pylock_file_name(&pk->wheels[1], &a),
+			    "hostile-1.0+local.7-cp311-cp311-manylinux_2_17_x86_64.whl");
+	/* 23:59:59.9999999 at -00:30 is half past midnight on 1 March in UTC */
+	assert_int_equal(pk->wheels[0].upload_time.month, 3);
+	assert_int_equal(pk->wheels[0].upload_time.day, 1);
+	assert_int_equal(pk->wheels[0].upload_time.hour, 0);
+	assert_int_equal(pk->wheels[0].upload_time.minute, 29);
+	assert_int_equal(pk->wheels[0].upload_time.year, 2024);
+	assert_int_equal(pk->wheels[1].upload_time.year, 1);
+	assert_int_equal(pk->wheels[1].upload_time.hour, 0);
+	/* fractions below the microsecond are not written (Python keeps none): the round
+	 * trip starts from the first writing */
+	must_write(&l, &w0);
+	roundtrip("hostile.toml", w0.data, &w);
+	buf_free(&w0);
+	/* the text written holds the same strings and keys for the plain TOML parser */
+	assert_int_equal(toml_parse(w.data, w.len, "w.toml", &b, &root, &err), 0);
+	v = toml_get(root, "created-by");
+	assert_int_equal(v->u.str.len, strlen(l.created_by));
+	assert_memory_equal(v->u.str.ptr, l.created_by, v->u.str.len);
+	v = toml_getn(toml_get_path(root, "tool.h"), "nul\0key", 7);
+	assert_non_null(v);
+	assert_int_equal(v->u.str.len, 9);
+	buf_free(&w);
+	arena_free(&a);
+	arena_free(&b);
+}
+
+/* A lock built in memory with control characters and non-ASCII text in every string
+ * field the writer quotes. */
+static void
+test_hostile_built(void **state)
+{
+	static const char nasty[] = "a\"b'c\\d\te\nf\rg\x01h\x1fi\x7fj \xc3\xa9 \xf0\x9f\x98\x80 "
+				    "\xe2\x80\xa8 \xc2\x9b end";
+	static const int order[3] = { 2, 0, 1 };
+	Arena a = { 0 };
+	Pylock l;
+	Buf w = { 0 };
+	PylockPackage *pk;
+
+	(void)state;
+	build_lock(&a, &l, order, false);
+	l.created_by = nasty;
+	pk = &l.packages[0];
+	pk->index = nasty;
+	pk->sdist->path = arena_printf(&a, "dir %s/x-1.tar.gz", nasty);
+	pk->sdist->has_upload_time = true;
+	pk->sdist->upload_time = (TomlDatetime){ 1999, 12, 31, 23, 0, 0, 999999999, -60 };
+	pk = &l.packages[1];
+	pk->source = PYLOCK_SOURCE_VCS;
+	pk->sdist = NULL;
+	pk->wheels = NULL;
+	pk->wheels_len = 0;
+	pk->vcs.type = "git";
+	pk->vcs.url = nasty;
+	pk->vcs.requested_revision = nasty;
+	pk->vcs.commit_id = "'\"";
+	pk->vcs.subdirectory = "C:\\sub\\dir";
+	must_write(&l, &w);
+	/* one of the packages kept its upload time, now in UTC */
+	assert_non_null(strstr(w.data, "upload-time = 2000-01-01T00:00:00.999999Z"));
+	roundtrip("hostile-built.toml", w.data, NULL);
+	buf_free(&w);
+	arena_free(&a);
+}
+
+/* ------------------------------------------------------------------ toml_write */
+
+/* Strings and keys written read back as the same bytes; literal strings where they can
+ * be; text that is not UTF-8 is refused. */
+static void
+test_toml_write_strings(void **state)
+{
+	static const char *const texts[] = {
+		"", "plain", "a\"b", "C:\\path", "it's", "it's \"both\"", "tab\there",
+		"\x01\x08\x0b\x0c\x0d\x1f\x7f", "\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80",
+		"\xc2\x85\xc2\x9b", "\xef\xbb\xbf", "ends with \\", "'''", "\"\"\"",
+	};
+	static const char *const bad[] = {
+		"\xff", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "ok\x80",
+	};
+	Arena a = { 0 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		Buf doc = { 0 };
+		TomlValue *root;
+		const TomlValue *v;
+		Err err;
+		size_t n = strlen(texts[i]);
+
+		assert_int_equal(toml_write_key(&doc, texts[i], n, &err), 0);
+		buf_puts(&doc, " = ");
+		assert_int_equal(toml_write_str(&doc, texts[i], n, &err), 0);
+		buf_putc(&doc, '\n');
+		if (toml_parse(doc.data, doc.len, "s.toml", &a, &root, &err) != 0) {
+			print_error("%s: %s\n", doc.data, err.msg);
+			fail();
+		}
+		assert_int_equal(root->u.table.len, 1);
+		assert_int_equal(root->u.table.entries[0].key_len, n);
+		assert_memory_equal(root->u.table.entries[0].key, texts[i], n);
+		v = root->u.table.entries[0].value;
+		assert_int_equal(v->u.str.len, n);
+		assert_memory_equal(v->u.str.ptr, texts[i], n);
+		buf_free(&doc);
+	}
+	{
+		Buf o = { 0 };
+		Err err;
+
+		/* a '"' or '\' without "'" or controls is written literally, readable */
+		assert_int_equal(toml_write_str(&o, "a \"b\" \\c", 8, &err), 0);
+		assert_string_equal(o.data, "'a \"b\" \\c'");
+		buf_clear(&o);
+		assert_int_equal(toml_write_str(&o, "it's \"x\"\x7f", 9, &err), 0);
+		assert_string_equal(o.data, "\"it's \\\"x\\\"\\u007F\"");
+		buf_clear(&o);
+		assert_int_equal(toml_write_key(&o, "bare-Key_09", 11, &err), 0);
+		assert_int_equal(toml_write_key(&o, "a.b", 3, &err), 0);
+		assert_string_equal(o.data, "bare-Key_09\"a.b\"");
+		assert_true(toml_write_bare_key("A-z_0", 5));
+		assert_false(toml_write_bare_key("", 0));
+		assert_false(toml_write_bare_key("\xc3\xa9", 2));
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			buf_clear(&o);
+			err.msg[0] = '\0';
+			assert_int_equal(toml_write_str(&o, bad[i], strlen(bad[i]), &err), -1);
+			assert_non_null(strstr(err.msg, "is not UTF-8"));
+			assert_null(strchr(err.msg, '\x80'));
+		}
+		buf_free(&o);
+	}
+	arena_free(&a);
+}
+
+/* Floats: the shortest text that reads back as the same double, laid out as Python's
+ * repr() lays it out (fixed notation for exponents -4 to 15). */
+static void
+test_toml_write_floats(void **state)
+{
+	static const struct { double x; const char *text; } cases[] = {
+		{ 0.1, "0.1" }, { 5.0, "5.0" }, { -0.0, "-0.0" }, { 0.0, "0.0" },
+		{ 1e300, "1e+300" }, { 100.0, "100.0" }, { 1e16, "1e+16" },
+		{ 0.30000000000000004, "0.30000000000000004" }, { 1.5e-7, "1.5e-07" },
+		{ 5e-324, "5e-324" }, { 1e-5, "1e-05" }, { 1e-4, "0.0001" },
+		{ 123456789012345680.0, "1.2345678901234568e+17" }, { 1234.5, "1234.5" },
+		{ 1e15, "1000000000000000.0" }, { 1.7976931348623157e308,
+		  "1.7976931348623157e+308" }, { -2.5, "-2.5" },
+	};
+	Arena a = { 0 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		Buf o = { 0 };
+		TomlValue *root;
+		Err err;
+		double back;
+
+		toml_write_float(&o, cases[i].x);
+		if (strcmp(o.data, cases[i].text) != 0) {
+			print_error("%.17g written as %s; expected %s\n", cases[i].x, o.data,
+				    cases[i].text);
+			fail();
+		}
+		{
+			Buf doc = { 0 };
+
+			buf_printf(&doc, "x = %s\n", o.data);
+			assert_int_equal(toml_parse(doc.data, doc.len, "f.toml", &a, &root, &err), 0);
+			assert_int_equal(toml_get(root, "x")->type, TOML_FLOAT);
+			back = toml_get(root, "x")->u.flt;
+			assert_memory_equal(&back, &cases[i].x, sizeof(double));
+			buf_free(&doc);
+		}
+		buf_free(&o);
+	}
+	{
+		Buf o = { 0 };
+
+		toml_write_float(&o, INFINITY);
+		buf_putc(&o, ' ');
+		toml_write_float(&o, -INFINITY);
+		buf_putc(&o, ' ');
+		toml_write_float(&o, NAN);
+		assert_string_equal(o.data, "inf -inf nan");
+		buf_free(&o);
+	}
+	arena_free(&a);
+}
+
+/* Date-times: conversion to UTC across days, months, leap years and years; the limits
+ * of what Python holds; the text written. */
+static void
+test_toml_write_datetimes(void **state)
+{
+	static const struct {
+		TomlDatetime in;
+		bool ok;
+		int y, mo, d, h, mi;
+	} utc[] = {
+		{ { 2024, 10, 9, 7, 38, 0, 0, 0 }, true, 2024, 10, 9, 7, 38 },
+		{ { 2024, 1, 1, 1, 30, 0, 0, 120 }, true, 2023, 12, 31, 23, 30 },
+		{ { 2024, 3, 1, 0, 0, 0, 0, 1 }, true, 2024, 2, 29, 23, 59 },
+		{ { 2023, 3, 1, 0, 0, 0, 0, 1 }, true, 2023, 2, 28, 23, 59 },
+		{ { 1900, 3, 1, 0, 0, 0, 0, 1 }, true, 1900, 2, 28, 23, 59 },
+		{ { 2000, 2, 28, 23, 0, 0, 0, -90 }, true, 2000, 2, 29, 0, 30 },
+		{ { 1999, 12, 31, 23, 0, 0, 0, -1439 }, true, 2000, 1, 1, 22, 59 },
+		{ { 9999, 12, 31, 23, 0, 0, 0, -60 }, false, 0, 0, 0, 0, 0 },
+		{ { 0, 1, 1, 0, 0, 0, 0, 60 }, false, 0, 0, 0, 0, 0 },
+		{ { 1, 1, 1, 0, 0, 0, 0, 60 }, true, 0, 12, 31, 23, 0 },
+	};
+	static const struct { TomlDatetime d; TomlType t; const char *text; } texts[] = {
+		{ { 1979, 5, 27, 7, 32, 0, 999999999, -420 }, TOML_DATETIME,
+		  "1979-05-27T07:32:00.999999-07:00" },
+		{ { 1979, 5, 27, 7, 32, 0, 500000000, 0 }, TOML_DATETIME, "1979-05-27T07:32:00.5Z" },
+		{ { 1979, 5, 27, 7, 32, 0, 999, 30 }, TOML_DATETIME, "1979-05-27T07:32:00+00:30" },
+		{ { 1, 1, 1, 0, 0, 0, 1000, 0 }, TOML_DATETIME_LOCAL, "0001-01-01T00:00:00.000001" },
+		{ { 2024, 2, 29, 0, 0, 0, 0, 0 }, TOML_DATE_LOCAL, "2024-02-29" },
+		{ { 0, 0, 0, 23, 59, 59, 120000000, 0 }, TOML_TIME_LOCAL, "23:59:59.12" },
+	};
+	static const struct { TomlDatetime d; TomlType t; } refused[] = {
+		{ { 0, 1, 1, 0, 0, 0, 0, 0 }, TOML_DATE_LOCAL },
+		{ { 2023, 2, 29, 0, 0, 0, 0, 0 }, TOML_DATE_LOCAL },
+		{ { 2016, 12, 31, 23, 59, 60, 0, 0 }, TOML_DATETIME },
+		{ { 0, 0, 0, 23, 59, 60, 0, 0 }, TOML_TIME_LOCAL },
+		{ { 2024, 1, 1, 24, 0, 0, 0, 0 }, TOML_DATETIME_LOCAL },
+		{ { 2024, 1, 1, 0, 0, 0, 0, 24 * 60 }, TOML_DATETIME },
+		{ { 2024, 13, 1, 0, 0, 0, 0, 0 }, TOML_DATETIME },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(utc) / sizeof(utc[0]); i++) {
+		TomlDatetime out;
+
+		assert_int_equal(toml_write_datetime_to_utc(&utc[i].in, &out), utc[i].ok);
+		if (!utc[i].ok)
+			continue;
+		if (out.year != utc[i].y || out.month != utc[i].mo || out.day != utc[i].d ||
+		    out.hour != utc[i].h || out.minute != utc[i].mi || out.offset_minutes != 0 ||
+		    out.second != utc[i].in.second || out.nanosecond != utc[i].in.nanosecond) {
+			print_error("case %zu: %04d-%02d-%02dT%02d:%02d offset %d\n", i, out.year,
+				    out.month, out.day, out.hour, out.minute, out.offset_minutes);
+			fail();
+		}
+	}
+	/* year 0 holds in TOML, not in Python */
+	assert_true(toml_write_datetime_valid(&utc[9].in, TOML_DATETIME));
+	assert_false(toml_write_datetime_python_ok(&(TomlDatetime){ 0, 12, 31, 23, 0, 0, 0, 0 },
+						   TOML_DATETIME));
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		Buf o = { 0 };
+		Err err;
+
+		assert_int_equal(toml_write_datetime(&o, &texts[i].d, texts[i].t, &err), 0);
+		assert_string_equal(o.data, texts[i].text);
+		buf_free(&o);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		Buf o = { 0 };
+		Err err;
+
+		if (toml_write_datetime(&o, &refused[i].d, refused[i].t, &err) != -1 ||
+		    !strstr(err.msg, "is out of range")) {
+			print_error("case %zu: written as %s\n", i, o.data ? o.data : "");
+			fail();
+		}
+		buf_free(&o);
+	}
+}
+
+/* Values and tables: keys sorted, every type, what is written parses to the same tree. */
+static void
+test_toml_write_tables(void **state)
+{
+	static const char doc[] =
+		"z = 1\n\"a b\" = [1, 2.5, \"s\", [true], { y = 1, x = 2 }, 1979-05-27]\n"
+		"m = { \"new\\nline\" = 'x', b = { c = [] } }\n"
+		"[t]\nk = 0x10\n[t.\"sub.table\"]\nq = 07:32:00\n[t.empty]\n";
+	Arena a = { 0 };
+	TomlValue *root, *back;
+	Buf o = { 0 };
+	Err err;
+
+	(void)state;
+	assert_int_equal(toml_parse(doc, strlen(doc), "t.toml", &a, &root, &err), 0);
+	assert_int_equal(toml_write_table(&o, "root", root, &err), 0);
+	assert_string_equal(o.data,
+			    "\n[root]\n\"a b\" = [1, 2.5, \"s\", [true], { x = 2, y = 1 }, 1979-05-27]\n"
+			    "z = 1\n"
+			    "\n[root.m]\n\"new\\nline\" = \"x\"\n"
+			    "\n[root.m.b]\nc = []\n"
+			    "\n[root.t]\nk = 16\n"
+			    "\n[root.t.empty]\n"
+			    "\n[root.t.\"sub.table\"]\nq = 07:32:00\n");
+	assert_int_equal(toml_parse(o.data, o.len, "o.toml", &a, &back, &err), 0);
+	assert_true(tree_equal(toml_get(back, "root"), root));
+	buf_clear(&o);
+	assert_int_equal(toml_write_value(&o, toml_get(root, "m"), &err), 0);
+	assert_string_equal(o.data, "{ b = { c = [] }, \"new\\nline\" = \"x\" }");
+	buf_clear(&o);
+	assert_int_equal(toml_write_table(&o, "x", toml_get(root, "z"), &err), -1);
+	assert_non_null(strstr(err.msg, "not a table"));
+	buf_free(&o);
+	arena_free(&a);
+}
+
+/* ------------------------------------------------------------------ messages */
+
+/* Outside text is quoted safely; a version's message names it once. */
+static void
+test_messages(void **state)
+{
+	static const char *const docs[] = {
+		PKG_ "[packages.sdist]\nurl = \"https://x/a-1.tar.gz\"\n"
+		"hashes = { \"s\\u009bha\\u001b[0m\" = \"00\" }\n",
+		PKG_ "version = \"1.0\\u009b\"\ndirectory = { path = \".\" }\n",
+		PKG_ "directory = { path = \".\", \"\\u009b\" = 1 }\n",
+		"lock-version = \"1.0\"\ncreated-by = \"t\"\npackages = []\n\"k\\u009b\" = 1\n",
+	};
+	static const struct { const char *doc, *prefix, *value, *mark, *reason; } versions[] = {
+		{ PKG_ "version = \"1.0\\nx\"\ndirectory = { path = \".\" }\n",
+		  FILE_NAME ":5:11: packages[0].version: ", "\"1.0\\nx\"", "is not a valid version",
+		  "unexpected text after the version" },
+		{ "lock-version = \"1.x\\u001b\"\n", FILE_NAME ":1:16: lock-version: ",
+		  "\"1.x\\x1b\"", "is not a version", NULL },
+		{ PKG_ "requires-python = \">=3\\n,>=3.x\"\ndirectory = { path = \".\" }\n",
+		  FILE_NAME ":5:19: packages[0].requires-python: ", "\">=3\\n,>=3.x\"",
+		  "is not a valid version specifier", "in \">=3.x\": " },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		Arena a = { 0 };
+		Pylock l;
+		Err err;
+		const unsigned char *p;
+
+		assert_int_equal(pylock_read(docs[i], strlen(docs[i]), FILE_NAME, &a, &l, &err), -1);
+		for (p = (const unsigned char *)err.msg; *p; p++)
+			if (*p < 0x20 || *p == 0x7F || (*p == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)) {
+				print_error("raw control character in: %s\n", err.msg);
+				fail();
+			}
+		assert_non_null(strstr(err.msg, "\\u009b"));
+		error_cases++;
+		arena_free(&a);
+	}
+	for (i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		Arena a = { 0 };
+		Pylock l;
+		Err err;
+		char want[256];
+		const char *p = err.msg;
+		int n = 0;
+
+		snprintf(want, sizeof(want), "%s%s %s", versions[i].prefix, versions[i].value,
+			 versions[i].mark);
+		assert_int_equal(pylock_read(versions[i].doc, strlen(versions[i].doc), FILE_NAME, &a,
+					     &l, &err), -1);
+		while ((p = strstr(p, versions[i].mark)))
+			n++, p++;
+		if (strncmp(err.msg, want, strlen(want)) != 0 || n != 1 || strchr(err.msg, '\n') ||
+		    strchr(err.msg, '\'') || (versions[i].reason &&
+					      !strstr(err.msg, versions[i].reason))) {
+			print_error("wanted: %s... once, no raw newline, no second quoting\n"
+				    "   got: %s\n", want, err.msg);
+			fail();
+		}
+		error_cases++;
+		arena_free(&a);
+	}
 }
 
 static int
@@ -1156,6 +1736,13 @@ main(void)
 		cmocka_unit_test(test_datetime_precision),
 		cmocka_unit_test(test_newer_minor),
 		cmocka_unit_test(test_filenames),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_hostile_built),
+		cmocka_unit_test(test_toml_write_strings),
+		cmocka_unit_test(test_toml_write_floats),
+		cmocka_unit_test(test_toml_write_datetimes),
+		cmocka_unit_test(test_toml_write_tables),
+		cmocka_unit_test(test_messages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, report);

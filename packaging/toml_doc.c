@@ -1,0 +1,261 @@
+/*
+ * toml_doc.c - typed, located access to a parsed TOML document (see toml_doc.h).
+ */
+#include "config.h"
+
+#include "toml_doc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../engine/buf.h"
+#include "toml_write.h"
+#include "version.h"
+
+void
+toml_doc_init(TomlDoc *d, const char *file, Arena *arena, Err *err)
+{
+	memset(d, 0, sizeof(*d));
+	d->file = file;
+	d->arena = arena;
+	d->err = err;
+}
+
+/* ------------------------------------------------------------------ messages */
+
+static int
+vfail_at(const TomlDoc *d, unsigned line, unsigned col, const char *key, const char *fmt,
+	 va_list ap)
+{
+	char what[1536];
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	return err_set(d->err, "%s:%u:%u: %s: %s", d->file, line ? line : 1, col ? col : 1, key,
+		       what);
+}
+
+int
+toml_doc_fail_at(const TomlDoc *d, unsigned line, unsigned col, const char *key, const char *fmt,
+		 ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail_at(d, line, col, key, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+toml_doc_fail(const TomlDoc *d, const TomlValue *at, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vfail_at(d, at ? at->line : 1, at ? at->col : 1, key, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+void
+toml_doc_warn(TomlDoc *d, const TomlValue *at, const char *key, const char *fmt, ...)
+{
+	Buf b = { 0 };
+	va_list ap;
+
+	/* grown by doubling inside the arena: the old arrays are simply left there */
+	if (d->warnings_len == d->warnings_cap) {
+		size_t cap = d->warnings_cap ? 2 * d->warnings_cap : 8;
+		const char **w = arena_alloc(d->arena, cap * sizeof(*w));
+
+		if (d->warnings_len)
+			memcpy(w, d->warnings, d->warnings_len * sizeof(*w));
+		d->warnings = w;
+		d->warnings_cap = cap;
+	}
+	buf_printf(&b, "%s:%u:%u: %s: ", d->file, at && at->line ? at->line : 1,
+		   at && at->col ? at->col : 1, key);
+	va_start(ap, fmt);
+	buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	d->warnings[d->warnings_len++] = arena_strndup(d->arena, b.data, b.len);
+	buf_free(&b);
+}
+
+const char *
+toml_doc_quote(Arena *a, const char *s, size_t n)
+{
+	Buf b = { 0 };
+	const char *out;
+
+	buf_put_quoted(&b, s, n, TOML_DOC_QUOTE_MAX);
+	out = arena_strndup(a, b.data, b.len);
+	buf_free(&b);
+	return out;
+}
+
+const char *
+toml_doc_reason(Arena *a, const char *msg, const char *mark, const char *value, size_t n)
+{
+	const char *p, *last = NULL, *part;
+	size_t m = strlen(mark), plen;
+
+	for (p = msg; m && (p = strstr(p, mark)); p++)
+		last = p;
+	if (!last || !last[m])
+		return msg;
+	/* "'PART' MARK": the message names PART, which is the whole value when it is the
+	 * value stripped of white space (as the parsers strip it), or a clause of it; the
+	 * parsers cut PART at 200 bytes */
+	version_strip(&value, &n);
+	if (msg[0] == '\'' && last >= msg + 3 && last[-1] == ' ' && last[-2] == '\'') {
+		part = msg + 1;
+		plen = (size_t)(last - 2 - part);
+		if (!(plen <= n && !memcmp(part, value, plen) && (plen == n || plen >= 200)))
+			return arena_printf(a, "in %s: %s", toml_doc_quote(a, part, plen),
+					    last + m);
+	}
+	return last + m;
+}
+
+/* ------------------------------------------------------------------ keys */
+
+const char *
+toml_doc_key(Arena *a, const char *base, const char *k, size_t n)
+{
+	bool bare = toml_write_bare_key(k, n);
+
+	if (!*base)
+		return bare ? arena_strndup(a, k, n) : toml_doc_quote(a, k, n);
+	if (bare)
+		return arena_printf(a, "%s.%.*s", base, (int)n, k);
+	return arena_printf(a, "%s.%s", base, toml_doc_quote(a, k, n));
+}
+
+const char *
+toml_doc_index(Arena *a, const char *base, size_t i)
+{
+	return arena_printf(a, "%s[%zu]", base, i);
+}
+
+/* ------------------------------------------------------------------ typed getters */
+
+const char *
+toml_doc_type_desc(TomlType t)
+{
+	switch (t) {
+	case TOML_TABLE: return "a table";
+	case TOML_ARRAY: return "an array";
+	case TOML_STRING: return "a string";
+	case TOML_INTEGER: return "an integer";
+	case TOML_FLOAT: return "a float";
+	case TOML_BOOL: return "a boolean";
+	case TOML_DATETIME: return "a date-time";
+	case TOML_DATETIME_LOCAL: return "a local date-time";
+	case TOML_DATE_LOCAL: return "a local date";
+	case TOML_TIME_LOCAL: return "a local time";
+	}
+	return "a value";
+}
+
+int
+toml_doc_want(const TomlDoc *d, const TomlValue *v, const char *key, TomlType t,
+	      const char *expected)
+{
+	if (v->type == t)
+		return 0;
+	return toml_doc_fail(d, v, key, "expected %s, found %s", expected,
+			     toml_doc_type_desc(v->type));
+}
+
+int
+toml_doc_str(const TomlDoc *d, const TomlValue *v, const char *key, const char *expected,
+	     const char **out)
+{
+	if (toml_doc_want(d, v, key, TOML_STRING, expected) != 0)
+		return -1;
+	if (memchr(v->u.str.ptr, '\0', v->u.str.len))
+		return toml_doc_fail(d, v, key, "the string holds a NUL byte; expected %s",
+				     expected);
+	*out = v->u.str.ptr;
+	return 0;
+}
+
+int
+toml_doc_opt_str(const TomlDoc *d, const TomlValue *table, const char *key, const char *name,
+		 const char *expected, const char **out)
+{
+	const TomlValue *v = toml_get(table, name);
+
+	*out = NULL;
+	if (!v)
+		return 0;
+	return toml_doc_str(d, v, toml_doc_key(d->arena, key, name, strlen(name)), expected, out);
+}
+
+int
+toml_doc_req_str(const TomlDoc *d, const TomlValue *table, const char *key, const char *name,
+		 const char *expected, const char **out)
+{
+	if (!toml_get(table, name))
+		return toml_doc_fail(d, table, toml_doc_key(d->arena, key, name, strlen(name)),
+				     "missing; expected %s", expected);
+	return toml_doc_opt_str(d, table, key, name, expected, out);
+}
+
+int
+toml_doc_str_array(const TomlDoc *d, const TomlValue *v, const char *key, const char *expected,
+		   const char *const **items, size_t *len)
+{
+	const char **out;
+	size_t i;
+
+	if (toml_doc_want(d, v, key, TOML_ARRAY, expected) != 0)
+		return -1;
+	out = arena_alloc(d->arena, (v->u.arr.len + 1) * sizeof(*out));
+	for (i = 0; i < v->u.arr.len; i++)
+		if (toml_doc_str(d, v->u.arr.items[i], toml_doc_index(d->arena, key, i), "a string",
+				 &out[i]) != 0)
+			return -1;
+	out[i] = NULL;
+	*items = out;
+	*len = v->u.arr.len;
+	return 0;
+}
+
+int
+toml_doc_only_keys(TomlDoc *d, const TomlValue *t, const char *key, const char *const *allowed)
+{
+	size_t i, j;
+
+	for (i = 0; i < t->u.table.len; i++) {
+		const TomlEntry *e = &t->u.table.entries[i];
+		const char *k;
+		Buf list = { 0 };
+		int rc = 0;
+
+		for (j = 0; allowed[j]; j++)
+			if (strlen(allowed[j]) == e->key_len &&
+			    !memcmp(allowed[j], e->key, e->key_len))
+				break;
+		if (allowed[j])
+			continue;
+		k = toml_doc_key(d->arena, key, e->key, e->key_len);
+		buf_puts(&list, "");
+		for (j = 0; allowed[j]; j++)
+			buf_printf(&list, "%s%s", j ? ", " : "", allowed[j]);
+		if (d->lenient)
+			toml_doc_warn(d, e->value, k, "unknown key, ignored (known: %s)",
+				      list.data);
+		else
+			rc = toml_doc_fail(d, e->value, k, "unknown key; expected one of: %s",
+					   list.data);
+		buf_free(&list);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
