@@ -268,15 +268,15 @@ marker_put_shown(Buf *b, const char *s, size_t len, size_t max)
 	return width;
 }
 
-/* Bytes that src[from..to) takes once shown; to is a character boundary. */
+/* Bytes that the characters of src (len bytes) starting before to take once shown. */
 static size_t
-shown_bytes(const char *src, size_t from, size_t to, Buf *scratch)
+shown_bytes(const char *src, size_t len, size_t to, Buf *scratch)
 {
-	size_t i = from, k, total = 0;
+	size_t i = 0, k, total = 0;
 
 	while (i < to) {
 		buf_clear(scratch);
-		(void)put_shown_char(scratch, src + i, to - i, &k);
+		(void)put_shown_char(scratch, src + i, len - i, &k);
 		total += scratch->len;
 		i += k;
 	}
@@ -308,9 +308,9 @@ marker_syntax_error(Err *err, const char *src, size_t len, size_t start, size_t 
 	 * text is left out. Character boundaries are found walking forward from the start,
 	 * the only direction in which UTF-8 (and invalid bytes) decode unambiguously.
 	 */
-	total = shown_bytes(src, 0, len, &scratch);
+	total = shown_bytes(src, len, len, &scratch);
 	if (total > SHOWN_MAX) {
-		size_t upto_end = shown_bytes(src, 0, end, &scratch), tail = total - upto_end;
+		size_t upto_end = shown_bytes(src, len, end, &scratch), tail = total - upto_end;
 
 		before = SHOWN_MAX - (tail < SHOWN_MAX / 4 ? tail : SHOWN_MAX / 4);
 		for (a = 0, i = 0; a < end && upto_end - i > before; a += k) {
@@ -318,7 +318,7 @@ marker_syntax_error(Err *err, const char *src, size_t len, size_t start, size_t 
 			(void)put_shown_char(&scratch, src + a, len - a, &k);
 			i += scratch.len;
 		}
-		after = SHOWN_MAX - (upto_end - i);
+		after = SHOWN_MAX - (i < upto_end ? upto_end - i : 0);
 		for (z = end, i = 0; z < len; z += k) {
 			buf_clear(&scratch);
 			(void)put_shown_char(&scratch, src + z, len - z, &k);

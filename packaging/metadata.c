@@ -11,13 +11,14 @@
  *    trailing line breaks of the whole value are dropped;
  *  - the first empty line ends the headers; any other line (one that is neither a
  *    field, nor a continuation, nor a "From " line) ends them too and starts the body;
- *  - a line starting with "From " is an mbox envelope line: the first line of the
- *    file is dropped; the last line of the headers (the line after it ends them) is
- *    taken for the first line of the body, and the body goes on after the empty line
- *    that ended the headers, if that is what ended them; anywhere else it is dropped
- *    (a "misplaced envelope"), and the field before it ends there, so a continuation
- *    line after it is dropped too. This is what feedparser does with "From " lines,
- *    checked against Python 3.11's email.parser.Parser(policy=compat32).
+ *  - a line starting with "From " is an mbox envelope line. As the first line of the
+ *    file it is dropped. As the last line of the header block (the next line is
+ *    empty, or not a header line, or there is none) it is pushed back: it becomes the
+ *    first line of the body, which goes on after the empty line that ended the
+ *    headers, if one did. Anywhere else it is dropped as misplaced, and the field
+ *    before it ends there, so a continuation line after it is dropped too. This is
+ *    feedparser's handling, checked against Python 3.11's
+ *    email.parser.Parser(policy=compat32) (see test_metadata.c).
  *
  * Then the fields are checked, more strictly than pip (which reads what it can) and
  * closer to packaging's Metadata.from_email: UTF-8 everywhere, Name, Version and

@@ -845,7 +845,8 @@ test_hostile_input(void **state)
 	assert_int_equal(parse("os_name ~= '\\x1b[2J\xC2\x9B'", &arena, &m, &err), 0);
 	assert_int_equal(marker_evaluate(m, &env, &got, &err), -1);
 	assert_clean(err.msg, false);
-	assert_non_null(strstr(err.msg, "cannot evaluate marker \"os_name ~= \\\"\\\\x1b[2J\\\\x9b\\\"\""));
+	assert_non_null(strstr(err.msg,
+			       "cannot evaluate marker \"os_name ~= \\\"\\\\x1b[2J\\\\x9b\\\"\""));
 	buf_clear(&b);
 	buf_puts(&b, "os_name ~= '");
 	for (i = 0; i < 2000; i++)

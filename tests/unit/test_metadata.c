@@ -711,8 +711,9 @@ test_many_extras(void **state)
 	assert_int_equal(d.m.provides_extra_len, N / 2);
 	assert_string_equal(d.m.provides_extra[0], "e-49999");
 	assert_string_equal(d.m.provides_extra[N / 2 - 1], "e-0");
-	/* Pairwise, 5e9 comparisons: far more than this. */
-	if (secs > 5.0) {
+	/* Compared pair by pair (before) this took 7 s on a 2-core machine; sorted,
+	 * it takes milliseconds. */
+	if (secs > 1.0) {
 		print_error("%.1f s for %d extras\n", secs, N);
 		fail();
 	}
