@@ -26,7 +26,14 @@
  *  - Literals print in double quotes, single quotes when they hold a double quote, as
  *    packaging does. Where packaging's output would not parse back (a literal with both
  *    quotes, a backslash or a control character) we write Python escapes, so that every
- *    tree prints to text that parses to the same tree.
+ *    tree prints to text that parses to the same tree. DEL and the C1 controls are
+ *    escaped too (packaging writes them as they are), so that the canonical text of a
+ *    marker never carries a terminal escape sequence.
+ *  - Syntax errors keep packaging's layout (message, source line, caret line), but the
+ *    source line is outside text and is shown escaped as buf_put_quoted escapes
+ *    (quotes and backslashes as written), where packaging prints control characters
+ *    raw. The caret's column counts the shown text, and a long source is shown as a
+ *    window around the error.
  *
  * Evaluation follows packaging 26: python_version, python_full_version,
  * implementation_version and platform_release compare as versions when "op + other
@@ -52,6 +59,8 @@
 #include <string.h>
 
 #include "../engine/buf.h"
+#include "../engine/utf8.h"
+#include "ascii.h"
 #include "name.h"
 #include "specifier.h"
 #include "version.h"
@@ -143,64 +152,6 @@ marker_var_lookup(const char *name, size_t len, MarkerVar *out)
 
 /* ---------------------------------------------------------------- characters */
 
-/* Decode one UTF-8 character at s[i]; its length, or 0 when the bytes are not UTF-8. */
-static size_t
-utf8_decode(const char *s, size_t len, size_t i, uint32_t *cp)
-{
-	const unsigned char *u = (const unsigned char *)s + i;
-	size_t avail = len - i, n, k;
-	uint32_t c, min;
-
-	if (u[0] < 0x80) {
-		*cp = u[0];
-		return 1;
-	}
-	if (u[0] >= 0xC2 && u[0] <= 0xDF)
-		n = 2, c = u[0] & 0x1F, min = 0x80;
-	else if (u[0] >= 0xE0 && u[0] <= 0xEF)
-		n = 3, c = u[0] & 0x0F, min = 0x800;
-	else if (u[0] >= 0xF0 && u[0] <= 0xF4)
-		n = 4, c = u[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (avail < n)
-		return 0;
-	for (k = 1; k < n; k++) {
-		if ((u[k] & 0xC0) != 0x80)
-			return 0;
-		c = c << 6 | (u[k] & 0x3F);
-	}
-	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-static size_t
-utf8_encode(uint32_t c, char *out)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xC0 | c >> 6);
-		out[1] = (char)(0x80 | (c & 0x3F));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xE0 | c >> 12);
-		out[1] = (char)(0x80 | (c >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (c & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | c >> 18);
-	out[1] = (char)(0x80 | (c >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (c >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (c & 0x3F));
-	return 4;
-}
-
 /* The characters Python's str.isspace() and regex \s accept. */
 static bool
 py_space(uint32_t c)
@@ -221,9 +172,8 @@ marker_word_at(const char *s, size_t len, size_t i)
 		return false;
 	c = (unsigned char)s[i];
 	if (c < 0x80)
-		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		       c == '_';
-	if (!utf8_decode(s, len, i, &cp))
+		return ascii_is_alnum(c) || c == '_';
+	if (!utf8_decode(s + i, len - i, &cp, NULL))
 		return true;
 	return !py_space(cp);
 }
@@ -248,30 +198,98 @@ marker_space_at(const char *s, size_t len, size_t i)
 	uint32_t cp;
 	size_t n;
 
-	if (i >= len || !(n = utf8_decode(s, len, i, &cp)))
+	if (i >= len || !(n = utf8_decode(s + i, len - i, &cp, NULL)))
 		return 0;
 	return py_space(cp) ? n : 0;
 }
 
 /* ---------------------------------------------------------------- errors */
 
-/* Columns as Python counts them: characters, so UTF-8 continuation bytes do not count. */
-static size_t
-column(const char *s, size_t len, size_t pos)
-{
-	size_t i, col = 0;
+/*
+ * Bytes of source text a syntax error shows at most. The message, the source line and
+ * the caret line then stay far below the size of an Err, even with the context callers
+ * add (pyproject.toml's key and quoted value), so that nothing is cut, least of all a
+ * character in half.
+ */
+#define SHOWN_MAX 240
+/* Bytes of a quoted text (a marker in an evaluation error) shown at most. */
+#define QUOTED_MAX 300
 
-	for (i = 0; i < pos && i < len; i++)
-		col += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return col + (pos > len ? pos - len : 0);
+/* The length of the character at s (avail bytes from s on); 1 for a byte that is not UTF-8. */
+static size_t
+char_len(const char *s, size_t avail)
+{
+	uint32_t cp;
+	size_t n;
+
+	if ((unsigned char)s[0] < 0x80)
+		return 1;
+	n = utf8_decode(s, avail, &cp, NULL);
+	return n ? n : 1;
+}
+
+/*
+ * Append the character at s (avail bytes from s on) as a message shows it; *k is set to
+ * its length in s. Returns its width in columns: 1 for a character shown as itself, the
+ * length of the escape otherwise (escapes are ASCII).
+ */
+static size_t
+put_shown_char(Buf *b, const char *s, size_t avail, size_t *k)
+{
+	size_t n = char_len(s, avail), before = b->len, added;
+
+	*k = n;
+	if (s[0] == '"' || s[0] == '\\') {
+		buf_putc(b, s[0]);
+		return 1;
+	}
+	/* buf_put_quoted decides what is escaped; only its quotes are dropped again. */
+	buf_put_quoted(b, s, n, n);
+	added = b->len - before - 2;
+	memmove(b->data + before, b->data + before + 1, added);
+	b->len = before + added;
+	b->data[b->len] = '\0';
+	return added == n && memcmp(b->data + before, s, n) == 0 ? 1 : added;
+}
+
+size_t
+marker_put_shown(Buf *b, const char *s, size_t len, size_t max)
+{
+	size_t i = 0, k, width = 0;
+
+	while (i < len) {
+		if (i + char_len(s + i, len - i) > max) {
+			buf_puts(b, "...");
+			return width + 3;
+		}
+		width += put_shown_char(b, s + i, len - i, &k);
+		i += k;
+	}
+	return width;
+}
+
+/* Bytes that the characters of src (len bytes) starting before to take once shown. */
+static size_t
+shown_bytes(const char *src, size_t len, size_t to, Buf *scratch)
+{
+	size_t i = 0, k, total = 0;
+
+	while (i < to) {
+		buf_clear(scratch);
+		(void)put_shown_char(scratch, src + i, len - i, &k);
+		total += scratch->len;
+		i += k;
+	}
+	return total;
 }
 
 int
 marker_syntax_error(Err *err, const char *src, size_t len, size_t start, size_t end,
 		    const char *fmt, ...)
 {
-	char msg[sizeof(err->msg)];
-	size_t n, i, c0, c1, room;
+	char msg[512];
+	size_t a = 0, z = len, i, k, col, c0, c1, before, after, total;
+	Buf out = { 0 }, scratch = { 0 };
 	va_list ap;
 
 	if (!err)
@@ -279,29 +297,66 @@ marker_syntax_error(Err *err, const char *src, size_t len, size_t start, size_t 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (end < start)
-		end = start;
-	n = strlen(msg);
-	room = sizeof(msg) - 1;
-#define PUT(ch) do { if (n < room) msg[n++] = (ch); } while (0)
-	PUT('\n');
-	for (i = 0; i < 4; i++)
-		PUT(' ');
-	for (i = 0; i < len; i++)
-		PUT(src[i] ? src[i] : '?');
-	PUT('\n');
-	for (i = 0; i < 4; i++)
-		PUT(' ');
-	c0 = column(src, len, start);
-	c1 = column(src, len, end);
-	for (i = 0; i < c0; i++)
-		PUT(' ');
-	for (i = c0; i < c1; i++)
-		PUT('~');
-	PUT('^');
-#undef PUT
-	msg[n] = '\0';
-	return err_set(err, "%s", msg);
+	if (end > len)
+		end = len;
+	if (start > end)
+		start = end;
+
+	/*
+	 * A long source is shown as a window around the error: up to three quarters of
+	 * SHOWN_MAX before it (less when little follows), the rest after, "..." where
+	 * text is left out. Character boundaries are found walking forward from the start,
+	 * the only direction in which UTF-8 (and invalid bytes) decode unambiguously.
+	 */
+	total = shown_bytes(src, len, len, &scratch);
+	if (total > SHOWN_MAX) {
+		size_t upto_end = shown_bytes(src, len, end, &scratch), tail = total - upto_end;
+
+		before = SHOWN_MAX - (tail < SHOWN_MAX / 4 ? tail : SHOWN_MAX / 4);
+		for (a = 0, i = 0; a < end && upto_end - i > before; a += k) {
+			buf_clear(&scratch);
+			(void)put_shown_char(&scratch, src + a, len - a, &k);
+			i += scratch.len;
+		}
+		after = SHOWN_MAX - (i < upto_end ? upto_end - i : 0);
+		for (z = end, i = 0; z < len; z += k) {
+			buf_clear(&scratch);
+			(void)put_shown_char(&scratch, src + z, len - z, &k);
+			if (i + scratch.len > after)
+				break;
+			i += scratch.len;
+		}
+	}
+	buf_free(&scratch);
+
+	buf_printf(&out, "%s\n    ", msg);
+	col = c0 = c1 = 0;
+	if (a > 0) {
+		buf_puts(&out, "...");
+		col = 3;
+	}
+	/* Columns of start and end in the shown text (a span that begins in the part
+	 * left out begins at the "..."). */
+	for (i = a; i < z; i += k) {
+		if (i <= start)
+			c0 = col;
+		if (i <= end)
+			c1 = col;
+		col += put_shown_char(&out, src + i, len - i, &k);
+	}
+	if (z < len)
+		buf_puts(&out, "...");
+	if (end >= z)
+		c1 = col;
+	if (start >= z)
+		c0 = col;
+	buf_puts(&out, "\n    ");
+	for (i = 0; i < c1; i++)
+		buf_putc(&out, i < c0 ? ' ' : '~');
+	buf_putc(&out, '^');
+	err_set(err, "%s", out.data);
+	buf_free(&out);
+	return -1;
 }
 
 /* ---------------------------------------------------------------- parsing */
@@ -393,7 +448,7 @@ decode_literal(const char *s, size_t n, Arena *arena, char **out, size_t *out_le
 		if (c == '\n' || c == '\r' || c == '\0')
 			return false;
 		if (c >= 0x80) {
-			if (!(k = utf8_decode(s, n, i, &cp)))
+			if (!(k = utf8_decode(s + i, n - i, &cp, NULL)))
 				return false;
 			memcpy(buf + o, s + i, k);
 			o += k, i += k;
@@ -425,10 +480,10 @@ decode_literal(const char *s, size_t n, Arena *arena, char **out, size_t *out_le
 			for (k = 1; k <= digits; k++) {
 				unsigned char h = i + k < n ? (unsigned char)s[i + k] : 0;
 
-				if (h >= '0' && h <= '9')
+				if (ascii_is_digit(h))
 					cp = cp << 4 | (uint32_t)(h - '0');
-				else if ((h | 0x20) >= 'a' && (h | 0x20) <= 'f')
-					cp = cp << 4 | (uint32_t)((h | 0x20) - 'a' + 10);
+				else if (ascii_lower(h) >= 'a' && ascii_lower(h) <= 'f')
+					cp = cp << 4 | (uint32_t)(ascii_lower(h) - 'a' + 10);
 				else
 					return false;
 			}
@@ -715,8 +770,10 @@ put_literal(Buf *b, const char *v, size_t n)
 			buf_puts(b, "\\n");
 		else if (c == '\r')
 			buf_puts(b, "\\r");
-		else if (c < 0x20)
+		else if (c < 0x20 || c == 0x7F)
 			buf_printf(b, "\\x%02x", c);
+		else if (c == 0xC2 && i + 1 < n && (unsigned char)v[i + 1] < 0xA0)
+			buf_printf(b, "\\x%02x", (unsigned char)v[++i]); /* C1 control */
 		else
 			buf_putc(b, (char)c);
 	}
@@ -878,10 +935,27 @@ str_eq(Str a, Str b)
 	return a.n == b.n && (a.n == 0 || memcmp(a.s, b.s, a.n) == 0);
 }
 
+/* "cannot evaluate marker "TEXT": what", the marker's text quoted (it holds outside text). */
 static int
-undefined(const Marker *m, Arena *tmp, Err *err, const char *why)
+cannot_evaluate(const Marker *m, Arena *tmp, Err *err, const char *fmt, ...) ERR_PRINTF(4, 5);
+
+static int
+cannot_evaluate(const Marker *m, Arena *tmp, Err *err, const char *fmt, ...)
 {
-	return err_set(err, "cannot evaluate marker '%s': %s", marker_format(m, tmp), why);
+	const char *text = marker_format(m, tmp);
+	char why[512];
+	Buf b = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	buf_puts(&b, "cannot evaluate marker ");
+	buf_put_quoted(&b, text, strlen(text), QUOTED_MAX);
+	buf_printf(&b, ": %s", why);
+	err_set(err, "%s", b.data);
+	buf_free(&b);
+	return -1;
 }
 
 static int
@@ -894,22 +968,20 @@ eval_compare(const Marker *m, const MarkerEnv *env, Arena *tmp, bool *res, Err *
 	bool has_key;
 
 	if (l->is_var && is_set_var(l->var))
-		return undefined(m, tmp, err,
-				 "a set-valued variable can only be tested with 'in' or 'not in' "
-				 "on the right");
+		return cannot_evaluate(m, tmp, err, "a set-valued variable can only be tested with "
+					   "'in' or 'not in' on the right");
 	if (r->is_var && is_set_var(r->var)) {
 		const char *const *set = r->var == MARKER_EXTRAS ? env->extras : env->dependency_groups;
 		size_t n = r->var == MARKER_EXTRAS ? env->extras_len : env->dependency_groups_len, i;
 		bool found = false;
 
 		if (!set)
-			return err_set(err, "cannot evaluate marker '%s': '%s' is not defined here "
-					    "(only pylock.toml markers have it)",
-				       marker_format(m, tmp), marker_var_name(r->var));
+			return cannot_evaluate(m, tmp, err, "'%s' is not defined here (only "
+						   "pylock.toml markers have it)",
+					       marker_var_name(r->var));
 		if (op != MARKER_OP_IN && op != MARKER_OP_NOT_IN)
-			return undefined(m, tmp, err,
-					 "a set-valued variable can only be tested with 'in' or "
-					 "'not in'");
+			return cannot_evaluate(m, tmp, err, "a set-valued variable can only be tested "
+						   "with 'in' or 'not in'");
 		a = operand(l, env, tmp);
 		for (i = 0; i < n && !found; i++)
 			found = name_equal(a.s, a.n, set[i], strlen(set[i]));
@@ -969,11 +1041,10 @@ eval_compare(const Marker *m, const MarkerEnv *env, Arena *tmp, bool *res, Err *
 	case MARKER_OP_ARBITRARY:
 		break;
 	}
-	return undefined(m, tmp, err,
-			 arena_printf(tmp, "'%s' only compares versions (python_version, "
-					   "python_full_version, implementation_version or "
-					   "platform_release against a valid version)",
-				      marker_op_str(op)));
+	return cannot_evaluate(m, tmp, err, "'%s' only compares versions (python_version, "
+			       "python_full_version, implementation_version or platform_release "
+			       "against a valid version)",
+			       marker_op_str(op));
 }
 
 static int

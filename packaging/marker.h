@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "../engine/arena.h"
+#include "../engine/buf.h"
 #include "../engine/err.h"
 
 typedef enum MarkerVar {
@@ -129,16 +130,35 @@ int marker_parse_at(const char *src, size_t len, size_t start, Arena *arena, Mar
 
 /*
  * Fill err with packaging's layout of a syntax error: the message, then src indented by
- * four spaces, then a line with '~' under src[start..end) and '^' at end (columns are
- * characters, not bytes). Returns -1.
+ * four spaces, then a line with '~' under src[start..end) and '^' at end. Returns -1.
+ * fmt and its arguments are our own words; src is outside text and is shown the way
+ * marker_put_shown shows it, so it can put no control character into the message, and
+ * the columns are those of the shown text (characters, escapes counted in full). A
+ * source longer than a line is shown as a window around end, with "..." for the parts
+ * left out; the whole message stays well within an Err.
  */
 int marker_syntax_error(Err *err, const char *src, size_t len, size_t start, size_t end,
 			const char *fmt, ...) ERR_PRINTF(6, 7);
 
 /*
- * Python's regex classes, which packaging's tokenizer is written in, for the parsers that
- * must stop where it stops: whether s[i] (or the character before s[i]) is a \w
- * character, and the byte length of the \s character at s[i] (0 when there is none).
+ * Append s[0..len) to b as error messages show source text: as written, except that
+ * what buf_put_quoted escapes (control characters, C1 controls, bytes that are not
+ * UTF-8) is escaped the same way; quotes and backslashes stay as written, as in
+ * packaging's messages (the text is not quoted). At most max bytes of s, cut on a
+ * character boundary and followed by "..." when longer. Returns the width in columns.
+ */
+size_t marker_put_shown(Buf *b, const char *s, size_t len, size_t max);
+
+/*
+ * Shared with requirement.c on purpose: PEP 508 is one grammar for requirements and the
+ * markers inside them, and packaging tokenizes both with one set of Python regular
+ * expressions, so a variable or keyword ("and", "in") stands between \b word
+ * boundaries, a name ends at one, and white space is \s. The requirement parser must
+ * stop exactly where the marker parser (and packaging) would, so both use these classes
+ * rather than each keeping its own copy:
+ * whether s[i] (or the character before s[i]) is a \w character, and the byte length
+ * of the \s character at s[i] (0 when there is none). Non-ASCII characters count as
+ * marker.c's header comment says.
  */
 bool marker_word_at(const char *s, size_t len, size_t i);
 bool marker_word_before(const char *s, size_t len, size_t i);

@@ -9,9 +9,16 @@
  *  - a field line is a name of printable ASCII other than ':' (possibly empty, then the
  *    line is dropped), a ':', and the value, whose leading spaces and tabs are dropped;
  *    trailing line breaks of the whole value are dropped;
- *  - "From " lines are mbox envelope lines and are dropped;
  *  - the first empty line ends the headers; any other line (one that is neither a
- *    field nor a continuation) ends them too and starts the body.
+ *    field, nor a continuation, nor a "From " line) ends them too and starts the body;
+ *  - a line starting with "From " is an mbox envelope line. As the first line of the
+ *    file it is dropped. As the last line of the header block (the next line is
+ *    empty, or not a header line, or there is none) it is pushed back: it becomes the
+ *    first line of the body, which goes on after the empty line that ended the
+ *    headers, if one did. Anywhere else it is dropped as misplaced, and the field
+ *    before it ends there, so a continuation line after it is dropped too. This is
+ *    feedparser's handling, checked against Python 3.11's
+ *    email.parser.Parser(policy=compat32) (see test_metadata.c).
  *
  * Then the fields are checked, more strictly than pip (which reads what it can) and
  * closer to packaging's Metadata.from_email: UTF-8 everywhere, Name, Version and
@@ -31,7 +38,16 @@
 #include <string.h>
 
 #include "../engine/buf.h"
+#include "../engine/utf8.h"
+#include "ascii.h"
 #include "name.h"
+
+/*
+ * Bytes of outside text (a field's name or value) quoted in a message at most: however
+ * much its escapes cost, the message stays well within an Err, so that nothing is cut,
+ * least of all a character in half.
+ */
+#define QUOTED_MAX 120
 
 /* Fields that may appear once (lower case). */
 static const char *const single_use[] = {
@@ -45,49 +61,38 @@ static const char *const single_use[] = {
 static bool
 same_name(const char *a, const char *b)
 {
-	for (; *a && *b; a++, b++) {
-		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
-		char y = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
-
-		if (x != y)
+	for (; *a && *b; a++, b++)
+		if (ascii_lower(*a) != ascii_lower(*b))
 			return false;
-	}
 	return *a == *b;
 }
 
-/* The offset of the first byte that is not UTF-8, or len when all are. */
-static size_t
-utf8_bad(const char *s, size_t len)
+/* Outside text for a message, quoted and escaped by buf_put_quoted; from arena. */
+static const char *
+quoted(Arena *arena, const char *s, size_t n)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, n, k;
-	uint32_t c, min;
+	Buf b = { 0 };
+	char *out;
 
-	while (i < len) {
-		if (u[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (u[i] >= 0xC2 && u[i] <= 0xDF)
-			n = 2, c = u[i] & 0x1F, min = 0x80;
-		else if (u[i] >= 0xE0 && u[i] <= 0xEF)
-			n = 3, c = u[i] & 0x0F, min = 0x800;
-		else if (u[i] >= 0xF0 && u[i] <= 0xF4)
-			n = 4, c = u[i] & 0x07, min = 0x10000;
-		else
-			return i;
-		if (len - i < n)
-			return i;
-		for (k = 1; k < n; k++) {
-			if ((u[i + k] & 0xC0) != 0x80)
-				return i;
-			c = c << 6 | (u[i + k] & 0x3F);
-		}
-		if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-			return i;
-		i += n;
-	}
-	return len;
+	buf_put_quoted(&b, s, n, QUOTED_MAX);
+	out = arena_strndup(arena, b.data, b.len);
+	buf_free(&b);
+	return out;
+}
+
+/*
+ * The reason in a message of version.c or specifier.c, "'TEXT' <phrase>REASON": what
+ * follows the last occurrence of the phrase (TEXT may hold it too, no reason does). The
+ * value is quoted by our own message, so that it is said once, and safely.
+ */
+static const char *
+reason_after(const char *msg, const char *phrase)
+{
+	const char *r = NULL, *at = msg;
+
+	while ((at = strstr(at, phrase)))
+		r = at += strlen(phrase);
+	return r ? r : "(no reason given)";
 }
 
 /* ---------------------------------------------------------------- the header block */
@@ -128,14 +133,43 @@ field_line(const char *s, Line l, size_t *colon)
 	return false;
 }
 
+static bool
+continuation_line(const char *s, Line l)
+{
+	return l.end > l.start && (s[l.start] == ' ' || s[l.start] == '\t');
+}
+
+static bool
+from_line(const char *s, Line l)
+{
+	return l.end - l.start >= 5 && memcmp(s + l.start, "From ", 5) == 0;
+}
+
+/* Whether the line belongs to the header block (feedparser's headerRE). */
+static bool
+header_line(const char *s, Line l)
+{
+	size_t colon;
+
+	return continuation_line(s, l) || from_line(s, l) || field_line(s, l, &colon);
+}
+
 typedef struct Fields {
 	MetadataField *items;
 	size_t len, cap;
 } Fields;
 
-/* Split the header block into fields; *body is where the body starts. */
+/*
+ * Where the body is: a "From " line pushed back from the headers, [unread, unread_end),
+ * if any (unread == unread_end otherwise), then data from body on.
+ */
+typedef struct Body {
+	size_t unread, unread_end, body;
+} Body;
+
+/* Split the header block into fields, and find the body. */
 static int
-split_headers(const char *s, size_t len, Arena *arena, Fields *f, size_t *body, Err *err)
+split_headers(const char *s, size_t len, Arena *arena, Fields *f, Body *body, Err *err)
 {
 	Buf value = { 0 };
 	const char *name = NULL;
@@ -143,6 +177,7 @@ split_headers(const char *s, size_t len, Arena *arena, Fields *f, size_t *body, 
 	size_t pos = 0, colon, bad, v;
 	Line l;
 
+	body->unread = body->unread_end = 0;
 	for (;;) {
 		bool more = pos < len;
 
@@ -150,13 +185,14 @@ split_headers(const char *s, size_t len, Arena *arena, Fields *f, size_t *body, 
 		if (more)
 			lineno++;
 		/* A field ends where a line that does not continue it begins. */
-		if (name && (!more || (s[l.start] != ' ' && s[l.start] != '\t') || l.end == l.start)) {
+		if (name && (!more || !continuation_line(s, l))) {
 			v = value.len;
 			while (v > 0 && (value.data[v - 1] == '\n' || value.data[v - 1] == '\r'))
 				v--;
-			if ((bad = utf8_bad(value.data, v)) < v) {
-				err_set(err, "line %u: field '%s' is not valid UTF-8 (byte 0x%02x)",
-					name_line, name, (unsigned char)value.data[bad]);
+			if ((bad = utf8_valid_prefix(value.data, v)) < v) {
+				err_set(err, "line %u: field %s is not valid UTF-8 (byte 0x%02x)",
+					name_line, quoted(arena, name, strlen(name)),
+					(unsigned char)value.data[bad]);
 				buf_free(&value);
 				return -1;
 			}
@@ -170,14 +206,19 @@ split_headers(const char *s, size_t len, Arena *arena, Fields *f, size_t *body, 
 			buf_clear(&value);
 		}
 		if (!more || l.end == l.start) {
-			*body = more ? l.next : len; /* the empty line is not part of the body */
+			body->body = more ? l.next : len; /* the empty line is not part of the body */
 			break;
 		}
-		if (s[l.start] == ' ' || s[l.start] == '\t') {
+		if (continuation_line(s, l)) {
 			if (name)
 				buf_append(&value, s + l.start, l.next - l.start);
-		} else if (l.end - l.start >= 5 && memcmp(s + l.start, "From ", 5) == 0) {
-			/* An mbox envelope line: dropped, wherever it is. */
+		} else if (from_line(s, l)) {
+			/* The envelope (first line) and misplaced ones are dropped; the last
+			 * line of the headers goes back to the body (see the top). */
+			if (lineno > 1 && (l.next >= len || !header_line(s, next_line(s, len, l.next)))) {
+				body->unread = l.start;
+				body->unread_end = l.next;
+			}
 		} else if (field_line(s, l, &colon)) {
 			if (colon > l.start) {
 				size_t i = colon + 1;
@@ -189,7 +230,7 @@ split_headers(const char *s, size_t len, Arena *arena, Fields *f, size_t *body, 
 				buf_append(&value, s + i, l.next - i);
 			}
 		} else {
-			*body = l.start;
+			body->body = l.start;
 			break;
 		}
 		pos = l.next;
@@ -273,37 +314,42 @@ plain_lines(const char *s, size_t n, Arena *arena, size_t *len)
 	return out;
 }
 
+/* The newest Metadata-Version 2.x this module knows: 2.5 added Import-Name and
+ * Import-Namespace (PEP 794), 2.6 is PEP 808's; both are kept as raw fields. */
+#define KNOWN_MINOR 6
+
 static int
-parse_metadata_version(Metadata *m, const MetadataField *f, Err *err)
+parse_metadata_version(Metadata *m, const MetadataField *f, Arena *arena, Err *err)
 {
 	const char *v = f->value;
 	unsigned long major, minor;
 	char *end;
 
-	if (v[0] < '0' || v[0] > '9')
+	if (!ascii_is_digit(v[0]))
 		goto bad;
 	major = strtoul(v, &end, 10);
-	if (*end != '.' || end[1] < '0' || end[1] > '9')
+	if (*end != '.' || !ascii_is_digit(end[1]))
 		goto bad;
 	minor = strtoul(end + 1, &end, 10);
-	if (*end != '\0' || major > 1000 || minor > 1000)
+	/* end must be the end of the value: a NUL byte inside it is no end. */
+	if (end != v + f->value_len || major > 1000 || minor > 1000)
 		goto bad;
 	m->version_major = (unsigned)major;
 	m->version_minor = (unsigned)minor;
 	if (major == 1 && minor <= 2)
 		return 0;
 	if (major == 2) {
-		m->newer_minor = minor > 4;
+		m->newer_minor = minor > KNOWN_MINOR;
 		return 0;
 	}
 	if (major > 2)
 		return err_set(err, "line %u: Metadata-Version %s is a newer major version than "
 				    "this tool reads (up to 2.x)",
-			       f->line, v);
+			       f->line, quoted(arena, v, f->value_len));
 bad:
-	return err_set(err, "line %u: '%s' is not a known Metadata-Version (1.0, 1.1, 1.2, "
-			    "2.0 to 2.4, or a later 2.x)",
-		       f->line, v);
+	return err_set(err, "line %u: Metadata-Version %s is not a known version (1.0, 1.1, "
+			    "1.2, 2.0 to 2.%d, or a later 2.x)",
+		       f->line, quoted(arena, v, f->value_len), KNOWN_MINOR);
 }
 
 static int
@@ -323,9 +369,11 @@ parse_requirements(Metadata *m, const MetadataField *fields, size_t n, Arena *ar
 		const char *text = unfold(f, arena, &len);
 		Err sub;
 
+		/* The message shows the text, escaped, under packaging's caret layout. */
 		if (requirement_parse(text, len, arena, &reqs[i], &sub) != 0)
-			return err_set(err, "line %u: Requires-Dist '%s' is invalid: %s", f->line,
-				       text, sub.msg);
+			return err_set(err, "line %u: Requires-Dist is not a valid requirement "
+					    "(PEP 508): %s",
+				       f->line, sub.msg);
 		i++;
 	}
 	m->requires_dist = reqs;
@@ -334,12 +382,59 @@ parse_requirements(Metadata *m, const MetadataField *fields, size_t n, Arena *ar
 }
 
 static int
+cmp_placed(const void *a, const void *b)
+{
+	const char **x = *(const char **const *)a, **y = *(const char **const *)b;
+	int c = strcmp(*x, *y);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/*
+ * Drop the later copies of names given more than once, keeping the order of the rest;
+ * the new length. Sorted (pointers into list, so ties keep their order), not compared
+ * pair by pair: a hostile file may hold a hundred thousand Provides-Extra lines.
+ */
+static size_t
+drop_repeats(const char **list, size_t n)
+{
+	const char ***order;
+	bool *repeat;
+	size_t i, o = 0;
+
+	if (n < 2)
+		return n;
+	order = xmalloc(n * sizeof(*order));
+	repeat = xcalloc(n, sizeof(*repeat));
+	for (i = 0; i < n; i++)
+		order[i] = &list[i];
+	qsort(order, n, sizeof(*order), cmp_placed);
+	for (i = 1; i < n; i++)
+		if (strcmp(*order[i], *order[i - 1]) == 0)
+			repeat[order[i] - list] = true;
+	for (i = 0; i < n; i++)
+		if (!repeat[i])
+			list[o++] = list[i];
+	free(order);
+	free(repeat);
+	return o;
+}
+
+/*
+ * Provides-Extra. From 2.3 on the specification requires the normalized form
+ * (^[a-z0-9]+(-[a-z0-9]+)*$), but tools have written other valid names ("Foo_Bar")
+ * since: packaging (Metadata.provides_extra) and pip normalize those instead of refusing
+ * the file, and so do we; what is not a valid name at all is refused from 2.3 on, and
+ * skipped (counted in provides_extra_ignored) before 2.3, when such extras were common
+ * and harmless.
+ */
+static int
 parse_extras(Metadata *m, const MetadataField *fields, size_t n, Arena *arena, Err *err)
 {
 	bool strict = m->version_major > 2 || (m->version_major == 2 && m->version_minor >= 3);
 	const MetadataField *f;
 	const char **list;
-	size_t count = 0, k;
+	size_t count = 0;
 
 	for (f = find(fields, n, "provides-extra", 0); f;
 	     f = find(fields, n, "provides-extra", (size_t)(f - fields) + 1))
@@ -350,25 +445,79 @@ parse_extras(Metadata *m, const MetadataField *fields, size_t n, Arena *arena, E
 	     f = find(fields, n, "provides-extra", (size_t)(f - fields) + 1)) {
 		size_t len;
 		const char *text = unfold(f, arena, &len);
-		char *norm;
 
 		if (!name_is_valid(text, len)) {
 			if (strict)
-				return err_set(err, "line %u: Provides-Extra '%s' is not a valid name",
-					       f->line, text);
-			/* Before 2.3 such extras were common and harmless: skip. */
+				return err_set(err, "line %u: Provides-Extra %s is not a valid name "
+						    "(ASCII letters, digits, '.', '-', '_', starting and "
+						    "ending with a letter or digit)",
+					       f->line, quoted(arena, text, len));
 			m->provides_extra_ignored++;
 			continue;
 		}
-		norm = name_normalize(text, len, arena);
-		for (k = 0; k < count && strcmp(list[k], norm) != 0; k++)
-			;
-		if (k == count)
-			list[count++] = norm;
+		list[count++] = name_normalize(text, len, arena);
 	}
 	m->provides_extra = list;
-	m->provides_extra_len = count;
+	m->provides_extra_len = drop_repeats(list, count);
 	return 0;
+}
+
+/*
+ * A Requires-Python that specset_parse refused: the value, quoted once, then the clause
+ * at fault when there are several, then specifier.c's reason.
+ */
+static int
+bad_requires_python(const MetadataField *f, const char *text, size_t n, Arena *arena,
+		    Err *err)
+{
+	static const char phrase[] = " is not a valid version specifier: ";
+	const char *whole = text, *clause;
+	size_t whole_len = n, clause_len, i = 0, j;
+	Specifier one;
+	Err sub;
+
+	version_strip(&whole, &whole_len);
+	for (;;) {
+		for (j = i; j < n && text[j] != ','; j++)
+			;
+		clause = text + i;
+		clause_len = j - i;
+		version_strip(&clause, &clause_len);
+		if (clause_len && specifier_parse(clause, clause_len, arena, &one, &sub) != 0) {
+			if (clause == whole && clause_len == whole_len)
+				return err_set(err, "line %u: Requires-Python %s is not a valid version "
+						    "specifier: %s",
+					       f->line, quoted(arena, text, n),
+					       reason_after(sub.msg, phrase));
+			return err_set(err, "line %u: Requires-Python %s is not a valid version "
+					    "specifier: clause %s: %s",
+				       f->line, quoted(arena, text, n),
+				       quoted(arena, clause, clause_len), reason_after(sub.msg, phrase));
+		}
+		if (j >= n)
+			break;
+		i = j + 1;
+	}
+	return err_set(err, "line %u: Requires-Python %s is not a valid version specifier",
+		       f->line, quoted(arena, text, n));
+}
+
+/* The body: the "From " line pushed back to it, if any, then the rest, with line
+ * breaks made "\n"; NULL when there is none. */
+static const char *
+body_text(const char *data, size_t len, const Body *b, Arena *arena, size_t *out_len)
+{
+	size_t first = b->unread_end - b->unread, rest = len - b->body;
+	char *joined;
+
+	if (first == 0 && rest == 0)
+		return NULL;
+	if (first == 0)
+		return plain_lines(data + b->body, rest, arena, out_len);
+	joined = arena_alloc(arena, first + rest + 1);
+	memcpy(joined, data + b->unread, first);
+	memcpy(joined + first, data + b->body, rest);
+	return plain_lines(joined, first + rest, arena, out_len);
 }
 
 int
@@ -377,7 +526,9 @@ metadata_parse(const char *data, size_t len, Arena *arena, Metadata *out, Err *e
 	Fields f = { 0 };
 	const MetadataField *mv, *name, *version, *desc, *rp, *dup;
 	MetadataField *items;
-	size_t body, bad, k;
+	const char *body_str;
+	size_t bad, k, body_len;
+	Body body;
 	Err sub;
 
 	memset(out, 0, sizeof(*out));
@@ -395,9 +546,9 @@ metadata_parse(const char *data, size_t len, Arena *arena, Metadata *out, Err *e
 		const MetadataField *first = find(items, f.len, single_use[k], 0);
 
 		if (first && (dup = find(items, f.len, single_use[k], (size_t)(first - items) + 1))) {
-			err_set(err, "line %u: field '%s' given again (first at line %u); it may "
+			err_set(err, "line %u: field %s given again (first at line %u); it may "
 				     "appear only once",
-				dup->line, dup->name, first->line);
+				dup->line, quoted(arena, dup->name, strlen(dup->name)), first->line);
 			goto fail;
 		}
 	}
@@ -406,7 +557,7 @@ metadata_parse(const char *data, size_t len, Arena *arena, Metadata *out, Err *e
 		err_set(err, "missing required field 'Metadata-Version'");
 		goto fail;
 	}
-	if (parse_metadata_version(out, mv, err) != 0)
+	if (parse_metadata_version(out, mv, arena, err) != 0)
 		goto fail;
 	out->metadata_version = mv->value;
 
@@ -415,9 +566,9 @@ metadata_parse(const char *data, size_t len, Arena *arena, Metadata *out, Err *e
 		goto fail;
 	}
 	if (!name_is_valid(name->value, name->value_len)) {
-		err_set(err, "line %u: Name '%s' is not a valid project name (ASCII letters, "
+		err_set(err, "line %u: Name %s is not a valid project name (ASCII letters, "
 			     "digits, '.', '-', '_', starting and ending with a letter or digit)",
-			name->line, name->value);
+			name->line, quoted(arena, name->value, name->value_len));
 		goto fail;
 	}
 	out->name = name->value;
@@ -428,39 +579,44 @@ metadata_parse(const char *data, size_t len, Arena *arena, Metadata *out, Err *e
 		goto fail;
 	}
 	if (version_parse(version->value, version->value_len, arena, &out->version, &sub) != 0) {
-		err_set(err, "line %u: Version '%s' is invalid: %s", version->line, version->value,
-			sub.msg);
+		err_set(err, "line %u: Version %s is not a valid version (PEP 440): %s",
+			version->line, quoted(arena, version->value, version->value_len),
+			reason_after(sub.msg, " is not a valid version (PEP 440): "));
 		goto fail;
 	}
 
 	if ((desc = find(items, f.len, "summary", 0)))
 		out->summary = desc->value;
 
-	if ((bad = utf8_bad(data + body, len - body)) < len - body) {
+	if ((bad = body.unread + utf8_valid_prefix(data + body.unread,
+						   body.unread_end - body.unread)) < body.unread_end ||
+	    (bad = body.body + utf8_valid_prefix(data + body.body, len - body.body)) < len) {
 		err_set(err, "the description (the body after the headers) is not valid UTF-8 "
 			     "(byte 0x%02x at offset %zu)",
-			(unsigned char)data[body + bad], body + bad);
+			(unsigned char)data[bad], bad);
 		goto fail;
 	}
+	body_str = body_text(data, len, &body, arena, &body_len);
 	desc = find(items, f.len, "description", 0);
-	if (desc && body < len) {
+	if (desc && body_str) {
 		err_set(err, "line %u: the description is given both as a Description field and "
 			     "as the body after the headers",
 			desc->line);
 		goto fail;
 	}
-	if (body < len)
-		out->description = plain_lines(data + body, len - body, arena, &out->description_len);
-	else if (desc)
+	if (body_str) {
+		out->description = body_str;
+		out->description_len = body_len;
+	} else if (desc) {
 		out->description = undent(desc->value, desc->value_len, arena, &out->description_len);
+	}
 
 	if ((rp = find(items, f.len, "requires-python", 0))) {
 		size_t n;
 		const char *text = unfold(rp, arena, &n);
 
 		if (specset_parse(text, n, arena, &out->requires_python, &sub) != 0) {
-			err_set(err, "line %u: Requires-Python '%s' is invalid: %s", rp->line, text,
-				sub.msg);
+			bad_requires_python(rp, text, n, arena, err);
 			goto fail;
 		}
 		out->requires_python_text = text;

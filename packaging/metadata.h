@@ -9,9 +9,10 @@
  * resolver needs: Name, Version, Requires-Dist, Requires-Python, Provides-Extra. Every
  * field, known or not, stays available by name, in file order.
  *
- * Metadata-Version 1.0 to 2.4 are read as such (2.0, never standardised but written by
- * old bdist_wheel, too); a later 2.x is read as 2.4 with newer_minor set, so that the
- * caller can warn; a later major version is an error.
+ * Metadata-Version 1.0 to 2.6 are read as such (2.0, never standardised but written by
+ * old bdist_wheel, too; 2.5 is PEP 794's Import-Name and Import-Namespace, 2.6 is
+ * PEP 808's, and their new fields are kept as raw fields); a later 2.x is read as 2.6
+ * with newer_minor set, so that the caller can warn; a later major version is an error.
  */
 #ifndef BUNPY_METADATA_H
 #define BUNPY_METADATA_H
@@ -36,7 +37,7 @@ typedef struct MetadataField {
 typedef struct Metadata {
 	const char *metadata_version;    /* as written, e.g. "2.1" */
 	unsigned version_major, version_minor;
-	bool newer_minor;                /* a 2.x after 2.4: understood as 2.4 */
+	bool newer_minor;                /* a 2.x after 2.6: understood as 2.6 */
 
 	const char *name;                /* as written; a valid name */
 	const char *normalized_name;     /* PEP 503 */
@@ -63,7 +64,8 @@ typedef struct Metadata {
  * Parse data[0..len). Errors name the field and its line: a missing or repeated
  * required field, a single-use field given twice, a value (or the body) that is not
  * UTF-8, an invalid Name, Version, Requires-Python or Requires-Dist, an invalid
- * Provides-Extra from 2.3 on, an unknown Metadata-Version. Pure: no I/O, everything
+ * Provides-Extra from 2.3 on, an unknown Metadata-Version. Values in messages are
+ * quoted and escaped (buf_put_quoted), never copied raw. Pure: no I/O, everything
  * allocated from arena.
  */
 int metadata_parse(const char *data, size_t len, Arena *arena, Metadata *out, Err *err);

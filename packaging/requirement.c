@@ -18,7 +18,11 @@
  * is one clause as packaging's specifier pattern matches it (operator, then a version
  * of the shape that operator allows); a ".*" or "+local" the operator does not allow is
  * reported right there, as packaging does. The clauses are then checked one by one and
- * handed to specset_parse. White space is spaces and tabs only; a line break anywhere
+ * handed to specset_parse; a clause the pattern takes but specifier_parse refuses is
+ * packaging's "Invalid specifier: 'X'", given here the caret layout of every other
+ * error (packaging has none there), under the clause, with specifier.c's reason. Extras
+ * written twice count once, found by sorting (thousands of extras must not cost
+ * millions of comparisons). White space is spaces and tabs only; a line break anywhere
  * is an error (decided here: packaging's pattern lets other Unicode white space through
  * between an operator and its version).
  */
@@ -103,7 +107,7 @@ word_ci(const char *s, size_t len, size_t i, const char *w)
 	if (i > len || len - i < n)
 		return false;
 	for (k = 0; k < n; k++)
-		if ((s[i + k] | 0x20) != w[k])
+		if (ascii_lower(s[i + k]) != w[k])
 			return false;
 	return true;
 }
@@ -149,7 +153,7 @@ match_version(const char *s, size_t len, size_t i, int cls)
 	static const char *const dev[] = { "dev", NULL };
 	size_t j = i, d, parts = 1;
 
-	if (j < len && (s[j] | 0x20) == 'v')
+	if (j < len && ascii_lower(s[j]) == 'v')
 		j++;
 	d = digits(s, len, j);
 	if (d && j + d < len && s[j + d] == '!' && digits(s, len, j + d + 1))
@@ -234,15 +238,31 @@ local_trail(const Parser *p)
 	return (p->s[j + 1] >= 'a' && p->s[j + 1] <= 'z') || ascii_is_digit(p->s[j + 1]);
 }
 
-/* clauses: gathers the clause text into b (clauses joined by ','). */
+/* Where a clause stands in the input, for errors about it. */
+typedef struct Span {
+	size_t start, end;
+} Span;
+
+typedef struct Clauses {
+	Buf text;      /* the clauses joined by ',', for specset_parse */
+	Span *spans;
+	size_t len, cap;
+} Clauses;
+
+/* clauses: gathers the clauses into c. */
 static int
-parse_clauses(Parser *p, Buf *b)
+parse_clauses(Parser *p, Clauses *c)
 {
 	size_t start, end;
 
 	while ((end = match_clause(p)) != p->pos) {
 		start = p->pos;
-		buf_append(b, p->s + start, end - start);
+		if (c->text.len)
+			buf_putc(&c->text, ',');
+		buf_append(&c->text, p->s + start, end - start);
+		xgrow(&c->spans, &c->cap, c->len + 1, sizeof(*c->spans));
+		c->spans[c->len].start = start;
+		c->spans[c->len++].end = end;
 		p->pos = end;
 		if (p->pos + 1 < p->len && p->s[p->pos] == '.' && p->s[p->pos + 1] == '*') {
 			const char *msg = ".* suffix can only be used with `==` or `!=` operators";
@@ -260,14 +280,13 @@ parse_clauses(Parser *p, Buf *b)
 		if (!at(p, ','))
 			break;
 		p->pos++;
-		buf_putc(b, ',');
 		skip_ws(p);
 	}
 	return 0;
 }
 
 static int
-parse_specifier(Parser *p, Buf *b)
+parse_specifier(Parser *p, Clauses *c)
 {
 	size_t open = p->pos;
 	bool paren = at(p, '(');
@@ -275,7 +294,7 @@ parse_specifier(Parser *p, Buf *b)
 	if (paren)
 		p->pos++;
 	skip_ws(p);
-	if (parse_clauses(p, b) != 0)
+	if (parse_clauses(p, c) != 0)
 		return -1;
 	skip_ws(p);
 	if (paren) {
@@ -287,32 +306,67 @@ parse_specifier(Parser *p, Buf *b)
 	return 0;
 }
 
-/* Check each clause on its own (for a message naming it), then build the set. */
-static int
-build_specset(Parser *p, const char *text, size_t len, SpecifierSet *out)
+/*
+ * The reason in specifier.c's message "'TEXT' is not a valid version specifier: REASON"
+ * (the text is already in our caret layout, and there escaped): what follows the last
+ * occurrence of the phrase, since TEXT may hold it too and no reason does.
+ */
+static const char *
+spec_reason(const char *msg)
 {
-	size_t i = 0, j, a, z;
+	static const char phrase[] = " is not a valid version specifier: ";
+	const char *r = NULL, *at = msg;
+
+	while ((at = strstr(at, phrase)))
+		r = at += sizeof(phrase) - 1;
+	return r ? r : "not a valid version specifier";
+}
+
+/* packaging's "Invalid specifier: 'TEXT'", in the caret layout under p->s[a..z). */
+static int
+bad_clause(Parser *p, size_t a, size_t z, const char *reason)
+{
+	Buf shown = { 0 };
+
+	marker_put_shown(&shown, p->s + a, z - a, 60);
+	marker_syntax_error(p->err, p->s, p->len, a, z, "Invalid specifier: '%s': %s",
+			    shown.data ? shown.data : "", reason);
+	buf_free(&shown);
+	return -1;
+}
+
+/*
+ * Check each clause on its own, for a message that points at it, then build the set.
+ * One clause of the pattern may hold several of the set's (an arbitrary-equality
+ * version runs to white space, commas included), so each is split at its commas the
+ * way SpecifierSet splits the whole text.
+ */
+static int
+build_specset(Parser *p, const Clauses *c, SpecifierSet *out)
+{
+	size_t k, i, j, a, z;
 	Specifier one;
 	Err sub;
 
-	if (len == 0) {
+	if (c->len == 0) {
 		memset(out, 0, sizeof(*out));
 		return 0;
 	}
-	while (i <= len) {
-		for (j = i; j < len && text[j] != ','; j++)
-			;
-		for (a = i; a < j && is_ws(text[a]); a++)
-			;
-		for (z = j; z > a && is_ws(text[z - 1]); z--)
-			;
-		if (z > a && specifier_parse(text + a, z - a, p->arena, &one, &sub) != 0)
-			return err_set(p->err, "Invalid specifier: '%.*s': %s", (int)(z - a), text + a,
-				       sub.msg);
-		i = j + 1;
+	for (k = 0; k < c->len; k++) {
+		for (i = c->spans[k].start; i <= c->spans[k].end; i = j + 1) {
+			for (j = i; j < c->spans[k].end && p->s[j] != ','; j++)
+				;
+			for (a = i; a < j && is_ws(p->s[a]); a++)
+				;
+			for (z = j; z > a && is_ws(p->s[z - 1]); z--)
+				;
+			if (z > a && specifier_parse(p->s + a, z - a, p->arena, &one, &sub) != 0)
+				return bad_clause(p, a, z, spec_reason(sub.msg));
+		}
 	}
-	if (specset_parse(text, len, p->arena, out, &sub) != 0)
-		return err_set(p->err, "Invalid specifier: '%.*s': %s", (int)len, text, sub.msg);
+	if (specset_parse(c->text.data, c->text.len, p->arena, out, &sub) != 0)
+		return bad_clause(p, c->spans[0].start, c->spans[c->len - 1].end,
+				  spec_reason(sub.msg));
 	return 0;
 }
 
@@ -334,25 +388,69 @@ parse_marker_part(Parser *p, size_t span_start, const char *expected, Marker **o
 }
 
 static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+typedef struct Placed {
+	const char *s;
+	size_t at;
+} Placed;
+
+static int
+cmp_placed(const void *a, const void *b)
+{
+	const Placed *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+
+	return c ? c : x->at < y->at ? -1 : x->at > y->at;
+}
+
+/*
+ * Drop the later copies of strings that occur more than once, keeping the order of the
+ * rest; the new length. Sorting keeps it O(n log n): a requirement may list thousands.
+ */
+static size_t
+drop_repeats(const char **list, size_t n)
+{
+	Placed *sorted;
+	bool *repeat;
+	size_t i, o = 0;
+
+	if (n < 2)
+		return n;
+	sorted = xmalloc(n * sizeof(*sorted));
+	repeat = xcalloc(n, sizeof(*repeat));
+	for (i = 0; i < n; i++) {
+		sorted[i].s = list[i];
+		sorted[i].at = i;
+	}
+	qsort(sorted, n, sizeof(*sorted), cmp_placed);
+	for (i = 1; i < n; i++)
+		if (strcmp(sorted[i].s, sorted[i - 1].s) == 0)
+			repeat[sorted[i].at] = true;
+	for (i = 0; i < n; i++)
+		if (!repeat[i])
+			list[o++] = list[i];
+	free(sorted);
+	free(repeat);
+	return o;
+}
+
+static int
 parse_extras(Parser *p, Requirement *r)
 {
 	const char **list = NULL;
-	size_t n = 0, cap = 0, open = p->pos, end, k;
+	size_t n = 0, cap = 0, open = p->pos, end;
 	int rc = -1;
 
 	p->pos++;
 	skip_ws(p);
 	if ((end = identifier(p))) {
 		for (;;) {
-			char *e = arena_strndup(p->arena, p->s + p->pos, end - p->pos);
-
-			/* A set, as in packaging: an extra written twice counts once. */
-			for (k = 0; k < n && strcmp(list[k], e) != 0; k++)
-				;
-			if (k == n) {
-				xgrow(&list, &cap, n + 1, sizeof(*list));
-				list[n++] = e;
-			}
+			xgrow(&list, &cap, n + 1, sizeof(*list));
+			list[n++] = arena_strndup(p->arena, p->s + p->pos, end - p->pos);
 			p->pos = end;
 			skip_ws(p);
 			if (identifier(p)) {
@@ -375,6 +473,8 @@ parse_extras(Parser *p, Requirement *r)
 		goto out;
 	}
 	p->pos++;
+	/* A set, as in packaging: an extra written twice counts once. */
+	n = drop_repeats(list, n);
 	if (n) {
 		const char **arr = arena_alloc(p->arena, n * sizeof(*arr));
 
@@ -438,22 +538,23 @@ requirement_parse(const char *s, size_t len, Arena *arena, Requirement *out, Err
 		}
 	} else {
 		size_t spec_start = p.pos;
-		Buf text = { 0 };
-		int rc = parse_specifier(&p, &text);
+		Clauses clauses = { 0 };
+		int rc = parse_specifier(&p, &clauses);
 
 		if (rc == 0) {
 			skip_ws(&p);
 			if (p.pos < len)
 				rc = parse_marker_part(
 					&p, spec_start,
-					text.len ? "comma (within version specifier), semicolon "
-						   "(after version specifier)"
-						 : "semicolon (after name with no version specifier)",
+					clauses.len ? "comma (within version specifier), semicolon "
+						      "(after version specifier)"
+						    : "semicolon (after name with no version specifier)",
 					&out->marker);
 		}
 		if (rc == 0)
-			rc = build_specset(&p, text.data ? text.data : "", text.len, &out->spec);
-		buf_free(&text);
+			rc = build_specset(&p, &clauses, &out->spec);
+		buf_free(&clauses.text);
+		free(clauses.spans);
 		if (rc != 0)
 			goto fail;
 	}
@@ -465,12 +566,6 @@ requirement_parse(const char *s, size_t len, Arena *arena, Requirement *out, Err
 fail:
 	memset(out, 0, sizeof(*out));
 	return -1;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 char *
@@ -511,21 +606,46 @@ requirement_format(const Requirement *r, Arena *arena)
 	return s;
 }
 
-/* Every extra of a has a normalized equal in b. */
-static bool
-extras_within(const Requirement *a, const Requirement *b)
+/* r's extras normalized, sorted, without repeats: *n of them, freed with free(). */
+static char **
+extras_set(const Requirement *r, size_t *n)
 {
-	size_t i, j;
+	size_t i, total = 0, o = 0;
+	char **set, *text;
 
-	for (i = 0; i < a->extras_len; i++) {
-		for (j = 0; j < b->extras_len; j++)
-			if (name_equal(a->extras[i], strlen(a->extras[i]), b->extras[j],
-				       strlen(b->extras[j])))
-				break;
-		if (j == b->extras_len)
-			return false;
+	for (i = 0; i < r->extras_len; i++)
+		total += strlen(r->extras[i]) + 1;
+	/* One block: the pointers, then the strings they point to. */
+	set = xmalloc(r->extras_len * sizeof(*set) + total + 1);
+	text = (char *)(set + r->extras_len);
+	for (i = 0; i < r->extras_len; i++) {
+		set[i] = text;
+		text += name_normalize_into(r->extras[i], strlen(r->extras[i]), text);
+		*text++ = '\0';
 	}
-	return true;
+	if (r->extras_len)
+		qsort(set, r->extras_len, sizeof(*set), cmp_str);
+	for (i = 0; i < r->extras_len; i++)
+		if (o == 0 || strcmp(set[o - 1], set[i]) != 0)
+			set[o++] = set[i];
+	*n = o;
+	return set;
+}
+
+/* The extras as sets of normalized names; sorted, so that thousands cost no more than
+ * a sort each. */
+static bool
+same_extras(const Requirement *a, const Requirement *b)
+{
+	size_t na, nb, i;
+	char **x = extras_set(a, &na), **y = extras_set(b, &nb);
+	bool same = na == nb;
+
+	for (i = 0; same && i < na; i++)
+		same = strcmp(x[i], y[i]) == 0;
+	free(x);
+	free(y);
+	return same;
 }
 
 bool
@@ -533,7 +653,7 @@ requirement_equal(const Requirement *a, const Requirement *b)
 {
 	if (!name_equal(a->name, strlen(a->name), b->name, strlen(b->name)))
 		return false;
-	if (!extras_within(a, b) || !extras_within(b, a))
+	if (!same_extras(a, b))
 		return false;
 	if (!specset_equal(&a->spec, &b->spec))
 		return false;

@@ -1,7 +1,9 @@
 /*
  * fuzz_metadata.c - libFuzzer target for core metadata files (packaging/metadata.c).
  *
- * A rejected input must leave a message and an empty result. An accepted one must be
+ * A rejected input must leave an empty result and a message with no control character,
+ * C1 control or bytes that are not UTF-8 from the input, not cut at the size of an Err
+ * (with packaging's caret layout, for a Requires-Dist, well formed). An accepted one must be
  * consistent: the interpreted fields agree with the raw fields they come from (Name,
  * Version, one Requires-Dist per field, extras normalized and unique), field names are
  * what a header line can hold, values are UTF-8 without trailing line breaks, and
@@ -19,23 +21,54 @@
 #include "engine/arena.h"
 #include "engine/buf.h"
 #include "engine/err.h"
+#include "engine/utf8.h"
+#include "packaging/ascii.h"
 #include "packaging/metadata.h"
 #include "packaging/name.h"
 #include "fuzz.h"
-
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
 
 static bool
 same_name(const char *a, const char *b)
 {
 	for (; *a && *b; a++, b++)
-		if (lower(*a) != lower(*b))
+		if (ascii_lower(*a) != ascii_lower(*b))
 			return false;
 	return *a == *b;
+}
+
+/*
+ * A message that shows outside text: no control character but line breaks, no C1
+ * control, valid UTF-8, and never cut at the size of an Err. With packaging's layout
+ * (layout true, or a message with a line break), the caret line is spaces, tildes and
+ * one caret that stands within the shown source line, or just after it.
+ */
+static void
+check_clean(const char *msg, bool layout)
+{
+	const char *caret = strrchr(msg, '\n'), *line;
+	size_t n = strlen(msg), i, width = 0, col;
+
+	CHECK(n > 0 && n < sizeof(((Err *)0)->msg) - 1);
+	CHECK(utf8_valid_prefix(msg, n) == n);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		CHECK(c >= 0x20 || c == '\n');
+		CHECK(c != 0x7F && !(c == 0xC2 && (unsigned char)msg[i + 1] < 0xA0));
+	}
+	if (!layout && !caret)
+		return;
+	CHECK(caret != NULL);
+	for (line = caret - 1; line > msg && line[-1] != '\n'; line--)
+		;
+	CHECK(line > msg && strncmp(line, "    ", 4) == 0);
+	for (i = 4; line + i < caret; i++)
+		width += ((unsigned char)line[i] & 0xC0) != 0x80;
+	CHECK(strncmp(caret + 1, "    ", 4) == 0);
+	col = strspn(caret + 5, " ");
+	col += strspn(caret + 5 + col, "~");
+	CHECK(strcmp(caret + 5 + col, "^") == 0);
+	CHECK(col <= width);
 }
 
 static size_t
@@ -105,7 +138,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Err err;
 
 	if (metadata_parse((const char *)data, size, &a, &m, &err) != 0) {
-		CHECK(err.msg[0] != '\0' && m.name == NULL && m.fields_len == 0);
+		CHECK(m.name == NULL && m.fields_len == 0);
+		check_clean(err.msg, false);
 		arena_free(&a);
 		return 0;
 	}

@@ -2,8 +2,9 @@
  * fuzz_requirement.c - libFuzzer target for PEP 508 requirements
  * (packaging/requirement.c, and the markers and specifiers inside them).
  *
- * A rejected input must come with a message: packaging's three-line layout with the
- * caret within the input, or an "Invalid specifier" message naming the clause. An
+ * A rejected input must come with a message in packaging's three-line layout, the caret
+ * within the shown source line, with no control character, C1 control or bytes that
+ * are not UTF-8 from the input, and not cut at the size of an Err. An
  * accepted one must be consistent (the normalized name is the name normalized, extras
  * are names, a URL requirement has no specifiers) and print to a canonical text that
  * parses to an equal requirement and prints the same. Any breach aborts.
@@ -17,16 +18,44 @@
 
 #include "engine/arena.h"
 #include "engine/err.h"
+#include "engine/utf8.h"
 #include "packaging/name.h"
 #include "packaging/requirement.h"
 #include "fuzz.h"
 
-/* packaging's syntax-error layout, except for a bad specifier, which has its own message. */
+/*
+ * A message that shows outside text: no control character but line breaks, no C1
+ * control, valid UTF-8, and never cut at the size of an Err. With packaging's layout
+ * (layout true, or a message with a line break), the caret line is spaces, tildes and
+ * one caret that stands within the shown source line, or just after it.
+ */
 static void
-check_error(const char *msg, size_t input_len)
+check_clean(const char *msg, bool layout)
 {
-	if (strncmp(msg, "Invalid specifier: '", 20) != 0)
-		fuzz_check_caret(msg, input_len, sizeof(((Err *)0)->msg));
+	const char *caret = strrchr(msg, '\n'), *line;
+	size_t n = strlen(msg), i, width = 0, col;
+
+	CHECK(n > 0 && n < sizeof(((Err *)0)->msg) - 1);
+	CHECK(utf8_valid_prefix(msg, n) == n);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		CHECK(c >= 0x20 || c == '\n');
+		CHECK(c != 0x7F && !(c == 0xC2 && (unsigned char)msg[i + 1] < 0xA0));
+	}
+	if (!layout && !caret)
+		return;
+	CHECK(caret != NULL);
+	for (line = caret - 1; line > msg && line[-1] != '\n'; line--)
+		;
+	CHECK(line > msg && strncmp(line, "    ", 4) == 0);
+	for (i = 4; line + i < caret; i++)
+		width += ((unsigned char)line[i] & 0xC0) != 0x80;
+	CHECK(strncmp(caret + 1, "    ", 4) == 0);
+	col = strspn(caret + 5, " ");
+	col += strspn(caret + 5 + col, "~");
+	CHECK(strcmp(caret + 5 + col, "^") == 0);
+	CHECK(col <= width);
 }
 
 int
@@ -40,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Err err;
 
 	if (requirement_parse(s, size, &a, &r, &err) != 0) {
-		check_error(err.msg, size);
+		check_clean(err.msg, true);
 		CHECK(r.name == NULL);
 		arena_free(&a);
 		return 0;

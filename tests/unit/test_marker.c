@@ -4,7 +4,9 @@
  * Every row of every section of tests/packaging/vectors/markers.json is checked (see
  * the file's notes for what each section means); the rest are cases the vectors do not
  * cover: error columns, string escapes, printing what packaging cannot print, the
- * evaluation choices documented in marker.c, and the prefix parser.
+ * evaluation choices documented in marker.c, the prefix parser, and hostile input in
+ * messages (control characters escaped, the caret under the right character, long
+ * markers shown as a window).
  */
 #include "config.h"
 
@@ -19,7 +21,9 @@
 #include <cmocka.h>
 
 #include "engine/arena.h"
+#include "engine/buf.h"
 #include "engine/err.h"
+#include "engine/utf8.h"
 #include "packaging/marker.h"
 #include "vectors.h"
 
@@ -420,8 +424,9 @@ test_error_columns(void **state)
 						"    os_name == 'unterminated\n               ^");
 	check_error("'a' not  is os_name", "Expected 'in' after 'not'\n"
 					   "    'a' not  is os_name\n             ^");
+	/* A tab is shown as "\t": two columns. */
 	check_error("'a' not\tin os_name x", "Expected end of marker expression\n"
-					     "    'a' not\tin os_name x\n                       ^");
+					     "    'a' not\\tin os_name x\n                        ^");
 	/* Columns count characters: the caret stands under the 'x' after two "é". */
 	check_error("os_name == '\xC3\xA9\xC3\xA9' x",
 		    "Expected end of marker expression\n    os_name == '\xC3\xA9\xC3\xA9' x\n"
@@ -433,8 +438,8 @@ test_error_columns(void **state)
 		    "Expected end of marker expression\n"
 		    "    'a' == os_name andos_name == 'b'\n                   ^");
 	check_error("", "Expected a marker variable or quoted string\n    \n    ^");
-	check_error("os_name == '\xFF'", "Invalid quoted string\n    os_name == '\xFF'\n"
-					 "               ~~~^");
+	check_error("os_name == '\xFF'", "Invalid quoted string\n    os_name == '\\xff'\n"
+					 "               ~~~~~~^");
 }
 
 static void
@@ -539,6 +544,9 @@ test_printing(void **state)
 	check_print("os_name=='a\\\\b'", "os_name == \"a\\\\b\"");
 	check_print("os_name=='a\\nb\\x01'", "os_name == \"a\\nb\\x01\"");
 	check_print("os_name == \"it's\"", "os_name == \"it's\"");
+	/* DEL and C1 controls (CSI is U+009B) are escaped too: no terminal escapes. */
+	check_print("os_name == '\x7f\xC2\x9B\xC2\xA0'", "os_name == \"\\x7f\\x9b\xC2\xA0\"");
+	check_print("os_name == '\\x9b[2J'", "os_name == \"\\x9b[2J\"");
 	check_print("os_name == 'say \"hi\"'", "os_name == 'say \"hi\"'");
 	/* Parentheses: kept where they matter, dropped where they do not. */
 	check_print("(os_name == 'a' or os_name == 'b') and python_version >= '3'",
@@ -645,7 +653,10 @@ test_evaluation_choices(void **state)
 	assert_int_equal(eval_with("extras in 'a'", &(MarkerEnv){ .extras = extras }, &got, &err), -1);
 	/* ~= and === need versions; an error in any part fails the whole marker. */
 	assert_int_equal(eval_with("os_name ~= 'a'", &env, &got, &err), -1);
-	assert_non_null(strstr(err.msg, "os_name ~= \"a\""));
+	assert_string_equal(err.msg, "cannot evaluate marker \"os_name ~= \\\"a\\\"\": '~=' only "
+				     "compares versions (python_version, python_full_version, "
+				     "implementation_version or platform_release against a valid "
+				     "version)");
 	assert_int_equal(eval_with("os_name == 'x' and os_name === 'a'", &env, &got, &err), -1);
 	expect_eval("python_version === '3.10'", &env, true);
 	expect_eval("python_version ~= '3.9'", &env, true);
@@ -718,6 +729,138 @@ test_prefix_and_depth(void **state)
 	arena_free(&arena);
 }
 
+/*
+ * A message that shows outside text: no control character but line breaks, no C1
+ * control, valid UTF-8, not cut at the size of an Err. With a caret line, the caret
+ * stands within the shown source line (or just after it).
+ */
+static void
+assert_clean(const char *msg, bool layout)
+{
+	const char *caret = strrchr(msg, '\n'), *line;
+	size_t n = strlen(msg), i, width = 0, col;
+
+	if (n >= sizeof(((Err *)0)->msg) - 1 || utf8_valid_prefix(msg, n) != n) {
+		print_error("message cut short or not UTF-8: %s\n", msg);
+		fail();
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if ((c < 0x20 && c != '\n') || c == 0x7F ||
+		    (c == 0xC2 && (unsigned char)msg[i + 1] < 0xA0)) {
+			print_error("control character 0x%02x at %zu in: %s\n", c, i, msg);
+			fail();
+		}
+	}
+	if (!layout)
+		return;
+	assert_non_null(caret);
+	for (line = caret - 1; line > msg && line[-1] != '\n'; line--)
+		;
+	assert_memory_equal(line, "    ", 4);
+	for (i = 4; line + i < caret; i++)
+		width += ((unsigned char)line[i] & 0xC0) != 0x80;
+	col = strspn(caret + 5, " ~");
+	assert_memory_equal(caret + 1, "    ", 4);
+	assert_string_equal(caret + 5 + col, "^");
+	assert_true(col <= width);
+}
+
+static void
+check_hostile(const char *text, size_t len, const char *want)
+{
+	Arena arena = { 0 };
+	Marker *m;
+	Err err;
+
+	assert_int_equal(marker_parse(text, len, &arena, &m, &err), -1);
+	assert_clean(err.msg, true);
+	if (want && strcmp(err.msg, want) != 0) {
+		print_error("wanted error\n%s\ngot\n%s\n", want, err.msg);
+		fail();
+	}
+	arena_free(&arena);
+}
+
+#define HOSTILE(text, want) check_hostile(text, sizeof(text) - 1, want)
+
+static void
+test_hostile_input(void **state)
+{
+	static const char nul[] = "os_name == 'a' \0x";
+	MarkerEnv env = { 0 };
+	Arena arena = { 0 };
+	Buf b = { 0 }, want = { 0 };
+	Marker *m;
+	bool got;
+	size_t i;
+	Err err;
+
+	(void)state;
+	/* Escape sequences, C1 controls, NUL bytes, bytes that are not UTF-8: escaped,
+	 * and the caret stands under the first column of the escape. */
+	HOSTILE("os_name == 'a' \x1b[2J",
+		      "Expected end of marker expression\n    os_name == 'a' \\x1b[2J\n"
+		      "                   ^");
+	HOSTILE("os_name == 'a' \xC2\x9B" "2J",
+		      "Expected end of marker expression\n    os_name == 'a' \\u009b2J\n"
+		      "                   ^");
+	HOSTILE(nul,
+		      "Expected end of marker expression\n    os_name == 'a' \\x00x\n"
+		      "                   ^");
+	HOSTILE("\x07os_name == 'a' or \x1b",
+		      "Expected a marker variable or quoted string\n"
+		      "    \\x07os_name == 'a' or \\x1b\n    ^");
+	HOSTILE("os_name == 'a' or \x1b",
+		      "Expected a marker variable or quoted string\n"
+		      "    os_name == 'a' or \\x1b\n                      ^");
+	/* An escape before the error moves the caret by its width. */
+	HOSTILE("os_name == '\x01' x",
+		      "Expected end of marker expression\n    os_name == '\\x01' x\n"
+		      "                      ^");
+
+	/* Long markers: a window of the text around the error, "..." for the rest. */
+	for (i = 0; i < 300; i++)
+		buf_puts(&b, "os_name == 'a' and ");
+	buf_puts(&b, "os_name ==");
+	buf_puts(&want, "Expected a marker variable or quoted string\n    ...");
+	buf_append(&want, b.data + b.len - 240, 240);
+	buf_puts(&want, "\n    ");
+	for (i = 0; i < 3 + 240; i++)
+		buf_putc(&want, ' ');
+	buf_putc(&want, '^');
+	check_hostile(b.data, b.len, want.data);
+	buf_clear(&b);
+	for (i = 0; i < 1000; i++)
+		buf_puts(&b, "\xC2\x9B");
+	check_hostile(b.data, b.len, NULL);
+	buf_clear(&b);
+	buf_puts(&b, "(os_name == 'a'");
+	for (i = 0; i < 1000; i++)
+		buf_puts(&b, " or 'x\x1b' in os_name");
+	check_hostile(b.data, b.len, NULL);
+
+	/* Evaluation errors quote the marker's canonical text, escaped. */
+	assert_int_equal(parse("os_name ~= '\\x1b[2J\xC2\x9B'", &arena, &m, &err), 0);
+	assert_int_equal(marker_evaluate(m, &env, &got, &err), -1);
+	assert_clean(err.msg, false);
+	assert_non_null(strstr(err.msg,
+			       "cannot evaluate marker \"os_name ~= \\\"\\\\x1b[2J\\\\x9b\\\"\""));
+	buf_clear(&b);
+	buf_puts(&b, "os_name ~= '");
+	for (i = 0; i < 2000; i++)
+		buf_puts(&b, "\xC3\xA9");
+	buf_puts(&b, "'");
+	assert_int_equal(marker_parse(b.data, b.len, &arena, &m, &err), 0);
+	assert_int_equal(marker_evaluate(m, &env, &got, &err), -1);
+	assert_clean(err.msg, false);
+	assert_non_null(strstr(err.msg, "\xC3\xA9\"...: '~=' only compares versions"));
+	arena_free(&arena);
+	buf_free(&b);
+	buf_free(&want);
+}
+
 int
 main(void)
 {
@@ -737,6 +880,7 @@ main(void)
 		cmocka_unit_test(test_evaluation_choices),
 		cmocka_unit_test(test_evaluate_extras),
 		cmocka_unit_test(test_prefix_and_depth),
+		cmocka_unit_test(test_hostile_input),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
