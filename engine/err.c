@@ -130,3 +130,14 @@ xgrow(void *items, size_t *cap, size_t need, size_t elem)
 	*pp = xrealloc(*pp, c * elem);
 	*cap = c;
 }
+
+const char *
+err_reason(const char *msg, const char *phrase)
+{
+	const char *r = NULL, *at = msg;
+	size_t n = strlen(phrase);
+
+	while (n && (at = strstr(at, phrase)))
+		r = at += n;
+	return r ? r : msg;
+}

@@ -19,6 +19,12 @@ typedef struct Err {
 int err_set(Err *err, const char *fmt, ...) ERR_PRINTF(2, 3);
 /* Like err_set, with ": strerror(errno)" appended (errno is read first). */
 int err_sys(Err *err, const char *fmt, ...) ERR_PRINTF(2, 3);
+/*
+ * The reason in a message of the form "VALUE PHRASE REASON": what follows the last
+ * PHRASE (the value may contain the phrase, the reason never does), or the whole
+ * message when PHRASE is not in it. For callers that quote the value themselves.
+ */
+const char *err_reason(const char *msg, const char *phrase);
 /* Prefix the current message with context, "context: message". */
 void err_wrap(Err *err, const char *fmt, ...) ERR_PRINTF(2, 3);
 

@@ -80,21 +80,6 @@ quoted(Arena *arena, const char *s, size_t n)
 	return out;
 }
 
-/*
- * The reason in a message of version.c or specifier.c, "'TEXT' <phrase>REASON": what
- * follows the last occurrence of the phrase (TEXT may hold it too, no reason does). The
- * value is quoted by our own message, so that it is said once, and safely.
- */
-static const char *
-reason_after(const char *msg, const char *phrase)
-{
-	const char *r = NULL, *at = msg;
-
-	while ((at = strstr(at, phrase)))
-		r = at += strlen(phrase);
-	return r ? r : "(no reason given)";
-}
-
 /* ---------------------------------------------------------------- the header block */
 
 typedef struct Line {
@@ -470,7 +455,6 @@ static int
 bad_requires_python(const MetadataField *f, const char *text, size_t n, Arena *arena,
 		    Err *err)
 {
-	static const char phrase[] = " is not a valid version specifier: ";
 	const char *whole = text, *clause;
 	size_t whole_len = n, clause_len, i = 0, j;
 	Specifier one;
@@ -488,11 +472,11 @@ bad_requires_python(const MetadataField *f, const char *text, size_t n, Arena *a
 				return err_set(err, "line %u: Requires-Python %s is not a valid version "
 						    "specifier: %s",
 					       f->line, quoted(arena, text, n),
-					       reason_after(sub.msg, phrase));
+					       err_reason(sub.msg, SPECIFIER_ERROR_PHRASE));
 			return err_set(err, "line %u: Requires-Python %s is not a valid version "
 					    "specifier: clause %s: %s",
 				       f->line, quoted(arena, text, n),
-				       quoted(arena, clause, clause_len), reason_after(sub.msg, phrase));
+				       quoted(arena, clause, clause_len), err_reason(sub.msg, SPECIFIER_ERROR_PHRASE));
 		}
 		if (j >= n)
 			break;
@@ -581,7 +565,7 @@ metadata_parse(const char *data, size_t len, Arena *arena, Metadata *out, Err *e
 	if (version_parse(version->value, version->value_len, arena, &out->version, &sub) != 0) {
 		err_set(err, "line %u: Version %s is not a valid version (PEP 440): %s",
 			version->line, quoted(arena, version->value, version->value_len),
-			reason_after(sub.msg, " is not a valid version (PEP 440): "));
+			err_reason(sub.msg, VERSION_ERROR_PHRASE));
 		goto fail;
 	}
 

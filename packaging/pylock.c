@@ -217,9 +217,9 @@ read_specset(const TomlDoc *r, const TomlValue *v, const char *key, SpecifierSet
 		return -1;
 	if (specset_parse(s, v->u.str.len, r->arena, out, &e) != 0)
 		return toml_doc_fail(
-			r, v, key, "%s " TOML_DOC_SPECIFIER_MARK "%s",
+			r, v, key, "%s" SPECIFIER_ERROR_PHRASE "%s",
 			toml_doc_quote(r->arena, s, v->u.str.len),
-			toml_doc_reason(r->arena, e.msg, TOML_DOC_SPECIFIER_MARK, s, v->u.str.len));
+			toml_doc_reason(r->arena, e.msg, SPECIFIER_ERROR_PHRASE, s, v->u.str.len));
 	return 0;
 }
 
@@ -500,9 +500,9 @@ read_package(TomlDoc *r, const TomlValue *t, const char *key, PylockPackage *pk)
 		if (toml_doc_str(r, v, k, "a version (PEP 440)", &s) != 0)
 			return -1;
 		if (version_parse(s, v->u.str.len, r->arena, &pk->version, &e) != 0)
-			return toml_doc_fail(r, v, k, "%s " TOML_DOC_VERSION_MARK "%s",
+			return toml_doc_fail(r, v, k, "%s" VERSION_ERROR_PHRASE "%s",
 					     toml_doc_quote(r->arena, s, v->u.str.len),
-					     toml_doc_reason(r->arena, e.msg, TOML_DOC_VERSION_MARK,
+					     toml_doc_reason(r->arena, e.msg, VERSION_ERROR_PHRASE,
 							     s, v->u.str.len));
 		pk->has_version = true;
 	}
@@ -633,7 +633,7 @@ read_lock_version(TomlDoc *r, const TomlValue *root, Pylock *out)
 				     "%s is not a version (PEP 440): %s;"
 				     " expected \"1.0\"",
 				     toml_doc_quote(r->arena, out->lock_version, v->u.str.len),
-				     toml_doc_reason(r->arena, e.msg, TOML_DOC_VERSION_MARK,
+				     toml_doc_reason(r->arena, e.msg, VERSION_ERROR_PHRASE,
 						     out->lock_version, v->u.str.len));
 	if (version_parse("1", 1, r->arena, &one, NULL) != 0 ||
 	    version_parse("2", 1, r->arena, &two, NULL) != 0 ||

@@ -596,9 +596,9 @@ parse_project(TomlDoc *p, const TomlValue *proj, PyprojectProject *pr)
 			return -1;
 		if (version_parse(s, v->u.str.len, p->arena, &pr->version, &e) != 0)
 			return toml_doc_fail(p, v, "project.version",
-					     "%s " TOML_DOC_VERSION_MARK "%s",
+					     "%s" VERSION_ERROR_PHRASE "%s",
 					     toml_doc_quote(p->arena, s, v->u.str.len),
-					     toml_doc_reason(p->arena, e.msg, TOML_DOC_VERSION_MARK,
+					     toml_doc_reason(p->arena, e.msg, VERSION_ERROR_PHRASE,
 							     s, v->u.str.len));
 		pr->has_version = true;
 	} else {
@@ -622,9 +622,9 @@ parse_project(TomlDoc *p, const TomlValue *proj, PyprojectProject *pr)
 		if (specset_parse(pr->requires_python_text, v->u.str.len, p->arena,
 				  &pr->requires_python, &e) != 0)
 			return toml_doc_fail(
-				p, v, "project.requires-python", "%s " TOML_DOC_SPECIFIER_MARK "%s",
+				p, v, "project.requires-python", "%s" SPECIFIER_ERROR_PHRASE "%s",
 				toml_doc_quote(p->arena, pr->requires_python_text, v->u.str.len),
-				toml_doc_reason(p->arena, e.msg, TOML_DOC_SPECIFIER_MARK,
+				toml_doc_reason(p->arena, e.msg, SPECIFIER_ERROR_PHRASE,
 						pr->requires_python_text, v->u.str.len));
 		pr->has_requires_python = true;
 	}

@@ -306,22 +306,6 @@ parse_specifier(Parser *p, Clauses *c)
 	return 0;
 }
 
-/*
- * The reason in specifier.c's message "'TEXT' is not a valid version specifier: REASON"
- * (the text is already in our caret layout, and there escaped): what follows the last
- * occurrence of the phrase, since TEXT may hold it too and no reason does.
- */
-static const char *
-spec_reason(const char *msg)
-{
-	static const char phrase[] = " is not a valid version specifier: ";
-	const char *r = NULL, *at = msg;
-
-	while ((at = strstr(at, phrase)))
-		r = at += sizeof(phrase) - 1;
-	return r ? r : "not a valid version specifier";
-}
-
 /* packaging's "Invalid specifier: 'TEXT'", in the caret layout under p->s[a..z). */
 static int
 bad_clause(Parser *p, size_t a, size_t z, const char *reason)
@@ -361,12 +345,12 @@ build_specset(Parser *p, const Clauses *c, SpecifierSet *out)
 			for (z = j; z > a && is_ws(p->s[z - 1]); z--)
 				;
 			if (z > a && specifier_parse(p->s + a, z - a, p->arena, &one, &sub) != 0)
-				return bad_clause(p, a, z, spec_reason(sub.msg));
+				return bad_clause(p, a, z, err_reason(sub.msg, SPECIFIER_ERROR_PHRASE));
 		}
 	}
 	if (specset_parse(c->text.data, c->text.len, p->arena, out, &sub) != 0)
 		return bad_clause(p, c->spans[0].start, c->spans[c->len - 1].end,
-				  spec_reason(sub.msg));
+				  err_reason(sub.msg, SPECIFIER_ERROR_PHRASE));
 	return 0;
 }
 

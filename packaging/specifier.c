@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ascii.h"
+#include "../engine/buf.h"
 
 static const char *const op_text[] = {"==", "!=", "<", "<=", ">", ">=", "~=", "==="};
 
@@ -40,9 +41,13 @@ skip_space(const char **s, size_t *len)
 static int
 bad(Err *err, const char *s, size_t len, const char *why)
 {
-	if (err)
-		err_set(err, "'%.*s' is not a valid version specifier: %s", (int)(len > 200 ? 200 : len), s,
-			why);
+	Buf shown = {0};
+
+	if (!err)
+		return -1;
+	buf_put_quoted(&shown, s, len, 200);
+	err_set(err, "%s" SPECIFIER_ERROR_PHRASE "%s", shown.data, why);
+	buf_free(&shown);
 	return -1;
 }
 

@@ -60,6 +60,9 @@ typedef struct SpecCandidate {
 	size_t raw_len;
 } SpecCandidate;
 
+/* Errors read "\"CLAUSE\"" SPECIFIER_ERROR_PHRASE "REASON" (err_reason finds REASON). */
+#define SPECIFIER_ERROR_PHRASE " is not a valid version specifier: "
+
 const char *spec_op_str(SpecOp op);
 
 /* Parse one clause / a set. Errors name the clause and say what is wrong. */

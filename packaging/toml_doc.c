@@ -98,27 +98,23 @@ toml_doc_quote(Arena *a, const char *s, size_t n)
 }
 
 const char *
-toml_doc_reason(Arena *a, const char *msg, const char *mark, const char *value, size_t n)
+toml_doc_reason(Arena *a, const char *msg, const char *phrase, const char *value, size_t n)
 {
-	const char *p, *last = NULL, *part;
-	size_t m = strlen(mark), plen;
+	const char *reason = err_reason(msg, phrase);
+	size_t shown_len;
+	Buf mine = {0};
+	bool whole;
 
-	for (p = msg; m && (p = strstr(p, mark)); p++)
-		last = p;
-	if (!last || !last[m])
+	if (reason == msg)
 		return msg;
-	/* "'PART' MARK": the message names PART, which is the whole value when it is the
-	 * value stripped of white space (as the parsers strip it), or a clause of it; the
-	 * parsers cut PART at 200 bytes */
+	/* msg is "SHOWN PHRASE REASON": SHOWN quotes what the parser looked at, the whole
+	 * value (stripped, cut at 200 bytes) or one clause of it */
+	shown_len = (size_t)(reason - msg) - strlen(phrase);
 	version_strip(&value, &n);
-	if (msg[0] == '\'' && last >= msg + 3 && last[-1] == ' ' && last[-2] == '\'') {
-		part = msg + 1;
-		plen = (size_t)(last - 2 - part);
-		if (!(plen <= n && !memcmp(part, value, plen) && (plen == n || plen >= 200)))
-			return arena_printf(a, "in %s: %s", toml_doc_quote(a, part, plen),
-					    last + m);
-	}
-	return last + m;
+	buf_put_quoted(&mine, value, n, 200);
+	whole = mine.len == shown_len && memcmp(mine.data, msg, shown_len) == 0;
+	buf_free(&mine);
+	return whole ? reason : arena_printf(a, "in %.*s: %s", (int)shown_len, msg, reason);
 }
 
 /* ------------------------------------------------------------------ keys */

@@ -60,18 +60,15 @@ const char *toml_doc_quote(Arena *a, const char *s, size_t n);
 
 /*
  * What another module's message says is wrong with value (n bytes), without the value
- * itself. Parsers of versions and specifiers name their input first ("'1.0-x' is not a
- * valid version (PEP 440): unexpected text after the version"); a reader that has
- * already quoted the value appends only the part after the last occurrence of mark,
- * prefixed with "in \"PART\": " when the message names only a part of the value (one
- * clause of a specifier set; white space the parsers strip around the value does not
- * count). The whole message when mark does not occur.
+ * itself. Parsers of versions and specifiers name their input first ("\"1.0-x\" is not
+ * a valid version (PEP 440): unexpected text after the version", phrase
+ * VERSION_ERROR_PHRASE); a reader that has already quoted the value appends only the
+ * reason (err_reason), prefixed with "in \"PART\": " when the message names only a part
+ * of the value (one clause of a specifier set; white space the parsers strip around
+ * the value does not count). The whole message when phrase does not occur.
  */
-const char *toml_doc_reason(Arena *a, const char *msg, const char *mark, const char *value,
+const char *toml_doc_reason(Arena *a, const char *msg, const char *phrase, const char *value,
 			    size_t n);
-/* The markers of version_parse's and specset_parse's messages. */
-#define TOML_DOC_VERSION_MARK "is not a valid version (PEP 440): "
-#define TOML_DOC_SPECIFIER_MARK "is not a valid version specifier: "
 
 /* "base.key", or "key" when base is ""; the key quoted when it is not a bare key. */
 const char *toml_doc_key(Arena *a, const char *base, const char *k, size_t n);

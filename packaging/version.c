@@ -16,6 +16,7 @@
 #include "version.h"
 
 #include "ascii.h"
+#include "../engine/buf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -185,9 +186,13 @@ order_hint(const Version *v)
 static int
 fail(Err *err, const char *s, size_t len, const char *why)
 {
-	if (err)
-		err_set(err, "'%.*s' is not a valid version (PEP 440): %s", (int)(len > 200 ? 200 : len),
-			s, why);
+	Buf shown = {0};
+
+	if (!err)
+		return -1;
+	buf_put_quoted(&shown, s, len, 200);
+	err_set(err, "%s" VERSION_ERROR_PHRASE "%s", shown.data, why);
+	buf_free(&shown);
 	return -1;
 }
 

@@ -66,6 +66,9 @@ typedef struct Version {
 				     order (version.c); 0: unknown, compare in full */
 } Version;
 
+/* Errors read "\"VALUE\"" VERSION_ERROR_PHRASE "REASON" (err_reason finds REASON). */
+#define VERSION_ERROR_PHRASE " is not a valid version (PEP 440): "
+
 /*
  * Parse s[0..len). Leading and trailing white space is ignored: ASCII, and the Unicode
  * space characters Python's str.strip() removes too (packaging does, and indexes have

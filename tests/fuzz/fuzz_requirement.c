@@ -23,41 +23,6 @@
 #include "packaging/requirement.h"
 #include "fuzz.h"
 
-/*
- * A message that shows outside text: no control character but line breaks, no C1
- * control, valid UTF-8, and never cut at the size of an Err. With packaging's layout
- * (layout true, or a message with a line break), the caret line is spaces, tildes and
- * one caret that stands within the shown source line, or just after it.
- */
-static void
-check_clean(const char *msg, bool layout)
-{
-	const char *caret = strrchr(msg, '\n'), *line;
-	size_t n = strlen(msg), i, width = 0, col;
-
-	CHECK(n > 0 && n < sizeof(((Err *)0)->msg) - 1);
-	CHECK(utf8_valid_prefix(msg, n) == n);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)msg[i];
-
-		CHECK(c >= 0x20 || c == '\n');
-		CHECK(c != 0x7F && !(c == 0xC2 && (unsigned char)msg[i + 1] < 0xA0));
-	}
-	if (!layout && !caret)
-		return;
-	CHECK(caret != NULL);
-	for (line = caret - 1; line > msg && line[-1] != '\n'; line--)
-		;
-	CHECK(line > msg && strncmp(line, "    ", 4) == 0);
-	for (i = 4; line + i < caret; i++)
-		width += ((unsigned char)line[i] & 0xC0) != 0x80;
-	CHECK(strncmp(caret + 1, "    ", 4) == 0);
-	col = strspn(caret + 5, " ");
-	col += strspn(caret + 5 + col, "~");
-	CHECK(strcmp(caret + 5 + col, "^") == 0);
-	CHECK(col <= width);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -69,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	Err err;
 
 	if (requirement_parse(s, size, &a, &r, &err) != 0) {
-		check_clean(err.msg, true);
+		fuzz_check_shown(err.msg, true, sizeof(err.msg));
 		CHECK(r.name == NULL);
 		arena_free(&a);
 		return 0;

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -696,8 +695,6 @@ test_many_extras(void **state)
 {
 	enum { N = 100000 };
 	Buf b = { 0 };
-	clock_t t0;
-	double secs;
 	size_t i;
 	Doc d;
 
@@ -705,18 +702,10 @@ test_many_extras(void **state)
 	buf_puts(&b, "Metadata-Version: 2.1\nName: x\nVersion: 1\n");
 	for (i = 0; i < N; i++)
 		buf_printf(&b, "Provides-Extra: E_%zu\n", i < N / 2 ? N / 2 - 1 - i : i - N / 2);
-	t0 = clock();
 	parse_ok(&d, b.data, b.len);
-	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
 	assert_int_equal(d.m.provides_extra_len, N / 2);
 	assert_string_equal(d.m.provides_extra[0], "e-49999");
 	assert_string_equal(d.m.provides_extra[N / 2 - 1], "e-0");
-	/* Compared pair by pair (before) this took 7 s on a 2-core machine; sorted,
-	 * it takes milliseconds. */
-	if (secs > 1.0) {
-		print_error("%.1f s for %d extras\n", secs, N);
-		fail();
-	}
 	done(&d);
 	buf_free(&b);
 }

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -667,7 +666,6 @@ test_groups_big(void **state)
 	Buf text = { 0 };
 	Doc d;
 	PyprojectReqList out;
-	clock_t t0;
 	int i;
 
 	(void)state;
@@ -699,10 +697,9 @@ test_groups_big(void **state)
 		buf_printf(&text, "e%d = [{include-group = \"e%d\"}, {include-group = \"e%d\"}]\n", i,
 			   i - 1, i - 1);
 	must_parse(&d, text.data);
-	t0 = clock();
+	/* 2^59 visits if each include were expanded anew */
 	assert_int_equal(pyproject_group_expand(&d.p, "e59", &d.arena, &out, &d.err), 0);
 	assert_int_equal(out.len, 0);
-	assert_true(clock() - t0 < CLOCKS_PER_SEC);
 	done(&d);
 	buf_free(&text);
 }
@@ -898,18 +895,18 @@ test_toml_doc(void **state)
 	assert_string_equal(toml_doc_type_desc(TOML_INTEGER), "an integer");
 
 	/* the reason alone; a named part of the value is kept; unknown layouts kept whole */
-	s = "'1.0-x' is not a valid version (PEP 440): unexpected text after the version";
-	assert_string_equal(toml_doc_reason(&a, s, TOML_DOC_VERSION_MARK, "1.0-x", 5),
+	s = "\"1.0-x\" is not a valid version (PEP 440): unexpected text after the version";
+	assert_string_equal(toml_doc_reason(&a, s, VERSION_ERROR_PHRASE, "1.0-x", 5),
 			    "unexpected text after the version");
 	/* the parsers strip white space around the value: still the whole value */
-	assert_string_equal(toml_doc_reason(&a, s, TOML_DOC_VERSION_MARK, " 1.0-x\t", 7),
+	assert_string_equal(toml_doc_reason(&a, s, VERSION_ERROR_PHRASE, " 1.0-x\t", 7),
 			    "unexpected text after the version");
-	s = "'>=3.x' is not a valid version specifier: the version is not valid";
-	assert_string_equal(toml_doc_reason(&a, s, TOML_DOC_SPECIFIER_MARK, ">=3.9, >=3.x", 12),
+	s = "\">=3.x\" is not a valid version specifier: the version is not valid";
+	assert_string_equal(toml_doc_reason(&a, s, SPECIFIER_ERROR_PHRASE, ">=3.9, >=3.x", 12),
 			    "in \">=3.x\": the version is not valid");
-	assert_string_equal(toml_doc_reason(&a, s, TOML_DOC_SPECIFIER_MARK, ">=3.x", 5),
+	assert_string_equal(toml_doc_reason(&a, s, SPECIFIER_ERROR_PHRASE, ">=3.x", 5),
 			    "the version is not valid");
-	assert_string_equal(toml_doc_reason(&a, "something else", TOML_DOC_VERSION_MARK, "x", 1),
+	assert_string_equal(toml_doc_reason(&a, "something else", VERSION_ERROR_PHRASE, "x", 1),
 			    "something else");
 
 	s = "[t]\na = 1\nc = \"x\"\nd = \"n\\u0000ul\"\n";
@@ -1073,8 +1070,6 @@ test_many_names(void **state)
 	const char **names;
 	PyprojectReqList out;
 	Doc d;
-	clock_t t0;
-	double secs;
 	int i;
 
 	(void)state;
@@ -1085,7 +1080,6 @@ test_many_names(void **state)
 	buf_puts(&text, "[dependency-groups]\n");
 	for (i = 0; i < N; i++)
 		buf_printf(&text, "g-%d = [\"q%d\"%s]\n", i, i, i ? ", {include-group = \"G.0\"}" : "");
-	t0 = clock();
 	must_parse(&d, text.data);
 	for (i = 0; i < N; i++)
 		names[i] = d.p.project.extras[N - 1 - i].name;
@@ -1120,13 +1114,6 @@ test_many_names(void **state)
 	expect_msg("duplicate groups", d.rc, d.err.msg, FILE_NAME ":50002:7: dependency-groups.G-7: ",
 		   "group \"G-7\" is the same as \"g-7\" (line 9) once normalized (\"g-7\")");
 	done(&d);
-	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-	/* comparing every pair took seconds at 20,000 names; this is well under one even
-	 * under the sanitizers */
-	if (secs > 3.0) {
-		print_error("%d extras and groups took %.2f s of CPU\n", N, secs);
-		fail();
-	}
 	free(names);
 	buf_free(&text);
 }

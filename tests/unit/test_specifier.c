@@ -327,10 +327,10 @@ test_messages(void **state)
 	Err err;
 
 	assert_int_equal(specset_parse(">=1.0, ~=1", 10, &a, &set, &err), -1);
-	assert_string_equal(err.msg, "'~=1' is not a valid version specifier: ~= needs at least two "
+	assert_string_equal(err.msg, "\"~=1\" is not a valid version specifier: ~= needs at least two "
 				     "release numbers, e.g. ~=1.4");
 	assert_int_equal(specset_parse("=>2", 3, &a, &set, &err), -1);
-	assert_non_null(strstr(err.msg, "'=>2' is not a valid version specifier: it must start with an operator"));
+	assert_non_null(strstr(err.msg, "\"=>2\" is not a valid version specifier: it must start with an operator"));
 	assert_int_equal(specset_parse(">=1.0+local", 11, &a, &set, &err), -1);
 	assert_non_null(strstr(err.msg, "local version"));
 	/* empty clauses are ignored: trailing commas are fine */
@@ -342,6 +342,10 @@ test_messages(void **state)
 	set = set_ok(&a, "===\xe2\x80\x82" "1!10.dev-1");
 	assert_string_equal(specset_format(&set, &a), "===1!10.dev-1");
 	assert_int_equal(specset_parse("==1.0\xe2\x80\x82" "1", 9, &a, &set, NULL), -1);
+	/* outside text is quoted with its control characters escaped */
+	assert_int_equal(specset_parse(">=1.0\x1b[31m", 10, &a, &set, &err), -1);
+	assert_string_equal(err.msg, "\">=1.0\\x1b[31m\" is not a valid version specifier: the version "
+				     "contains a control character");
 	assert_int_equal(specset_parse("===a\0b", 6, &a, &set, &err), -1);
 	assert_non_null(strstr(err.msg, "control character"));
 	assert_int_equal(specset_parse("===a\x1b", 5, &a, &set, NULL), -1);
