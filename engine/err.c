@@ -9,16 +9,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A message cut to fit ends on a whole UTF-8 character, not inside one. */
+static void
+trim_partial_char(char *s, size_t len)
+{
+	size_t start = len, need;
+	unsigned char lead;
+
+	while (start > 0 && len - start < 4 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
+		start--;
+	if (start == 0)
+		return;
+	lead = (unsigned char)s[start - 1];
+	if (lead < 0xC0)
+		return;
+	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+	if (len - (start - 1) < need)
+		s[start - 1] = '\0';
+}
+
 int
 err_set(Err *err, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	if (!err)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	if (n >= (int)sizeof(err->msg))
+		trim_partial_char(err->msg, sizeof(err->msg) - 1);
 	return -1;
 }
 
@@ -61,6 +83,7 @@ err_wrap(Err *err, const char *fmt, ...)
 	err->msg[plen] = ':';
 	err->msg[plen + 1] = ' ';
 	err->msg[plen + 2 + mlen] = '\0';
+	trim_partial_char(err->msg, plen + 2 + mlen);
 }
 
 _Noreturn void

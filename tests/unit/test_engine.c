@@ -24,7 +24,10 @@
 #include <cmocka.h>
 #include <stdatomic.h>
 
+#include "engine/buf.h"
 #include "engine/engine.h"
+#include "engine/err.h"
+#include "engine/utf8.h"
 #include "engine/fs.h"
 #include "engine/store.h"
 
@@ -1048,6 +1051,33 @@ test_snapshot_ahead_of_database(void **state)
 	buf_free(&key);
 }
 
+/* Messages cut to fit an Err end on a whole character; quoted text never passes controls. */
+static void
+test_messages_stay_utf8(void **state)
+{
+	char big[3000];
+	Err err;
+	Buf b = {0};
+	size_t i;
+
+	for (i = 0; i + 2 < sizeof(big); i += 2)
+		big[i] = (char)0xC3, big[i + 1] = (char)0xA9;     /* é */
+	big[i] = 0;
+	err_set(&err, "x%s", big);                               /* cut inside an é */
+	assert_int_equal(utf8_valid_prefix(err.msg, strlen(err.msg)), strlen(err.msg));
+	err_set(&err, "%s", big + 1000);
+	err_wrap(&err, "context");
+	assert_int_equal(utf8_valid_prefix(err.msg, strlen(err.msg)), strlen(err.msg));
+	assert_string_equal(err_reason("\"v\" is bad: because", " is bad: "), "because");
+	assert_string_equal(err_reason("no phrase", " is bad: "), "no phrase");
+	buf_put_quoted(&b, "a\"\\\x1b[0m\xc2\x9b\xff\xc3\xa9", 12, 100);
+	assert_string_equal(b.data, "\"a\\\"\\\\\\x1b[0m\\u009b\\xff\xc3\xa9\"");
+	buf_clear(&b);
+	buf_put_quoted(&b, "abc\xc3\xa9" "def", 9, 4);            /* cut before the é */
+	assert_string_equal(b.data, "\"abc\"...");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -1068,6 +1098,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_prefetch_dropped_once_work_starts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_snapshot_ahead_of_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill9_loop, setup, teardown),
+		cmocka_unit_test(test_messages_stay_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
