@@ -325,7 +325,7 @@ read_file(TomlDoc *r, const TomlValue *t, const char *key, FileKind kind, Pylock
 			return toml_doc_fail(r, v, k,
 					     "expected a date-time in UTC (e.g."
 					     " 2024-10-09T07:38:00Z), found %s",
-					     toml_doc_type_desc(v->type));
+					     toml_type_desc(v->type));
 		if (!toml_write_datetime_to_utc(&v->u.dt, &f->upload_time) ||
 		    !toml_write_datetime_python_ok(&f->upload_time, TOML_DATETIME))
 			return toml_doc_fail(

@@ -460,7 +460,7 @@ parse_readme(TomlDoc *p, const TomlValue *v, PyprojectProject *pr)
 		return toml_doc_fail(p, v, key,
 				     "expected a file path or a table with file or text and"
 				     " content-type, found %s",
-				     toml_doc_type_desc(v->type));
+				     toml_type_desc(v->type));
 	if (toml_doc_only_keys(p, v, key, readme_keys) != 0)
 		return -1;
 	f = toml_get(v, "file");
@@ -496,7 +496,7 @@ parse_license(TomlDoc *p, const TomlValue *v, PyprojectProject *pr)
 		return toml_doc_fail(p, v, "project.license",
 				     "expected an SPDX license expression (or the"
 				     " legacy table with file or text), found %s",
-				     toml_doc_type_desc(v->type));
+				     toml_type_desc(v->type));
 	if (toml_doc_only_keys(p, v, "project.license", license_keys) != 0)
 		return -1;
 	f = toml_get(v, "file");
@@ -1035,7 +1035,7 @@ push(Expander *x, size_t g)
 		return toml_doc_fail(&x->p, v, group_key(x, g),
 				     "expected an array of requirement strings"
 				     " and {include-group = \"name\"} tables, found %s",
-				     toml_doc_type_desc(v->type));
+				     toml_type_desc(v->type));
 	x->info[g].state = G_ACTIVE;
 	x->info[g].items = arena_alloc(x->p.arena, (v->u.arr.len + 1) * sizeof(GItem));
 	x->stack[x->depth].group = g;
@@ -1112,7 +1112,7 @@ step(Expander *x)
 				     "expected a requirement string or a table of exactly"
 				     " {include-group = \"name\"}, found %s",
 				     item->type == TOML_TABLE ? "a table with other keys"
-							      : toml_doc_type_desc(item->type));
+							      : toml_type_desc(item->type));
 	inc = item->u.table.entries[0].value;
 	key = toml_doc_key(x->p.arena, key, "include-group", strlen("include-group"));
 	if (toml_doc_want(&x->p, inc, key, TOML_STRING, "the name of a group") != 0)

@@ -426,19 +426,9 @@ new_value(Parser *P, TomlType type, const char *at)
 static const char *
 a_type(const TomlValue *v)
 {
-	switch (v->type) {
-	case TOML_TABLE: return "a table";
-	case TOML_ARRAY: return ((const Array *)v)->aot ? "an array of tables" : "an array";
-	case TOML_STRING: return "a string";
-	case TOML_INTEGER: return "an integer";
-	case TOML_FLOAT: return "a float";
-	case TOML_BOOL: return "a boolean";
-	case TOML_DATETIME: return "a date-time";
-	case TOML_DATETIME_LOCAL: return "a local date-time";
-	case TOML_DATE_LOCAL: return "a local date";
-	case TOML_TIME_LOCAL: return "a local time";
-	}
-	return "a value";
+	if (v->type == TOML_ARRAY && ((const Array *)v)->aot)
+		return "an array of tables";
+	return toml_type_desc(v->type);
 }
 
 /* ------------------------------------------------------------------ whitespace, comments */
@@ -1485,6 +1475,24 @@ toml_get_path(const TomlValue *t, const char *dotted)
 			return t;
 		dotted = dot + 1;
 	}
+}
+
+const char *
+toml_type_desc(TomlType type)
+{
+	switch (type) {
+	case TOML_TABLE: return "a table";
+	case TOML_ARRAY: return "an array";
+	case TOML_STRING: return "a string";
+	case TOML_INTEGER: return "an integer";
+	case TOML_FLOAT: return "a float";
+	case TOML_BOOL: return "a boolean";
+	case TOML_DATETIME: return "a date-time";
+	case TOML_DATETIME_LOCAL: return "a local date-time";
+	case TOML_DATE_LOCAL: return "a local date";
+	case TOML_TIME_LOCAL: return "a local time";
+	}
+	return "a value";
 }
 
 const char *

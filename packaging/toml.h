@@ -86,5 +86,6 @@ const TomlValue *toml_getn(const TomlValue *t, const char *key, size_t key_len);
 const TomlValue *toml_get_path(const TomlValue *t, const char *dotted);
 
 const char *toml_type_name(TomlType type);  /* "table", "array", "string", "integer", ... */
+const char *toml_type_desc(TomlType type);  /* "a table", "an array", "a string", ... */
 
 #endif

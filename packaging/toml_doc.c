@@ -139,24 +139,6 @@ toml_doc_index(Arena *a, const char *base, size_t i)
 
 /* ------------------------------------------------------------------ typed getters */
 
-const char *
-toml_doc_type_desc(TomlType t)
-{
-	switch (t) {
-	case TOML_TABLE: return "a table";
-	case TOML_ARRAY: return "an array";
-	case TOML_STRING: return "a string";
-	case TOML_INTEGER: return "an integer";
-	case TOML_FLOAT: return "a float";
-	case TOML_BOOL: return "a boolean";
-	case TOML_DATETIME: return "a date-time";
-	case TOML_DATETIME_LOCAL: return "a local date-time";
-	case TOML_DATE_LOCAL: return "a local date";
-	case TOML_TIME_LOCAL: return "a local time";
-	}
-	return "a value";
-}
-
 int
 toml_doc_want(const TomlDoc *d, const TomlValue *v, const char *key, TomlType t,
 	      const char *expected)
@@ -164,7 +146,7 @@ toml_doc_want(const TomlDoc *d, const TomlValue *v, const char *key, TomlType t,
 	if (v->type == t)
 		return 0;
 	return toml_doc_fail(d, v, key, "expected %s, found %s", expected,
-			     toml_doc_type_desc(v->type));
+			     toml_type_desc(v->type));
 }
 
 int

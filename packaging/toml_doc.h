@@ -75,9 +75,6 @@ const char *toml_doc_key(Arena *a, const char *base, const char *k, size_t n);
 /* "base[i]". */
 const char *toml_doc_index(Arena *a, const char *base, size_t i);
 
-/* "a table", "an integer", "a local date-time", ... */
-const char *toml_doc_type_desc(TomlType t);
-
 /* 0 when v has type t; else -1 with "expected EXPECTED, found a string". */
 int toml_doc_want(const TomlDoc *d, const TomlValue *v, const char *key, TomlType t,
 		  const char *expected);

@@ -891,8 +891,8 @@ test_toml_doc(void **state)
 	assert_string_equal(toml_doc_key(&a, "t", "new\nline\"", 9), "t.\"new\\nline\\\"\"");
 	assert_string_equal(toml_doc_index(&a, "packages", 3), "packages[3]");
 	assert_string_equal(toml_doc_quote(&a, "\x1b[0m\xff", 5), "\"\\x1b[0m\\xff\"");
-	assert_string_equal(toml_doc_type_desc(TOML_DATETIME_LOCAL), "a local date-time");
-	assert_string_equal(toml_doc_type_desc(TOML_INTEGER), "an integer");
+	assert_string_equal(toml_type_desc(TOML_DATETIME_LOCAL), "a local date-time");
+	assert_string_equal(toml_type_desc(TOML_INTEGER), "an integer");
 
 	/* the reason alone; a named part of the value is kept; unknown layouts kept whole */
 	s = "\"1.0-x\" is not a valid version (PEP 440): unexpected text after the version";
