@@ -215,3 +215,15 @@ buf_put_quoted(Buf *b, const char *s, size_t n, size_t max)
 	}
 	buf_putc(b, '"');
 }
+
+char *
+buf_quoted_string(Arena *arena, const char *s, size_t n, size_t max)
+{
+	Buf b = {0};
+	char *out;
+
+	buf_put_quoted(&b, s, n, max);
+	out = arena_strndup(arena, b.data, b.len);
+	buf_free(&b);
+	return out;
+}

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "err.h"
 
 typedef struct Buf {
@@ -32,6 +33,8 @@ void buf_json_string(Buf *b, const char *s, size_t n);
  * boundary and followed by "..." when longer.
  */
 void buf_put_quoted(Buf *b, const char *s, size_t n, size_t max);
+/* The same, as a string allocated from arena. */
+char *buf_quoted_string(Arena *arena, const char *s, size_t n, size_t max);
 /* Little-endian fixed-width integers, for packed records. */
 void buf_put_u32(Buf *b, uint32_t v);
 void buf_put_u64(Buf *b, uint64_t v);

@@ -71,13 +71,7 @@ same_name(const char *a, const char *b)
 static const char *
 quoted(Arena *arena, const char *s, size_t n)
 {
-	Buf b = { 0 };
-	char *out;
-
-	buf_put_quoted(&b, s, n, QUOTED_MAX);
-	out = arena_strndup(arena, b.data, b.len);
-	buf_free(&b);
-	return out;
+	return buf_quoted_string(arena, s, n, QUOTED_MAX);
 }
 
 /* ---------------------------------------------------------------- the header block */

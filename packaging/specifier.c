@@ -347,30 +347,20 @@ specifier_format(const Specifier *sp, Arena *arena)
 }
 
 /*
- * The form two specifiers are compared by: trailing zeros dropped, except for ~= (where
- * they matter); "V.*" and "===" clauses by their text, as packaging does (==1.0.* and
- * ==1.0.0.* are different sets).
+ * Equality as packaging compares canonical texts: versions equal with trailing zeros
+ * dropped, except for ~= (where they matter: ~=1.18.0 is not ~=1.18); "V.*" and "==="
+ * clauses by their text (==1.0.* and ==1.0.0.* are different sets).
  */
-static char *
-canonical_key(const Specifier *sp, Arena *arena)
-{
-	const char *v;
-
-	if (sp->op == SPEC_ARBITRARY || sp->wildcard)
-		return arena_printf(arena, "%s%s", op_text[sp->op], sp->text);
-	v = sp->op == SPEC_COMPATIBLE ? sp->version.str : version_canonical_stripped(&sp->version, arena);
-	return arena_printf(arena, "%s%s", op_text[sp->op], v);
-}
-
 bool
 specifier_equal(const Specifier *a, const Specifier *b)
 {
-	Arena arena = {0};
-	bool eq = a->op == b->op && a->wildcard == b->wildcard &&
-		  strcmp(canonical_key(a, &arena), canonical_key(b, &arena)) == 0;
-
-	arena_free(&arena);
-	return eq;
+	if (a->op != b->op || a->wildcard != b->wildcard)
+		return false;
+	if (a->op == SPEC_ARBITRARY || a->wildcard)
+		return a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0;
+	if (a->op == SPEC_COMPATIBLE && a->version.release_len != b->version.release_len)
+		return false;
+	return version_cmp(&a->version, &b->version) == 0;
 }
 
 typedef struct Clause {

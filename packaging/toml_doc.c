@@ -88,13 +88,7 @@ toml_doc_warn(TomlDoc *d, const TomlValue *at, const char *key, const char *fmt,
 const char *
 toml_doc_quote(Arena *a, const char *s, size_t n)
 {
-	Buf b = { 0 };
-	const char *out;
-
-	buf_put_quoted(&b, s, n, TOML_DOC_QUOTE_MAX);
-	out = arena_strndup(a, b.data, b.len);
-	buf_free(&b);
-	return out;
+	return buf_quoted_string(a, s, n, TOML_DOC_QUOTE_MAX);
 }
 
 const char *

@@ -563,20 +563,17 @@ render(const Version *v, uint32_t release_len, char *b)
 void
 version_format(Version *v, Arena *arena)
 {
-	size_t n = render(v, v->release_len, NULL), pub;
+	size_t n = render(v, v->release_len, NULL);
 	char *b = arena_alloc(arena, n + 1);
-	const VersionLocal *local = v->local;
-	uint32_t local_len = v->local_len;
+	const char *plus;
 
 	render(v, v->release_len, b);
 	b[n] = 0;
+	plus = strchr(b, '+');
 	v->order_hint = v->synthetic ? 0 : order_hint(v);
-	v->local_len = 0;
-	pub = render(v, v->release_len, NULL);
-	v->local = local, v->local_len = local_len;
 	v->str = b;
 	v->str_len = (uint32_t)n;
-	v->public_len = (uint32_t)pub;
+	v->public_len = (uint32_t)(plus ? plus - b : (ptrdiff_t)n);
 }
 
 char *

@@ -12,19 +12,9 @@ set -u
 : "${VECTORS_DIR:?VECTORS_DIR must name tests/packaging/vectors (make check sets it)}"
 here=$(cd "$(dirname "$0")" && pwd)
 
-py=
-for cand in "${PYTHON3:-}" python3 /usr/bin/python3; do
-	[ -n "$cand" ] || continue
-	if "$cand" -c 'import packaging.version, packaging.specifiers, packaging.utils' 2>/dev/null; then
-		py=$cand
-		break
-	fi
-done
-if [ -z "$py" ]; then
-	echo "FAIL: no Python interpreter with the 'packaging' module (tried ${PYTHON3:-<PYTHON3 unset>}," \
-		"python3, /usr/bin/python3); install it, e.g. apt-get install python3-packaging" >&2
-	exit 1
-fi
+. "$here/find_python.sh"
+find_python 'packaging.version, packaging.specifiers, packaging.utils' \
+	"the 'packaging' module; install it, e.g. apt-get install python3-packaging"
 if [ ! -x "$PKGTOOL" ]; then
 	echo "FAIL: $PKGTOOL is not built" >&2
 	exit 1

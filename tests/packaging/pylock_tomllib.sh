@@ -17,19 +17,8 @@ set -u
 : "${top_builddir:?top_builddir must name the build directory (make check sets it)}"
 test_pylock=$top_builddir/tests/unit/test_pylock
 
-py=
-for cand in "${PYTHON3:-}" python3 /usr/bin/python3; do
-	[ -n "$cand" ] || continue
-	if "$cand" -c 'import tomllib' 2>/dev/null; then
-		py=$cand
-		break
-	fi
-done
-if [ -z "$py" ]; then
-	echo "FAIL: no Python interpreter with tomllib (Python 3.11 or newer; tried" \
-		"${PYTHON3:-<PYTHON3 unset>}, python3, /usr/bin/python3)" >&2
-	exit 1
-fi
+. "$(cd "$(dirname "$0")" && pwd)/find_python.sh"
+find_python tomllib "tomllib (Python 3.11 or newer)"
 if [ ! -x "$test_pylock" ]; then
 	echo "FAIL: $test_pylock is not built" >&2
 	exit 1
