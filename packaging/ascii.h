@@ -8,6 +8,7 @@
 #define BUNPY_ASCII_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 static inline bool
 ascii_is_digit(int c)
@@ -25,6 +26,18 @@ static inline char
 ascii_lower(int c)
 {
 	return (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+}
+
+/* a[0..n) and b[0..n) equal with ASCII letters folded. */
+static inline bool
+ascii_equal_fold(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
+			return false;
+	return true;
 }
 
 /* The separators of names (PEP 503) and of version segments (PEP 440). */

@@ -61,10 +61,9 @@ static const char *const single_use[] = {
 static bool
 same_name(const char *a, const char *b)
 {
-	for (; *a && *b; a++, b++)
-		if (ascii_lower(*a) != ascii_lower(*b))
-			return false;
-	return *a == *b;
+	size_t n = strlen(a);
+
+	return n == strlen(b) && ascii_equal_fold(a, b, n);
 }
 
 /* Outside text for a message, quoted and escaped by buf_put_quoted; from arena. */

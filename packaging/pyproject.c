@@ -29,6 +29,8 @@
 
 #include "pyproject.h"
 
+#include "ascii.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -416,19 +418,9 @@ parse_people(TomlDoc *p, const TomlValue *v, const char *key, PyprojectPerson **
 static bool
 ends_with_ci(const char *s, const char *suffix)
 {
-	size_t n = strlen(s), m = strlen(suffix), i;
+	size_t n = strlen(s), m = strlen(suffix);
 
-	if (n < m)
-		return false;
-	for (i = 0; i < m; i++) {
-		char c = s[n - m + i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != suffix[i])
-			return false;
-	}
-	return true;
+	return n >= m && ascii_equal_fold(s + n - m, suffix, m);
 }
 
 static int

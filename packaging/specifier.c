@@ -226,14 +226,7 @@ is_pre_of(const Version *c, const Version *v)
 static bool
 same_text_ascii_case(const char *a, size_t alen, const char *b, size_t blen)
 {
-	size_t i;
-
-	if (alen != blen)
-		return false;
-	for (i = 0; i < alen; i++)
-		if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
-			return false;
-	return true;
+	return alen == blen && ascii_equal_fold(a, b, alen);
 }
 
 bool
