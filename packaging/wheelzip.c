@@ -1,0 +1,1 @@
+/* wheelzip.c - being written */

@@ -1,0 +1,1 @@
+/* pubgrub.c - being written */

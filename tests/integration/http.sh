@@ -1,0 +1,3 @@
+#!/bin/sh
+# http.sh - being written
+exit 77

@@ -1,0 +1,3 @@
+/* httptool.c - being written */
+int main(void);
+int main(void) { return 77; }

@@ -1,0 +1,3 @@
+/* test_pubgrub.c - being written */
+int main(void);
+int main(void) { return 77; }

@@ -1,0 +1,3 @@
+/* test_simple.c - being written */
+int main(void);
+int main(void) { return 77; }
