@@ -1309,11 +1309,12 @@ bound_same(RangeBound a, RangeBound b)
 static bool
 spec_interval(const char *text, Arena *arena, RangeInterval *out)
 {
-	Specifier sp;
+	/* In the arena: the range's bounds may point at the specifier's version. */
+	Specifier *sp = arena_alloc(arena, sizeof(*sp));
 	Range r;
 
-	if (specifier_parse(text, strlen(text), arena, &sp, NULL) != 0 ||
-	    range_from_specifier(&sp, arena, &r, NULL) != 0 || r.len != 1)
+	if (specifier_parse(text, strlen(text), arena, sp, NULL) != 0 ||
+	    range_from_specifier(sp, arena, &r, NULL) != 0 || r.len != 1)
 		return false;
 	*out = r.iv[0];
 	return true;
@@ -1453,6 +1454,9 @@ versions_text(const Pg *pg, PgPkg pkg, Range r, Arena *arena)
 		c = arena_printf(arena, "<%s", p->sorted[end]->str);
 	else if (n > 1 && run)
 		c = arena_printf(arena, ">=%s,<%s", p->sorted[first]->str, p->sorted[end]->str);
+	/* One candidate reads best as itself unless the range is said more briefly. */
+	if (n == 1)
+		return strlen(plain) < strlen(c) ? plain : c;
 	return c && strlen(c) < strlen(plain) ? c : plain;
 }
 
@@ -1495,7 +1499,7 @@ describe(const Pg *pg, uint32_t id, Arena *arena)
 	size_t np = 0, nn = 0, i;
 	bool root = false;
 
-	if (is_terminal(pg, inc))
+	if (inc->kind == INC_DERIVED && is_terminal(pg, inc))
 		return "version solving failed";
 	for (i = 0; i < inc->n; i++) {
 		const Term *t = &inc->terms[i];
@@ -1544,6 +1548,52 @@ describe(const Pg *pg, uint32_t id, Arena *arena)
 	return arena_printf(arena, "%s %s on %s", join_terms(pg, pos, np, " and ", true, arena),
 			    np == 1 ? "depends" : "together depend",
 			    join_terms(pg, neg, nn, " or ", false, arena));
+}
+
+/* The positive term of a dependency (the depender), or NULL. */
+static const Term *
+depender(const Incompat *inc)
+{
+	if (inc->kind != INC_DEP || inc->n != 2)
+		return NULL;
+	return inc->terms[0].pos ? &inc->terms[0] : &inc->terms[1];
+}
+
+/* The other term of a dependency: what it depends on. */
+static const Term *
+dependency(const Incompat *inc)
+{
+	const Term *d = depender(inc);
+
+	return d ? (d == &inc->terms[0] ? &inc->terms[1] : &inc->terms[0]) : NULL;
+}
+
+/*
+ * "x and y", in the order that reads best: a chain of dependencies in its own order
+ * ("a depends on b and b depends on c"), the project's own requirement last; two
+ * dependencies of the same versions read "a depends on both b and c".
+ */
+static const char *
+two_facts(const Pg *pg, uint32_t x, uint32_t y, Arena *arena)
+{
+	const Term *dx = depender(&pg->incs[x]), *dy = depender(&pg->incs[y]);
+
+	if (dx && dy && dx->pkg != dy->pkg &&
+	    (dx->pkg == PG_ROOT || (dy->pkg != PG_ROOT && dependency(&pg->incs[y])->pkg == dx->pkg))) {
+		uint32_t t = x;
+		const Term *tt = dx;
+
+		x = y, y = t;
+		dx = dy, dy = tt;
+	}
+
+	if (dx && dy && dx->pkg == dy->pkg && range_equal(dx->r, dy->r)) {
+		const Term *nx = dependency(&pg->incs[x]), *ny = dependency(&pg->incs[y]);
+
+		return arena_printf(arena, "%s depends on both %s and %s", term_text(pg, dx, true, arena),
+				    term_text(pg, nx, false, arena), term_text(pg, ny, false, arena));
+	}
+	return arena_printf(arena, "%s and %s", describe(pg, x, arena), describe(pg, y, arena));
 }
 
 typedef struct Report {
@@ -1661,16 +1711,14 @@ report(Report *r, uint32_t id, unsigned depth)
 			uint32_t prior_ext = prior == d->c1 ? d->c2 : d->c1;
 
 			report(r, prior, depth + 1);
-			emit(r, id, arena_printf(a, "And because %s and %s, %s.", describe(pg, prior_ext, a),
-						 describe(pg, ext, a), me));
+			emit(r, id, arena_printf(a, "And because %s, %s.",
+						 two_facts(pg, prior_ext, ext, a), me));
 		} else {
 			report(r, derived, depth + 1);
 			emit(r, id, arena_printf(a, "And because %s, %s.", describe(pg, ext, a), me));
 		}
 	} else {
-		/* The satisfier's cause first: it reads as the chain it is. */
-		emit(r, id, arena_printf(a, "Because %s and %s, %s.", describe(pg, c2, a),
-					 describe(pg, c1, a), me));
+		emit(r, id, arena_printf(a, "Because %s, %s.", two_facts(pg, c1, c2, a), me));
 	}
 }
 
