@@ -54,6 +54,7 @@
 #define NONE UINT32_MAX
 #define DEFAULT_MAX_STEPS 1000000
 #define SCRATCH_RESET 1024
+#define COMPACT_AFTER 4096
 #define EXPLAIN_MAX_DEPTH 1000
 
 typedef struct Term {
@@ -748,7 +749,7 @@ backtrack(Pg *pg, uint32_t level)
 	}
 	pg->ncontra = k;
 	pg->stats.backjumps++;
-	if (pg->asg_since > 65536 && pg->asg_since > 4 * pg->nas)
+	if (pg->asg_since > COMPACT_AFTER && pg->asg_since > 4 * pg->nas)
 		compact_assignments(pg);
 }
 
@@ -1733,8 +1734,8 @@ pg_explain(const Pg *pg, Buf *out)
 	if (!pg->done)
 		return;
 	if (pg->final == PG_LIMIT) {
-		buf_printf(out, "version solving stopped after %llu steps: the limit of %llu steps was reached\n",
-			   (unsigned long long)pg->stats.steps - 1, (unsigned long long)pg->max_steps);
+		buf_printf(out, "version solving stopped after %llu steps, the limit set for it\n",
+			   (unsigned long long)pg->max_steps);
 		return;
 	}
 	if (pg->final != PG_NO_SOLUTION || pg->failure == NONE)
