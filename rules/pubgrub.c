@@ -276,6 +276,7 @@ name_hash(const char *s)
 	return h;
 }
 
+/* The root is not in the table: root_name only names it in messages. */
 static void
 rehash(Pg *pg)
 {
@@ -284,7 +285,7 @@ rehash(Pg *pg)
 	free(pg->slots);
 	pg->slots = xcalloc(n, sizeof(*pg->slots));
 	pg->nslots = n;
-	for (i = 0; i < pg->npkgs; i++) {
+	for (i = 1; i < pg->npkgs; i++) {
 		size_t s = name_hash(pg->pkgs[i].name) & (n - 1);
 
 		while (pg->slots[s])
@@ -293,11 +294,25 @@ rehash(Pg *pg)
 	}
 }
 
+static PgPkg
+new_package(Pg *pg, const char *name)
+{
+	Package *p;
+
+	xgrow(&pg->pkgs, &pg->pkgcap, pg->npkgs + 1, sizeof(*pg->pkgs));
+	p = &pg->pkgs[pg->npkgs];
+	memset(p, 0, sizeof(*p));
+	p->name = arena_strdup(&pg->perm, name);
+	p->last = NONE;
+	p->stamp = ++pg->stamp;
+	return (PgPkg)pg->npkgs++;
+}
+
 PgPkg
 pg_package(Pg *pg, const char *name)
 {
 	size_t s;
-	Package *p;
+	PgPkg id;
 
 	if ((pg->npkgs + 1) * 2 > pg->nslots)
 		rehash(pg);
@@ -305,14 +320,9 @@ pg_package(Pg *pg, const char *name)
 	for (; pg->slots[s]; s = (s + 1) & (pg->nslots - 1))
 		if (strcmp(pg->pkgs[pg->slots[s] - 1].name, name) == 0)
 			return pg->slots[s] - 1;
-	xgrow(&pg->pkgs, &pg->pkgcap, pg->npkgs + 1, sizeof(*pg->pkgs));
-	p = &pg->pkgs[pg->npkgs];
-	memset(p, 0, sizeof(*p));
-	p->name = arena_strdup(&pg->perm, name);
-	p->last = NONE;
-	p->stamp = ++pg->stamp;
-	pg->slots[s] = (uint32_t)pg->npkgs + 1;
-	return (PgPkg)pg->npkgs++;
+	id = new_package(pg, name);
+	pg->slots[s] = (uint32_t)id + 1;
+	return id;
 }
 
 const char *
@@ -1223,7 +1233,7 @@ pg_new(const char *root_name, const Version *root_version, const PgLimits *limit
 	pg->root_version = root_version;
 	pg->max_steps = limits && limits->max_steps ? limits->max_steps : DEFAULT_MAX_STEPS;
 	pg->failure = NONE;
-	pg_package(pg, pg->root_name);
+	new_package(pg, pg->root_name);
 	pg_set_candidates(pg, PG_ROOT, &root_version, 1);
 	t = (Term){PG_ROOT, false, range_point(root_version, &pg->perm)};
 	add_incompat(pg, &t, 1, INC_ROOT, NONE, NONE, NULL, true);
@@ -1579,8 +1589,11 @@ two_facts(const Pg *pg, uint32_t x, uint32_t y, Arena *arena)
 {
 	const Term *dx = depender(&pg->incs[x]), *dy = depender(&pg->incs[y]);
 
-	if (dx && dy && dx->pkg != dy->pkg &&
-	    (dx->pkg == PG_ROOT || (dy->pkg != PG_ROOT && dependency(&pg->incs[y])->pkg == dx->pkg))) {
+	bool root_x = dx && dx->pkg == PG_ROOT, root_y = dy && dy->pkg == PG_ROOT;
+
+	if ((root_x && !root_y) ||
+	    (dx && dy && !root_x && !root_y && dx->pkg != dy->pkg &&
+	     dependency(&pg->incs[y])->pkg == dx->pkg)) {
 		uint32_t t = x;
 		const Term *tt = dx;
 

@@ -561,6 +561,30 @@ unavailable_with_reason(void **state)
 }
 
 static void
+unavailable_versions_share_a_sentence(void **state)
+{
+	/* Known up front, neighbouring versions unavailable for the same reason make one
+	 * incompatibility, one sentence. */
+	static const char *const u[] = {
+		"root 1.0: a>=2",
+		"a 3.0! has no wheel for this platform",
+		"a 2.0! has no wheel for this platform",
+		"a 1.0:",
+		NULL,
+	};
+	Uni uni;
+
+	(void)state;
+	uni_load(&uni, u);
+	uni.prefetch = true;
+	uni_start(&uni, 0);
+	assert_int_equal(uni_run(&uni), PG_NO_SOLUTION);
+	assert_string_equal(uni.why.data, "Because a>=2.0 has no wheel for this platform and your "
+					  "project depends on a>=2, version solving failed.\n");
+	uni_free(&uni);
+}
+
+static void
 unavailable_root(void **state)
 {
 	static const char *const u[] = {
@@ -630,8 +654,28 @@ repeated_dependency_intersects(void **state)
 		"a 1.0:",
 		NULL,
 	};
+	Arena a = {0};
+	Version v1 = parse_version(&a, "1.0"), v2 = parse_version(&a, "2.0"), v3 = parse_version(&a, "3.0");
+	const Version *cands[] = {&v3, &v2, &v1};
+	Pg *pg;
+	PgDep d;
+	PgRequest req;
+
 	(void)state;
 	expect_solution(u, "a 2.0");
+	/* Two calls for the same version add up the same way. */
+	pg = pg_new("your project", &v1, NULL);
+	d.pkg = pg_package(pg, "a");
+	d.range = parse_range(&a, ">=1");
+	pg_set_dependencies(pg, PG_ROOT, &v1, &d, 1);
+	d.range = parse_range(&a, "<3");
+	pg_set_dependencies(pg, PG_ROOT, &v1, &d, 1);
+	pg_set_candidates(pg, d.pkg, cands, 3);
+	pg_set_dependencies(pg, d.pkg, &v2, NULL, 0);
+	assert_int_equal(pg_solve(pg, &req), PG_SOLVED);
+	assert_string_equal(pg_solution(pg, d.pkg)->str, "2.0");
+	pg_free(pg);
+	arena_free(&a);
 }
 
 static void
@@ -794,6 +838,17 @@ reachable_only(const RUni *ru, const int *choice)
 	return true;
 }
 
+static bool random_lowest_first;
+
+static void
+random_candidates(const RUni *ru, int p, const Version **vs)
+{
+	int v;
+
+	for (v = 0; v < ru->nver[p]; v++)
+		vs[v] = &rversions[random_lowest_first ? v : ru->nver[p] - 1 - v];
+}
+
 static PgStatus
 solve_random(const RUni *ru, int *choice, Buf *why, PgStats *stats, bool prefetch)
 {
@@ -816,8 +871,7 @@ solve_random(const RUni *ru, int *choice, Buf *why, PgStats *stats, bool prefetc
 				const Version *vs[RV];
 				int v;
 
-				for (v = 0; v < ru->nver[p]; v++)
-					vs[v] = &rversions[ru->nver[p] - 1 - v];
+				random_candidates(ru, p, vs);
 				pg_set_candidates(pg, ids[p], vs, (size_t)ru->nver[p]);
 				for (v = ru->nver[p] - 1; v >= 0; v--) {
 					if (ru->unavailable[p][v]) {
@@ -834,13 +888,11 @@ solve_random(const RUni *ru, int *choice, Buf *why, PgStats *stats, bool prefetc
 		st = pg_solve(pg, &req);
 		if (st == PG_NEED_CANDIDATES) {
 			const Version *vs[RV];
-			int v;
 
 			for (p = 0; p < RP && ids[p] != req.pkg; p++)
 				;
 			assert_true(p < RP);
-			for (v = 0; v < ru->nver[p]; v++)
-				vs[v] = &rversions[ru->nver[p] - 1 - v];
+			random_candidates(ru, p, vs);
 			pg_set_candidates(pg, req.pkg, vs, (size_t)ru->nver[p]);
 		} else if (st == PG_NEED_DEPENDENCIES) {
 			int v = -1;
@@ -893,7 +945,7 @@ random_universes_agree_with_brute_force(void **state)
 		snprintf(s, sizeof(s), "%d", i + 1);
 		rversions[i] = parse_version(&a, s);
 	}
-	for (i = 0; i < 400; i++) {
+	for (i = 0; i < 600; i++) {
 		RUni ru;
 		int choice[RP], again[RP];
 		Buf why = {0}, why2 = {0};
@@ -902,6 +954,7 @@ random_universes_agree_with_brute_force(void **state)
 		bool exists;
 
 		random_universe(&ru, &a);
+		random_lowest_first = i % 3 == 2;   /* a third of them in the other order */
 		exists = brute_force(&ru);
 		r = solve_random(&ru, choice, &why, &st, false);
 		if (r == PG_SOLVED) {
@@ -1096,6 +1149,8 @@ statistics_and_names(void **state)
 	assert_true(st.steps >= st.decisions + st.propagations);
 	assert_string_equal(pg_package_name(u.pg, PG_ROOT), "your project");
 	assert_int_equal(pg_package(u.pg, "foo"), pg_package(u.pg, "foo"));
+	/* The root's display name is not a package name. */
+	assert_int_not_equal(pg_package(u.pg, "your project"), PG_ROOT);
 	assert_string_equal(pg_package_name(u.pg, pg_package(u.pg, "foo")), "foo");
 	uni_free(&u);
 }
@@ -1326,6 +1381,7 @@ main(void)
 		cmocka_unit_test(deeper_backjump),
 		cmocka_unit_test(diamond),
 		cmocka_unit_test(unavailable_with_reason),
+		cmocka_unit_test(unavailable_versions_share_a_sentence),
 		cmocka_unit_test(unavailable_root),
 		cmocka_unit_test(caller_order_is_respected),
 		cmocka_unit_test(no_candidates_at_all),
