@@ -1479,6 +1479,8 @@ term_text(const Pg *pg, const Term *t, bool subject, Arena *arena)
 
 	if (t->pkg == PG_ROOT)
 		return pg->root_name;
+	if (t->r.len == 0)   /* requirements that contradict each other */
+		return arena_printf(arena, "%s (an empty range)", pg->pkgs[t->pkg].name);
 	v = versions_text(pg, t->pkg, t->r, arena);
 	if (*v)
 		return arena_printf(arena, "%s%s", pg->pkgs[t->pkg].name, v);
@@ -1529,6 +1531,8 @@ describe(const Pg *pg, uint32_t id, Arena *arena)
 		p = &pg->pkgs[inc->terms[0].pkg];
 		if (p->ncands == 0)
 			return arena_printf(arena, "there are no versions of %s", p->name);
+		if (inc->terms[0].r.len == 0)
+			return arena_printf(arena, "no version of %s is allowed", p->name);
 		return arena_printf(arena, "no versions of %s match %s", p->name,
 				    pg_range_text(inc->terms[0].r, arena));
 	case INC_UNAVAILABLE:

@@ -645,6 +645,20 @@ no_candidates_at_all(void **state)
 }
 
 static void
+contradictory_requirements(void **state)
+{
+	static const char *const u[] = {
+		"root 1.0: a>=2; a<1",
+		"a 1.0:",
+		"a 2.0:",
+		NULL,
+	};
+	(void)state;
+	expect_failure(u, "Because no version of a is allowed and your project depends on "
+			  "a (an empty range), version solving failed.\n", NULL);
+}
+
+static void
 repeated_dependency_intersects(void **state)
 {
 	static const char *const u[] = {
@@ -1385,6 +1399,7 @@ main(void)
 		cmocka_unit_test(unavailable_root),
 		cmocka_unit_test(caller_order_is_respected),
 		cmocka_unit_test(no_candidates_at_all),
+		cmocka_unit_test(contradictory_requirements),
 		cmocka_unit_test(repeated_dependency_intersects),
 		cmocka_unit_test(extras_style_packages),
 		cmocka_unit_test(random_universes_agree_with_brute_force),
