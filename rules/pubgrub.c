@@ -365,38 +365,17 @@ find_candidate(const Package *p, const Version *v)
 	return NONE;
 }
 
-/* How many candidates lie before the lower bound, and up to the upper bound. */
+/* How many candidates sort before v (with or_equal: up to and including v). */
 static uint32_t
-before_lo(const Package *p, RangeBound lo)
+count_below(const Package *p, const Version *v, bool or_equal)
 {
 	uint32_t a = 0, b = p->ncands;
 
-	if (!lo.v)
-		return 0;
 	while (a < b) {
 		uint32_t mid = a + (b - a) / 2;
-		int c = version_cmp(p->sorted[mid], lo.v);
+		int c = version_cmp(p->sorted[mid], v);
 
-		if (c < 0 || (c == 0 && !lo.inclusive))
-			a = mid + 1;
-		else
-			b = mid;
-	}
-	return a;
-}
-
-static uint32_t
-upto_hi(const Package *p, RangeBound hi)
-{
-	uint32_t a = 0, b = p->ncands;
-
-	if (!hi.v)
-		return p->ncands;
-	while (a < b) {
-		uint32_t mid = a + (b - a) / 2;
-		int c = version_cmp(p->sorted[mid], hi.v);
-
-		if (c < 0 || (c == 0 && hi.inclusive))
+		if (c < 0 || (c == 0 && or_equal))
 			a = mid + 1;
 		else
 			b = mid;
@@ -416,7 +395,9 @@ candidates_in(const Package *p, Range r, uint32_t *first, uint32_t *end, bool *r
 
 	*first = *end = 0;
 	for (i = 0; i < r.len; i++) {
-		uint32_t a = before_lo(p, r.iv[i].lo), b = upto_hi(p, r.iv[i].hi);
+		const RangeBound *lo = &r.iv[i].lo, *hi = &r.iv[i].hi;
+		uint32_t a = lo->v ? count_below(p, lo->v, !lo->inclusive) : 0;
+		uint32_t b = hi->v ? count_below(p, hi->v, hi->inclusive) : p->ncands;
 
 		if (b > a) {
 			if (runs == 0)
@@ -602,6 +583,19 @@ cmp_term(const void *a, const void *b)
 	return (x->pkg > y->pkg) - (x->pkg < y->pkg);
 }
 
+static void
+index_incompat(Pg *pg, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < pg->incs[id].n; i++) {
+		Package *p = &pg->pkgs[pg->incs[id].terms[i].pkg];
+
+		xgrow(&p->incs, &p->inccap, p->nincs + 1, sizeof(*p->incs));
+		p->incs[p->nincs++] = id;
+	}
+}
+
 /*
  * Add an incompatibility of terms (copied; ranges must already live in perm), with
  * terms of one package intersected. Indexed ones are seen by propagation; the
@@ -633,28 +627,9 @@ add_incompat(Pg *pg, Term *terms, uint32_t n, IncKind kind, uint32_t c1, uint32_
 	inc->c2 = c2;
 	inc->reason = reason;
 	inc->contra = NONE;
-	if (index) {
-		for (i = 0; i < m; i++) {
-			Package *p = &pg->pkgs[t[i].pkg];
-
-			xgrow(&p->incs, &p->inccap, p->nincs + 1, sizeof(*p->incs));
-			p->incs[p->nincs++] = id;
-		}
-	}
+	if (index)
+		index_incompat(pg, id);
 	return id;
-}
-
-static void
-index_incompat(Pg *pg, uint32_t id)
-{
-	uint32_t i;
-
-	for (i = 0; i < pg->incs[id].n; i++) {
-		Package *p = &pg->pkgs[pg->incs[id].terms[i].pkg];
-
-		xgrow(&p->incs, &p->inccap, p->nincs + 1, sizeof(*p->incs));
-		p->incs[p->nincs++] = id;
-	}
 }
 
 static const Term *

@@ -381,23 +381,24 @@ performing_conflict_resolution(void **state)
 	expect_solution(u, "foo 1.0.0");
 }
 
+static const char *const partial_satisfier[] = {
+	"root 1.0.0: foo>=1.0.0,<2.0.0; target>=2.0.0,<3.0.0",
+	"foo 1.1.0: left>=1.0.0,<2.0.0; right>=1.0.0,<2.0.0",
+	"foo 1.0.0:",
+	"left 1.0.0: shared>=1.0.0",
+	"right 1.0.0: shared<2.0.0",
+	"shared 2.0.0:",
+	"shared 1.0.0: target>=1.0.0,<2.0.0",
+	"target 2.0.0:",
+	"target 1.0.0:",
+	NULL,
+};
+
 static void
 conflict_resolution_with_partial_satisfier(void **state)
 {
-	static const char *const u[] = {
-		"root 1.0.0: foo>=1.0.0,<2.0.0; target>=2.0.0,<3.0.0",
-		"foo 1.1.0: left>=1.0.0,<2.0.0; right>=1.0.0,<2.0.0",
-		"foo 1.0.0:",
-		"left 1.0.0: shared>=1.0.0",
-		"right 1.0.0: shared<2.0.0",
-		"shared 2.0.0:",
-		"shared 1.0.0: target>=1.0.0,<2.0.0",
-		"target 2.0.0:",
-		"target 1.0.0:",
-		NULL,
-	};
 	(void)state;
-	expect_solution(u, "foo 1.0.0, target 2.0.0");
+	expect_solution(partial_satisfier, "foo 1.0.0, target 2.0.0");
 }
 
 static void
@@ -1001,62 +1002,50 @@ random_universes_agree_with_brute_force(void **state)
 
 /* ---- limits and resumability ---- */
 
+/* Each a version needs its own b version, and all b's but the oldest need a c that
+ * does not exist: the solver works down every version. */
 static void
-pathological_hits_limit(void **state)
+ladder(Uni *u)
 {
-	/* Each a version needs its own b version, and b's all but the oldest need a c
-	 * that does not exist: the solver works down every version. */
-	Uni u;
 	char line[64];
 	int i;
 
-	(void)state;
-	memset(&u, 0, sizeof(u));
-	add_line(&u, "root 1.0: a");
+	memset(u, 0, sizeof(*u));
+	add_line(u, "root 1.0: a");
 	for (i = 1; i <= 60; i++) {
 		snprintf(line, sizeof(line), "a %d.0: b==%d.0", i, i);
-		add_line(&u, line);
-		snprintf(line, sizeof(line), i == 1 ? "b %d.0:" : "b %d.0: c>=%d", i, i);
-		add_line(&u, line);
+		add_line(u, line);
+		if (i == 1)
+			snprintf(line, sizeof(line), "b %d.0:", i);
+		else
+			snprintf(line, sizeof(line), "b %d.0: c>=%d", i, i);
+		add_line(u, line);
 	}
+}
+
+static void
+pathological_hits_limit(void **state)
+{
+	Uni u;
+	PgRequest req;
+
+	(void)state;
+	ladder(&u);
 	uni_start(&u, 40);
 	assert_int_equal(uni_run(&u), PG_LIMIT);
 	assert_non_null(strstr(u.why.data, "version solving stopped after 40 steps"));
 	assert_null(pg_solution(u.pg, PG_ROOT));
 	/* Sticky: asking again says the same. */
-	{
-		PgRequest req;
-
-		assert_int_equal(pg_solve(u.pg, &req), PG_LIMIT);
-	}
+	assert_int_equal(pg_solve(u.pg, &req), PG_LIMIT);
 	uni_free(&u);
-	/* With room, the same universe is solved (a 1.0, b 1.0). */
-	memset(&u, 0, sizeof(u));
-	add_line(&u, "root 1.0: a");
-	for (i = 1; i <= 60; i++) {
-		snprintf(line, sizeof(line), "a %d.0: b==%d.0", i, i);
-		add_line(&u, line);
-		snprintf(line, sizeof(line), i == 1 ? "b %d.0:" : "b %d.0: c>=%d", i, i);
-		add_line(&u, line);
-	}
+	/* With room, the same universe is solved. */
+	ladder(&u);
 	uni_start(&u, 0);
 	assert_int_equal(uni_run(&u), PG_SOLVED);
 	assert_string_equal(pg_solution(u.pg, pg_package(u.pg, "a"))->str, "1.0");
+	assert_string_equal(pg_solution(u.pg, pg_package(u.pg, "b"))->str, "1.0");
 	uni_free(&u);
 }
-
-static const char *const partial_satisfier[] = {
-	"root 1.0.0: foo>=1.0.0,<2.0.0; target>=2.0.0,<3.0.0",
-	"foo 1.1.0: left>=1.0.0,<2.0.0; right>=1.0.0,<2.0.0",
-	"foo 1.0.0:",
-	"left 1.0.0: shared>=1.0.0",
-	"right 1.0.0: shared<2.0.0",
-	"shared 2.0.0:",
-	"shared 1.0.0: target>=1.0.0,<2.0.0",
-	"target 2.0.0:",
-	"target 1.0.0:",
-	NULL,
-};
 
 static void
 prefetching_gives_the_same_solution(void **state)
