@@ -698,9 +698,11 @@ start_attempt(HttpClient *c, Xfer *x)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	/* wait for a connection being set up to say whether it multiplexes, rather than
-	 * opening one connection per request before the first ALPN answer */
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	/* wait for a TLS connection being set up to say (by ALPN) whether it multiplexes,
+	 * rather than opening one connection per request before the first answer; plain
+	 * http:// is always HTTP/1.1 here, so waiting there would only serialise */
+	if (strncasecmp(req->url, "https:", 6) == 0)
+		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
