@@ -565,7 +565,7 @@ json_hashes(Json *j, const cJSON *o, SimpleHash **out, size_t *n)
 			snprintf(j->path + base_len, sizeof(j->path) - base_len, ".%s", c->string);
 		else
 			snprintf(j->path + base_len, sizeof(j->path) - base_len, ".%s",
-				 quoted(j->arena, c->string, klen < 40 ? klen : 40));
+				 buf_quoted_string(j->arena, c->string, klen, 24));
 		if (!cJSON_IsString(c))
 			return json_wrong_type(j, c, "a string");
 		reason = hash_make(j->arena, c->string, klen, c->valuestring,
@@ -879,7 +879,7 @@ find_fold(const char *s, size_t len, size_t from, const char *needle)
 	return len;
 }
 
-/* The character references of an attribute value decoded, into the arena. */
+/* The character references of an attribute value decoded, into the arena; no NUL. */
 static char *
 decode_attr(Arena *a, const char *s, size_t n, size_t *out_len)
 {
@@ -887,10 +887,17 @@ decode_attr(Arena *a, const char *s, size_t n, size_t *out_len)
 		{ "amp;", '&' }, { "lt;", '<' }, { "gt;", '>' }, { "quot;", '"' }, { "apos;", '\'' },
 		{ "AMP;", '&' }, { "LT;", '<' }, { "GT;", '>' }, { "QUOT;", '"' },
 	};
-	char *out = arena_alloc(a, n + 4), *o = out;
+	/* room for every byte becoming U+FFFD */
+	char *out = arena_alloc(a, 3 * n + 4), *o = out;
 	size_t i = 0, k;
 
 	while (i < n) {
+		if (s[i] == '\0') {
+			/* HTML5: a NUL in an attribute value is U+FFFD */
+			o += utf8_encode(0xFFFD, o);
+			i++;
+			continue;
+		}
 		if (s[i] != '&') {
 			*o++ = s[i++];
 			continue;

@@ -48,6 +48,8 @@
 #define COMMENT_MAX 65535
 /* names quoted in a message at most: a list of them still fits an Err */
 #define NAME_SHOWN_MAX 80
+/* a list of names in a message stops once the message is this long */
+#define LIST_MAX 1200
 
 static uint16_t
 rd16(const unsigned char *p)
@@ -385,6 +387,22 @@ top_metadata(const char *name, size_t *xlen)
 	return name;
 }
 
+/* A name or version from the caller (a file name from an index page): as it is when
+ * it is plain, else quoted. */
+static void
+put_shown(Buf *b, const char *s)
+{
+	size_t n = strlen(s), i;
+
+	for (i = 0; i < n && n <= NAME_SHOWN_MAX; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F || s[i] == '"' || s[i] == '\\')
+			break;
+	if (i == n && n <= NAME_SHOWN_MAX)
+		buf_append(b, s, n);
+	else
+		buf_put_quoted(b, s, n, NAME_SHOWN_MAX);
+}
+
 const WheelzipMember *
 wheelzip_find_metadata(const WheelzipDir *dir, const char *dist_name, const char *version,
 		       Err *err)
@@ -405,24 +423,25 @@ wheelzip_find_metadata(const WheelzipDir *dir, const char *dist_name, const char
 	if (matches == 1)
 		return found;
 
-	if (matches == 0) {
+	if (matches == 0)
 		buf_puts(&b, "no METADATA in the wheel");
-		if (dist_name || version)
-			buf_printf(&b, " for %s%s%s", dist_name ? dist_name : "any name",
-				   version ? " " : "", version ? version : "");
-	} else {
+	else
 		buf_printf(&b, "%zu METADATA files in the wheel", matches);
-		if (dist_name || version)
-			buf_printf(&b, " for %s%s%s", dist_name ? dist_name : "any name",
-				   version ? " " : "", version ? version : "");
+	if (dist_name || version) {
+		buf_puts(&b, " for ");
+		put_shown(&b, dist_name ? dist_name : "any name");
+		if (version) {
+			buf_putc(&b, ' ');
+			put_shown(&b, version);
+		}
 	}
-	/* what there is, so that the message says why */
+	/* what there is, so that the message says why (as much as an Err holds) */
 	for (i = 0; i < dir->nmembers; i++) {
 		const char *name = dir->members[i].name;
 
 		if (!top_metadata(name, &xlen))
 			continue;
-		if (listed == 8) {
+		if (b.len > LIST_MAX) {
 			buf_puts(&b, ", ...");
 			break;
 		}

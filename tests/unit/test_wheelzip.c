@@ -670,6 +670,32 @@ test_find_metadata(void **state)
 	check_find_error(none, 2, "x", NULL,
 			 "no METADATA in the wheel for x; found no NAME-VERSION.dist-info/METADATA "
 			 "at the top level");
+	/* hostile names: escaped, and the list stops before the message would be cut */
+	{
+		ZMember many[30];
+		char names[30][128];
+		Buf zip = { 0 };
+		Dir d;
+		size_t i;
+
+		for (i = 0; i < 30; i++) {
+			snprintf(names[i], sizeof(names[i]), "\x1b[2J%02zu-%s-1.dist-info/METADATA", i,
+				 "\x9b\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x0e\x0f\x10\x11\x12\x13\x14"
+				 "\x15\x16\x17\x18\x19\x1a\x1c\x1d\x1e\x1f\x7f");
+			many[i] = (ZMember)STORED(names[i], "x");
+		}
+		zip_build(&zip, many, 30, NULL);
+		read_whole(&d, &zip);
+		assert_null(wheelzip_find_metadata(&d.d, "bad\x1bname", "1\n0", &d.err));
+		assert_true(strlen(d.err.msg) < sizeof(d.err.msg) - 100);
+		assert_true(strncmp(d.err.msg, "no METADATA in the wheel for ", 29) == 0);
+		assert_non_null(strstr(d.err.msg, "for \"bad\\x1bname\" \"1\\n0\"; found \"\\x1b[2J00-"));
+		assert_string_equal(d.err.msg + strlen(d.err.msg) - 5, ", ...");
+		for (i = 0; d.err.msg[i]; i++)
+			assert_true((unsigned char)d.err.msg[i] >= 0x20 && (unsigned char)d.err.msg[i] < 0x7F);
+		arena_free(&d.arena);
+		buf_free(&zip);
+	}
 	check_find_error(none, 0, NULL, NULL,
 			 "no METADATA in the wheel; found no NAME-VERSION.dist-info/METADATA at "
 			 "the top level");
