@@ -13,8 +13,8 @@
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
 unset SSL_CERT_FILE NETRC BUNPY_HTTP_RETRIES BUNPY_HTTP_TIMEOUT
 unset BUNPY_CONCURRENCY_INDEX BUNPY_CONCURRENCY_DOWNLOADS
-export HOME="$WORK/home"
-mkdir -p "$HOME"
+# httptool runs with HOME here, so that only the test's own ~/.netrc is read
+mkdir -p "$WORK/home"
 
 PIDS=""
 cleanup() {
@@ -51,9 +51,12 @@ check_not_in() {
 # ht ARGS...: run httptool; JSON lines in $OUT, stderr in $ERR, status in $RC. A hang
 # is ended after a minute (status 124) instead of stalling the suite.
 ht() {
-	OUT=$(timeout 60 "$HTTPTOOL" "$@" 2>"$WORK/.stderr")
+	OUT=$(HOME="$WORK/home" timeout 60 "$HTTPTOOL" "$@" 2>"$WORK/.stderr")
 	RC=$?
 	ERR=$(cat "$WORK/.stderr")
+	case "$ERR" in
+	*Sanitizer* | *"runtime error"*) fail "httptool $*: sanitizer report: $ERR" ;;
+	esac
 }
 
 # jf N FIELD: FIELD of the Nth line of $OUT ("null" for null).
@@ -290,13 +293,15 @@ check_eq "$(jf 2 status)" 401 "a wrong password: 401"
 check_in "$ERR" "http: GET http://user:****@$A/simple/demo/ 200 h1.1" "debug line masks the password"
 check_in "$(jf 3 error)" "GET http://user:****@127.0.0.1:1/simple/demo/: " "errors mask the password"
 check_not_in "$OUT$ERR" secret "the password appears nowhere in the output"
-printf 'machine 127.0.0.1\nlogin user\npassword secret\n' >"$HOME/.netrc"
-chmod 600 "$HOME/.netrc"
+printf 'machine 127.0.0.1\nlogin user\npassword secret\n' >"$WORK/home/.netrc"
+chmod 600 "$WORK/home/.netrc"
 ht --debug "http://$A/simple/demo/"
 check_eq "$(jf 1 status)" 200 "credentials from ~/.netrc"
 check_not_in "$OUT$ERR" secret "netrc: the password appears nowhere in the output"
-mv "$HOME/.netrc" "$WORK/other-netrc"
-NETRC="$WORK/other-netrc" ht "http://$A/simple/demo/"
+mv "$WORK/home/.netrc" "$WORK/other-netrc"
+export NETRC="$WORK/other-netrc"   # (an assignment before a function call may stay)
+ht "http://$A/simple/demo/"
+unset NETRC
 check_eq "$(jf 1 status)" 200 "credentials from \$NETRC"
 ht "http://$A/simple/demo/"
 check_eq "$(jf 1 status)" 401 "without a netrc: 401 again"
@@ -352,7 +357,9 @@ print(len(conns))' "$WORK/nginx/access.log")" 1 "https: the 20 requests shared o
 		ht "https://localhost:$NPORT/files/demo-1.0-py3-none-any.whl"
 		check_eq "$RC $(jf 1 rc)" "1 -1" "an unknown CA is refused (verification stays on)"
 		check_in "$(jf 1 error)" "certificate" "unknown CA: the message says why"
-		SSL_CERT_FILE="$CA" ht --range -100 "https://localhost:$NPORT/files/demo-1.0-py3-none-any.whl"
+		export SSL_CERT_FILE="$CA"
+		ht --range -100 "https://localhost:$NPORT/files/demo-1.0-py3-none-any.whl"
+		unset SSL_CERT_FILE
 		check_eq "$(jf 1 status) $(jf 1 sha256)" "206 $(sha "$WORK/suffix100")" "\$SSL_CERT_FILE, localhost, range over HTTP/2"
 	fi
 fi
