@@ -18,6 +18,11 @@ mkdir -p "$WORK/home"
 
 PIDS=""
 cleanup() {
+	if [ "$FAILURES" -ne 0 ]; then
+		for f in "$WORK"/*.err; do
+			[ -s "$f" ] && { echo "--- $f:"; cat "$f"; } >&2
+		done
+	fi
 	for p in $PIDS; do
 		kill "$p" 2>/dev/null
 	done
