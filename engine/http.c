@@ -495,7 +495,7 @@ fetch_file(const HttpRequest *req, HttpResponse *resp, const char *masked, Err *
 		if (qv > qh)
 			qh = qv;
 		buf_printf(&p, "%s%sindex.json", path, path[strlen(path) - 1] == '/' ? "" : "/");
-		if (qj > 0 && qj >= qh && access(p.data, R_OK) == 0) {
+		if (qj > qh && access(p.data, R_OK) == 0) {
 			ctype = "application/vnd.pypi.simple.v1+json";
 		} else {
 			p.len -= 4;
@@ -853,6 +853,11 @@ on_done(HttpClient *c, Xfer *x, CURLcode code)
 		ver == CURL_HTTP_VERSION_2_0 ? 20 : ver == CURL_HTTP_VERSION_3 ? 30 : 0;
 	free(r->effective_url);
 	r->effective_url = eff ? xstrdup(eff) : NULL;
+	if (code == CURLE_FILESIZE_EXCEEDED) {
+		snprintf(x->fail_buf, sizeof(x->fail_buf), "the body is larger than %lld bytes",
+			 (long long)x->req->max_bytes);
+		x->fail = x->fail_buf;
+	}
 	if (x->fail) {
 		end_attempt(c, x);
 		set_error(x, x->fail);
