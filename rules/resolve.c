@@ -85,6 +85,7 @@ typedef struct Resolve {
 	size_t nprefs;
 	const char *resolution, *prerelease;
 	Version *root_version;
+	TagList tags;                /* the target's, for ranking wheels */
 	Pg *pg;
 	PkgInfo *pkgs;
 	size_t npkgs, cappkgs;
@@ -414,7 +415,7 @@ read_page(Resolve *r, PgPkg id, const char *json, size_t len, Err *err)
 			    filename_wheel_parse(f->filename, fl, 0, &r->arena, &w, NULL) != 0)
 				continue;
 			saw_wheel = true;
-			if ((rank = filename_wheel_rank(&w, &t->tags)) < 0)
+			if ((rank = filename_wheel_rank(&w, &r->tags)) < 0)
 				continue;
 			if (f->requires_python) {
 				SpecifierSet rp;
@@ -961,6 +962,7 @@ resolve_run(RuleCtx *ctx)
 		r->root_version = arena_alloc(&r->arena, sizeof(*r->root_version));
 		if (version_parse("0", 1, &r->arena, r->root_version, &err) != 0)
 			return rule_fail(ctx, 1, "%s", err.msg);
+		target_tags(lc->target, &r->arena, &r->tags);
 		r->pg = pg_new("your project", r->root_version, NULL);
 		xgrow(&r->pkgs, &r->cappkgs, 1, sizeof(*r->pkgs));
 		memset(r->pkgs, 0, sizeof(*r->pkgs));

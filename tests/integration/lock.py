@@ -121,6 +121,12 @@ def run_scenario(path, tmp):
 def scenarios(tmp):
     for path in scenario_files():
         run_scenario(path, tmp)
+    # a generated universe of 300 packages with 25 versions each
+    spec = os.path.join(tmp, "universe-300x25.json")
+    subprocess.run([sys.executable, os.path.join(FIXTURES, "universe.py"), "--packages", "300",
+                    "--versions", "25", "--seed", "1", spec], check=True)
+    got = run_scenario(spec, tmp)
+    check(got is not None and len(got) > 100, "the universe locks %d packages" % len(got or {}))
 
 
 def profile_index(tmp, name="profile-fastapi-app"):
