@@ -1,11 +1,12 @@
 /*
  * hash.c - XXH3-128 via libxxhash, SHA-256 via OpenSSL's libcrypto.
  *
- * OpenSSL 3 by default reads its configuration file and registers every cipher and
- * digest it has the first time EVP_sha256() is used: a millisecond, a third of a
- * no-op lock. bunpy needs one digest, so it initialises libcrypto without those and
- * fetches SHA-256 once; the fetched method is process-wide state written once
- * (pthread_once) and only read after.
+ * OpenSSL 3 reads its configuration and registers every cipher and digest the first
+ * time EVP_sha256() is used, about a millisecond. That is not skipped here: libcurl's
+ * TLS shares the same libcrypto, and initialising it without the system configuration
+ * (its security level) or without the digest table (certificate signatures then read as
+ * "too weak") would change what TLS accepts. Paths that must start fast avoid SHA-256
+ * instead (the lock's input digest is XXH3).
  */
 #include "config.h"
 
@@ -17,30 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <xxhash.h>
-
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-static EVP_MD *sha256_md;
-
-static void
-sha256_init(void)
-{
-	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
-			    OPENSSL_INIT_NO_ADD_ALL_DIGESTS, NULL);
-	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-}
-
-static const EVP_MD *
-sha256_method(void)
-{
-	pthread_once(&sha256_once, sha256_init);
-	if (!sha256_md)
-		abort();   /* libcrypto without SHA-256 is not a libcrypto bunpy can run on */
-	return sha256_md;
-}
 
 struct Hasher {
 	XXH3_state_t *xxh;
@@ -128,7 +107,7 @@ sha256_bytes(const void *p, size_t n)
 	Sha256 s;
 	unsigned int len = sizeof(s.b);
 
-	EVP_Digest(p, n, s.b, &len, sha256_method(), NULL);
+	EVP_Digest(p, n, s.b, &len, EVP_sha256(), NULL);
 	return s;
 }
 
@@ -143,7 +122,7 @@ hasher_new(bool with_sha256)
 	XXH3_128bits_reset(h->xxh);
 	if (with_sha256) {
 		h->sha = EVP_MD_CTX_new();
-		if (!h->sha || !EVP_DigestInit_ex(h->sha, sha256_method(), NULL))
+		if (!h->sha || !EVP_DigestInit_ex(h->sha, EVP_sha256(), NULL))
 			xout_of_memory(sizeof(*h));
 	}
 	return h;

@@ -238,7 +238,7 @@ cmd_lock(Cli *cli, int argc, char **argv)
 	BuildReport report;
 	NodeRef goal = { "resolve", LOCKFILE_NAME };
 	NodeValue v;
-	char digest[65];
+	char digest[LOCKFILE_DIGEST_SIZE];
 	const char *arg, *path, *dbg;
 	int64_t t0 = fs_monotonic_us();
 	Err err;

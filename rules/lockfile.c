@@ -158,12 +158,12 @@ named(const char *name, const char *const *list, size_t n)
 int
 lockfile_inputs(const Pyproject *p, const LockOptions *o, const LockPrevious *prev,
 		bool upgrade_all, const char *const *upgrade, size_t nupgrade,
-		Buf *json, char digest[65], Err *err)
+		Buf *json, char digest[LOCKFILE_DIGEST_SIZE], Err *err)
 {
 	cJSON *doc = cJSON_CreateObject(), *prefs;
 	Arena a = { 0 };
 	char *text;
-	Sha256 sha;
+	Digest d;
 	size_t i;
 	int rc = -1;
 
@@ -182,8 +182,9 @@ lockfile_inputs(const Pyproject *p, const LockOptions *o, const LockPrevious *pr
 	cJSON_AddStringToObject(doc, "resolution", o->resolution);
 	cJSON_AddStringToObject(doc, "prerelease", o->prerelease);
 	text = cJSON_PrintUnformatted(doc);
-	sha = sha256_bytes(text, strlen(text));
-	hash_hex(sha.b, sizeof(sha.b), digest);
+	d = hash_bytes(text, strlen(text));
+	memcpy(digest, "xxh3:", 5);
+	hash_hex(d.b, sizeof(d.b), digest + 5);
 	free(text);
 	prefs = cJSON_AddObjectToObject(doc, "preferences");
 	for (i = 0; prev && !upgrade_all && i < prev->n; i++)

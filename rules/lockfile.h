@@ -7,9 +7,11 @@
  * dependencies, "extra:NAME", "group:NAME"), constraint and override dependencies,
  * resolution and pre-release modes, the indexes (without credentials) and the target
  * interpreter, and, apart, the versions of the existing lock as preferences. Its
- * SHA-256 without the preferences is the lock's input digest, kept in pylock.toml's
+ * digest without the preferences is the lock's input digest, kept in pylock.toml's
  * [tool.bunpy] table: when it matches, the lock is up to date and `bunpy lock` does
- * nothing else.
+ * nothing else. The digest is XXH3-128 ("xxh3:" and 32 hex digits), not SHA-256: it
+ * only tells whether the inputs changed, names no content anyone fetches, and the no-op
+ * lock must not pay for initialising libcrypto.
  */
 #ifndef BUNPY_LOCKFILE_H
 #define BUNPY_LOCKFILE_H
@@ -45,11 +47,13 @@ typedef struct LockPrevious {
  * by callers as absent. 0 (also when absent), -1 with err. */
 int lockfile_previous(const char *path, Arena *arena, LockPrevious *out, Err *err);
 
+#define LOCKFILE_DIGEST_SIZE 38   /* "xxh3:", 32 hex digits, NUL */
+
 /* The inputs document (with prefs' versions as preferences, except the packages named
- * in upgrade, or all of them when upgrade_all) and its digest (64 hex characters). */
+ * in upgrade, or all of them when upgrade_all) and its digest. */
 int lockfile_inputs(const Pyproject *p, const LockOptions *o, const LockPrevious *prev,
 		    bool upgrade_all, const char *const *upgrade, size_t nupgrade,
-		    Buf *json, char digest[65], Err *err);
+		    Buf *json, char digest[LOCKFILE_DIGEST_SIZE], Err *err);
 
 /* pylock.toml's text for a resolution (the value of resolve:pylock.toml). */
 int lockfile_render(const Pyproject *p, const LockOptions *o, const char *digest,

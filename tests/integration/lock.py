@@ -162,7 +162,8 @@ def properties(tmp):
                                          for r in v["1.0.0"]["requires"])
             for n, v in s["packages"].items() if mkindex.normalize(n) in got}
     check(deps == want, "packages list their dependencies", "%s != %s" % (deps, want))
-    check(len(doc["tool"]["bunpy"]["input-digest"]) == 64, "[tool.bunpy] input-digest")
+    dg = doc["tool"]["bunpy"]["input-digest"]
+    check(dg.startswith("xxh3:") and len(dg) == 37, "[tool.bunpy] input-digest", dg)
 
     r = lock(p, env=env)
     check(r.returncode == 0 and "up to date" in r.stderr, "unchanged inputs: no-op", r.stderr)
@@ -304,6 +305,25 @@ def network(tmp):
         check(any(q.get("path", "").endswith(".metadata") for q in reqs),
               "metadata read from PEP 658 files")
         check(any("json" in (q.get("accept") or "") for q in reqs), "PEP 691 JSON asked for")
+        # --refresh revalidates every page: conditional requests, answered 304
+        n_before = len(srv.requests())
+        shutil.rmtree(os.path.join(p, ".bunpy"))
+        os.remove(os.path.join(p, "pylock.toml"))
+        r = lock(p, "--refresh", env=env)
+        again = srv.requests()[n_before:]
+        pages = [q for q in again if q.get("path", "").startswith("/simple/")]
+        check(r.returncode == 0 and len(pages) == len(s["expect"]) and
+              all(q.get("status") == 304 and q.get("if_none_match") for q in pages) and
+              not any(q.get("path", "").endswith(".metadata") for q in again),
+              "--refresh revalidates each page (304) and reads no metadata again",
+              "%s %s" % ([(q.get("path"), q.get("status")) for q in again][:5], r.stderr))
+        # without --refresh the cached pages are fresh (max-age): no request at all
+        n_before = len(srv.requests())
+        shutil.rmtree(os.path.join(p, ".bunpy"))
+        os.remove(os.path.join(p, "pylock.toml"))
+        r = lock(p, env=env)
+        check(r.returncode == 0 and len(srv.requests()) == n_before,
+              "a warm lock asks the server nothing", "%d requests" % (len(srv.requests()) - n_before))
     finally:
         srv.stop()
     # the server is gone: --offline works from the cache
@@ -334,6 +354,8 @@ def network(tmp):
               "without PEP 658, metadata comes from range requests", r.stderr)
     finally:
         srv.stop()
+
+    https_h2(tmp, s, index)
 
     faults = [
         ("a malformed page", [{"path": "/simple/anyio/", "kind": "garbage"}], 1, ["anyio"]),
@@ -369,6 +391,41 @@ def network(tmp):
                   "exit %d, missing %s: %s" % (r.returncode, missing, r.stderr.strip()[:500]))
         finally:
             srv.stop()
+
+
+def https_h2(tmp, s, index):
+    """The same lock over HTTPS from nginx: HTTP/2, several streams on one connection."""
+    if not os.path.exists("/usr/sbin/nginx"):
+        check(False, "lock over HTTPS/HTTP/2", "nginx is not installed (apt-get install nginx-light)")
+        return
+    d = os.path.join(tmp, "nginx")
+    os.makedirs(d)
+    ng = subprocess.Popen([sys.executable, os.path.join(FIXTURES, "nginx", "run.py"), index, d],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = int(ng.stdout.readline().split()[1])
+        ca = ng.stdout.readline().split(None, 1)[1].strip()
+        p = os.path.join(tmp, "h2")
+        write_project(p, s["root"], "https://127.0.0.1:%d/simple" % port)
+        r = lock(p, "--cert", ca, env={"BUNPY_CACHE_DIR": os.path.join(tmp, "c-h2"),
+                                       "BUNPY_DEBUG": "http"})
+        got, _ = locked(p) if r.returncode == 0 else ({}, {})
+        lines = [l for l in r.stderr.splitlines() if l.startswith("http: ")]
+        with open(os.path.join(d, "access.log")) as f:
+            conns = {l.split()[0] for l in f if l.strip()}
+        check(r.returncode == 0 and got == s["expect"] and lines and
+              all(" h2 " in l for l in lines) and len(conns) == 1,
+              "lock over HTTPS: every request HTTP/2, %d requests on %d connection(s)" %
+              (len(lines), len(conns)), r.stderr[-500:])
+        shutil.rmtree(os.path.join(p, ".bunpy"), ignore_errors=True)
+        if os.path.exists(os.path.join(p, "pylock.toml")):
+            os.remove(os.path.join(p, "pylock.toml"))
+        r = lock(p, env={"BUNPY_CACHE_DIR": os.path.join(tmp, "c-h2-noca")})
+        check(r.returncode == 1 and "certificate" in r.stderr.lower(),
+              "an unknown CA is refused (verification stays on)", r.stderr[-300:])
+    finally:
+        ng.send_signal(signal.SIGTERM)
+        ng.wait(timeout=10)
 
 
 def compat(tmp):
