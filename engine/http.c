@@ -1139,6 +1139,8 @@ int
 http_fetch(HttpClient *c, const HttpRequest *req, HttpResponse *resp, Err *err)
 {
 	int64_t t0 = now_us();
+	/* read now: a cancelled fetch returns while http_client_free is freeing c */
+	bool debug = c->debug;
 	Buf masked = {0};
 	int rc;
 
@@ -1156,7 +1158,7 @@ http_fetch(HttpClient *c, const HttpRequest *req, HttpResponse *resp, Err *err)
 		rc = fetch_remote(c, req, resp, masked.data, err);
 	}
 	resp->seconds = (double)(now_us() - t0) / 1e6;
-	if (c->debug) {
+	if (debug) {
 		Buf line = {0};
 
 		buf_printf(&line, "http: GET %s ", masked.data);

@@ -644,7 +644,10 @@ remember_deps(Resolve *r, PgPkg id, size_t vi, const DepList *d)
 static int
 answer_dependencies(RuleCtx *ctx, Resolve *r, PgPkg id, const Version *version)
 {
-	PkgInfo *p = info(r, id), *b = info(r, p->base);
+	/* copies: interning new packages below may move r->pkgs */
+	const char *extra = info(r, id)->extra, *name = info(r, id)->name;
+	PgPkg base = info(r, id)->base;
+	PkgInfo *b = info(r, base);
 	const MarkerEnv *tenv = &r->lc->target->env;
 	size_t vi, i;
 	VerInfo *v = find_version(b, version, &vi);
@@ -655,7 +658,7 @@ answer_dependencies(RuleCtx *ctx, Resolve *r, PgPkg id, const Version *version)
 	Err err;
 
 	if (!v) {
-		rule_fail(ctx, 1, "internal error: %s has no version %s", p->name, version->str);
+		rule_fail(ctx, 1, "internal error: %s has no version %s", name, version->str);
 		return -1;
 	}
 	if (v->unavailable) {
@@ -671,7 +674,7 @@ answer_dependencies(RuleCtx *ctx, Resolve *r, PgPkg id, const Version *version)
 		return -1;
 	}
 	if (metadata_parse((const char *)val->data + 1, val->len - 1, &r->arena, &md, &err) != 0) {
-		rule_fail(ctx, 1, "%s %s: %s", b->name, version->str, err.msg);
+		rule_fail(ctx, 1, "%s %s: %s", info(r, base)->name, version->str, err.msg);
 		return -1;
 	}
 	if (md.requires_python_text) {
@@ -684,8 +687,8 @@ answer_dependencies(RuleCtx *ctx, Resolve *r, PgPkg id, const Version *version)
 			return 1;
 		}
 	}
-	if (p->extra)
-		dep_push(&d, p->base, range_point(version, &r->arena));
+	if (extra)
+		dep_push(&d, base, range_point(version, &r->arena));
 	for (i = 0; i < md.requires_dist_len; i++) {
 		const Requirement *q = &md.requires_dist[i];
 		MarkerEnv env = *tenv;
@@ -694,8 +697,8 @@ answer_dependencies(RuleCtx *ctx, Resolve *r, PgPkg id, const Version *version)
 		env.extra = "";
 		if (q->marker && marker_evaluate(q->marker, &env, &base_on, NULL) != 0)
 			base_on = false;
-		if (p->extra) {
-			env.extra = p->extra;
+		if (extra) {
+			env.extra = extra;
 			if (q->marker && marker_evaluate(q->marker, &env, &extra_on, NULL) != 0)
 				extra_on = false;
 			if (!q->marker || base_on || !extra_on)
