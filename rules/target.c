@@ -105,19 +105,6 @@ json_true(const cJSON *o, const char *key)
 static int
 parse_probe(const char *python, const char *text, Arena *arena, Target *t, Err *err)
 {
-	static const char *const vars[MARKER_EXTRA] = {
-		[MARKER_OS_NAME] = "os_name",
-		[MARKER_SYS_PLATFORM] = "sys_platform",
-		[MARKER_PLATFORM_MACHINE] = "platform_machine",
-		[MARKER_PLATFORM_PYTHON_IMPLEMENTATION] = "platform_python_implementation",
-		[MARKER_PLATFORM_RELEASE] = "platform_release",
-		[MARKER_PLATFORM_SYSTEM] = "platform_system",
-		[MARKER_PLATFORM_VERSION] = "platform_version",
-		[MARKER_PYTHON_VERSION] = "python_version",
-		[MARKER_PYTHON_FULL_VERSION] = "python_full_version",
-		[MARKER_IMPLEMENTATION_NAME] = "implementation_name",
-		[MARKER_IMPLEMENTATION_VERSION] = "implementation_version",
-	};
 	cJSON *o = cJSON_Parse(text);
 	const char *plat, *libc, *impl;
 	TagsInterpreter in = { 0 };
@@ -134,9 +121,12 @@ parse_probe(const char *python, const char *text, Arena *arena, Target *t, Err *
 	memset(t, 0, sizeof(*t));
 	t->python = arena_strdup(arena, python);
 	for (i = 0; i < MARKER_EXTRA; i++) {
-		if (!(t->env.values[i] = json_str(o, vars[i], arena))) {
+		/* the probe names its fields after the marker variables */
+		const char *var = marker_var_name((MarkerVar)i);
+
+		if (!(t->env.values[i] = json_str(o, var, arena))) {
 			cJSON_Delete(o);
-			return err_set(err, "%s: the interpreter's probe lacks %s", python, vars[i]);
+			return err_set(err, "%s: the interpreter's probe lacks %s", python, var);
 		}
 	}
 	t->env.extra = "";

@@ -92,7 +92,8 @@ def scenario_files():
     return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".json"))
 
 
-def run_scenario(path, tmp):
+def lock_scenario(path, tmp):
+    """Build the scenario's index, a project for its root, and lock it."""
     with open(path) as f:
         s = json.load(f)
     name = os.path.basename(path)[:-5]
@@ -102,6 +103,11 @@ def run_scenario(path, tmp):
     write_project(project, s["root"], "file://%s/simple" % index, s.get("options"),
                   s.get("requires_python"))
     r = lock(project, env={"BUNPY_CACHE_DIR": os.path.join(tmp, "cache")})
+    return s, name, index, project, r
+
+
+def run_scenario(path, tmp):
+    s, name, index, project, r = lock_scenario(path, tmp)
     if "expect" in s:
         if r.returncode != 0:
             check(False, "scenario %s resolves" % name, r.stderr.strip())
@@ -121,11 +127,7 @@ def run_scenario(path, tmp):
 def scenarios(tmp):
     for path in scenario_files():
         run_scenario(path, tmp)
-    # a generated universe of 300 packages with 25 versions each
-    spec = os.path.join(tmp, "universe-300x25.json")
-    subprocess.run([sys.executable, os.path.join(FIXTURES, "universe.py"), "--packages", "300",
-                    "--versions", "25", "--seed", "1", spec], check=True)
-    got = run_scenario(spec, tmp)
+    got = run_scenario(universe_file(tmp), tmp)
     check(got is not None and len(got) > 100, "the universe locks %d packages" % len(got or {}))
 
 
@@ -428,21 +430,24 @@ def https_h2(tmp, s, index):
         ng.wait(timeout=10)
 
 
+def universe_file(tmp):
+    """A generated universe of 300 packages with 25 versions each (seed 1)."""
+    spec = os.path.join(tmp, "universe-300x25.json")
+    if not os.path.exists(spec):
+        subprocess.run([sys.executable, os.path.join(FIXTURES, "universe.py"), "--packages",
+                        "300", "--versions", "25", "--seed", "1", spec], check=True)
+    return spec
+
+
 def compat(tmp):
     import pip_resolve
     n = 0
-    for path in scenario_files():
+    for path in scenario_files() + [universe_file(tmp)]:
         with open(path) as f:
             s = json.load(f)
         if not s.get("pip") or "expect" not in s:
             continue
-        name = os.path.basename(path)[:-5]
-        index = os.path.join(tmp, name, "index")
-        project = os.path.join(tmp, name, "project")
-        mkindex.build(s, index)
-        write_project(project, s["root"], "file://%s/simple" % index, s.get("options"),
-                      s.get("requires_python"))
-        r = lock(project, env={"BUNPY_CACHE_DIR": os.path.join(tmp, "cache")})
+        s, name, index, project, r = lock_scenario(path, tmp)
         ours = locked(project)[0] if r.returncode == 0 else None
         pips, err = pip_resolve.resolve(index, s)
         check(ours is not None and ours == pips, "bunpy == pip on %s" % name,
