@@ -219,6 +219,9 @@ intern(RuleCtx *ctx, Resolve *r, const char *name, const char *extra)
 	return id;
 }
 
+/* The first index at once; a later one is asked only once those before it lack the
+ * project (so a private project's name is not sent to a public index listed after
+ * the private one), except --find-links directories, which cost nothing to look at. */
 static void
 prefetch_pages(RuleCtx *ctx, Resolve *r, PgPkg id)
 {
@@ -226,7 +229,8 @@ prefetch_pages(RuleCtx *ctx, Resolve *r, PgPkg id)
 	size_t i;
 
 	for (i = 0; i < r->lc->nindexes; i++)
-		rule_prefetch(ctx, "index-page", lockctx_page_key(r->lc, i, info(r, id)->name, &a));
+		if (i == 0 || r->lc->indexes[i].flat)
+			rule_prefetch(ctx, "index-page", lockctx_page_key(r->lc, i, info(r, id)->name, &a));
 	arena_free(&a);
 }
 

@@ -359,6 +359,25 @@ def network(tmp):
 
     https_h2(tmp, s, index)
 
+    # a later index is asked only for what the ones before it lack
+    extra_spec = {"packages": {"private-tool": {"1.0": {"requires": ["anyio"]}},
+                               "anyio": {"99.0": {"requires": []}}}}
+    extra_idx = os.path.join(tmp, "index-extra")
+    mkindex.build(extra_spec, extra_idx)
+    srv = Server(extra_idx)
+    try:
+        p = os.path.join(tmp, "n3")
+        write_project(p, ["private-tool", "fastapi"], "file://%s/simple" % index)
+        r = lock(p, "--extra-index-url", srv.url, env={"BUNPY_CACHE_DIR": os.path.join(tmp, "c-n3")})
+        got, _ = locked(p) if r.returncode == 0 else ({}, {})
+        asked = sorted({q["path"] for q in srv.requests() if q["path"].startswith("/simple/")})
+        check(r.returncode == 0 and got.get("private-tool") == "1.0" and got.get("anyio") == "1.0.0"
+              and asked == ["/simple/private-tool/"],
+              "the extra index is asked only for the project the first lacks", "%s %s %s" %
+              (asked, got, r.stderr[-300:]))
+    finally:
+        srv.stop()
+
     faults = [
         ("a malformed page", [{"path": "/simple/anyio/", "kind": "garbage"}], 1, ["anyio"]),
         ("a 404 for a package", [{"path": "/simple/anyio/", "kind": "status", "status": 404}], 1,
