@@ -201,22 +201,56 @@ print_changes(const Cli *cli, const LockPrevious *prev, const char *json, size_t
 	return changes;
 }
 
+/* What the build has done so far, for the progress line on a terminal. */
+typedef struct LockProgress {
+	Cli *cli;
+	bool tty;
+	size_t pages, metadata;
+	int64_t shown_us;
+} LockProgress;
+
+static void
+progress_clear(LockProgress *lp)
+{
+	if (lp->shown_us) {
+		fputs("\r\033[K", stderr);
+		lp->shown_us = 0;
+	}
+}
+
 static void
 on_lock_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t us,
 		 const char *error)
 {
-	Cli *cli = ctx;
+	LockProgress *lp = ctx;
+	Cli *cli = lp->cli;
+	int64_t now;
 
-	if (cli->term.verbosity >= 1 && (r == NR_RAN || r == NR_FAILED))
+	if (!strcmp(kind, "index-page"))
+		lp->pages++;
+	else if (!strcmp(kind, "dist-metadata"))
+		lp->metadata++;
+	if (cli->term.verbosity >= 1 && (r == NR_RAN || r == NR_FAILED)) {
+		progress_clear(lp);
 		term_debug(&cli->term, "%s:%s %s (%.1f ms)%s%s", kind, key,
 			   r == NR_RAN ? "ran" : "failed", (double)us / 1e3, error ? ": " : "",
 			   error ? error : "");
+	}
+	/* one line, redrawn at most ten times a second, only on a terminal */
+	now = fs_monotonic_us();
+	if (lp->tty && cli->term.verbosity == 0 && now - lp->shown_us > 100000) {
+		fprintf(stderr, "\r\033[KResolving: %zu project pages, %zu wheel metadata read",
+			lp->pages, lp->metadata);
+		fflush(stderr);
+		lp->shown_us = now;
+	}
 }
 
 static void
 on_lock_warning(void *ctx, const char *message)
 {
-	term_warn(&((Cli *)ctx)->term, "%s", message);
+	progress_clear(ctx);
+	term_warn(&((LockProgress *)ctx)->cli->term, "%s", message);
 }
 
 int
@@ -236,6 +270,7 @@ cmd_lock(Cli *cli, int argc, char **argv)
 	EngineConfig cfg = { 0 };
 	Engine *eng = NULL;
 	BuildReport report;
+	LockProgress progress = { 0 };
 	NodeRef goal = { "resolve", LOCKFILE_NAME };
 	NodeValue v;
 	char digest[LOCKFILE_DIGEST_SIZE];
@@ -362,16 +397,22 @@ cmd_lock(Cli *cli, int argc, char **argv)
 	cfg.command = "lock";
 	cfg.handle_signals = true;
 	cfg.user = &lc;
-	cfg.hooks = (EngineHooks){ cli, NULL, on_lock_finished, on_lock_warning };
+	progress.cli = cli;
+	progress.tty = isatty(2);
+	cfg.hooks = (EngineHooks){ &progress, NULL, on_lock_finished, on_lock_warning };
 	if ((rc = project_open(cli, &proj, &cfg, &eng)) != 0) {
 		lockctx_free(&lc);
 		goto out;
 	}
 	rc = 1;
-	if (eng_build(eng, &goal, 1, &report, &err) != 0) {
+	rc = eng_build(eng, &goal, 1, &report, &err);
+	progress_clear(&progress);
+	if (rc != 0) {
+		rc = 1;
 		term_error(&cli->term, "%s", err.msg);
 		goto close;
 	}
+	rc = 1;
 	if (report.interrupted) {
 		term_error(&cli->term, "interrupted; nothing was written");
 		rc = 130;
