@@ -1517,7 +1517,7 @@ pool_depths(Engine *eng, int depth[POOL_COUNT])
 		cores = 1;
 	depth[POOL_CPU] = eng->cpu_threads > 0 ? eng->cpu_threads : (int)cores;
 	depth[POOL_PROC] = eng->jobs > 0 ? eng->jobs : (int)cores;
-	depth[POOL_NET] = eng->net_slots > 0 ? eng->net_slots : 16;
+	depth[POOL_NET] = eng->net_slots > 0 ? eng->net_slots : 48;
 	return 0;
 }
 
@@ -1829,6 +1829,12 @@ rule_root(RuleCtx *ctx)
 	return ctx->b->eng->root;
 }
 
+void *
+rule_user(RuleCtx *ctx)
+{
+	return ctx->b->eng->user;
+}
+
 Cas *
 rule_cas(RuleCtx *ctx)
 {
@@ -1898,6 +1904,17 @@ rule_need(RuleCtx *ctx, const char *kind, const char *key)
 	v->data = dep->data;
 	v->len = dep->data_len;
 	return v;
+}
+
+void
+rule_prefetch(RuleCtx *ctx, const char *kind, const char *key)
+{
+	Build *b = ctx->b;
+	uint16_t k;
+
+	if (b->stop || graph_kind(b->eng, kind, &k, NULL) != 0)
+		return;
+	(void)await_node(b, graph_intern(b->eng, k, key), NULL);
 }
 
 void

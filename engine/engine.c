@@ -58,6 +58,7 @@ eng_open(Engine **out, const EngineConfig *cfg, Err *err)
 	eng->readonly = cfg->readonly;
 	eng->handle_signals = cfg->handle_signals;
 	eng->hooks = cfg->hooks;
+	eng->user = cfg->user;
 
 	buf_clear(&path);
 	buf_printf(&path, "%s/state.db", eng->state_dir);

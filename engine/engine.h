@@ -82,6 +82,7 @@ typedef struct OutputFile {
 
 const char *rule_key(RuleCtx *ctx);
 const char *rule_root(RuleCtx *ctx);          /* the project directory */
+void *rule_user(RuleCtx *ctx);                /* EngineConfig.user: what the rules share */
 Cas *rule_cas(RuleCtx *ctx);
 void **rule_state(RuleCtx *ctx);
 Arena *rule_arena(RuleCtx *ctx);              /* freed when the node is finished */
@@ -90,6 +91,11 @@ Arena *rule_arena(RuleCtx *ctx);              /* freed when the node is finished
  * rule is called again when every node it asked for is done) or failed (the engine
  * then fails this node too, naming the dependency). Asking twice is harmless. */
 const NodeValue *rule_need(RuleCtx *ctx, const char *kind, const char *key);
+/* Start building a node without waiting for it: a later rule_need of it finds it
+ * done or in progress. For speculation (the resolver fetches the page of every
+ * package it hears of, and the likely candidate's metadata, before it needs them).
+ * Nothing is recorded in the trace until the node is needed. */
+void rule_prefetch(RuleCtx *ctx, const char *kind, const char *key);
 /* Needs after a barrier are checked only once those before it are known unchanged;
  * use it when a later need depends on an earlier value (files found by a glob, files
  * produced by a dependency). Returning RULE_SUSPEND is a barrier too. */
@@ -177,13 +183,14 @@ typedef struct EngineConfig {
 	const char *cache_dir;   /* the CAS is CACHE_DIR/cas */
 	int jobs;                /* POOL_PROC slots; 0 = number of cores */
 	int cpu_threads;         /* POOL_CPU threads; 0 = number of cores */
-	int net_slots;           /* POOL_NET slots; 0 = 16 */
+	int net_slots;           /* POOL_NET slots; 0 = 48 (threads that wait on the HTTP client) */
 	bool keep_going;         /* after a failure, build whatever does not depend on it */
 	bool readonly;           /* open to inspect only: no lock, no writes, no builds */
 	bool wait_for_lock;      /* else eng_open returns -2 when another bunpy holds it */
 	bool handle_signals;     /* SIGINT/SIGTERM during a build stop it, as a failure does */
 	const char *command;     /* what the user ran, kept with the run's records */
 	EngineHooks hooks;
+	void *user;              /* handed to rules by rule_user (their settings, the HTTP client) */
 } EngineConfig;
 
 typedef struct NodeRef {

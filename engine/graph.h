@@ -130,6 +130,7 @@ struct Engine {
 	int jobs, cpu_threads, net_slots;
 	bool keep_going, readonly, handle_signals;
 	EngineHooks hooks;
+	void *user;
 	Store *store;
 	Cas cas;
 	int lock_fd;

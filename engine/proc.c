@@ -6,6 +6,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -143,5 +144,45 @@ proc_run(const ProcSpec *spec, ProcResult *res, Err *err)
 		res->signal = WTERMSIG(status);
 		res->exit_code = 128 + res->signal;
 	}
+	return 0;
+}
+
+int
+proc_output(const char *const *argv, Buf *out, int *exit_code, Err *err)
+{
+	posix_spawn_file_actions_t fa;
+	int fds[2], status;
+	pid_t pid;
+	char chunk[4096];
+	ssize_t n;
+
+	*exit_code = 127;
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return err_sys(err, "pipe");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ) != 0) {
+		int e = errno;
+
+		posix_spawn_file_actions_destroy(&fa);
+		close(fds[0]);
+		close(fds[1]);
+		errno = e;
+		return err_sys(err, "cannot run %s", argv[0]);
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	while ((n = read(fds[0], chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		buf_append(out, chunk, (size_t)n);
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return err_sys(err, "waitpid");
+	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return 0;
 }

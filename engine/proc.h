@@ -10,6 +10,7 @@
 #ifndef BUNPY_PROC_H
 #define BUNPY_PROC_H
 
+#include "buf.h"
 #include "err.h"
 
 typedef struct ProcSpec {
@@ -26,5 +27,9 @@ typedef struct ProcResult {
 /* Run and wait. Returns 0 when the child ran (whatever its status), -1 when it could
  * not be started (err says why; res->exit_code is then 127, as a shell would say). */
 int proc_run(const ProcSpec *spec, ProcResult *res, Err *err);
+
+/* Run argv (looked up in PATH) with standard output read into out, standard error
+ * and input inherited; waits for it. -1 when it could not be started. */
+int proc_output(const char *const *argv, Buf *out, int *exit_code, Err *err);
 
 #endif

@@ -101,6 +101,14 @@ size_t pg_package_count(const Pg *pg);   /* ids are 0 .. count-1 */
  * is shorter ("a>=2", "a==1.0", "every version of c"). */
 void pg_explain(const Pg *pg, Buf *out);
 
+/*
+ * A range as PEP 440-looking text for messages: ">1.7", "<2", ">=1.0,<2.0", "==2.*",
+ * "!=1.5", unions joined by " | "; "*" for every version, "<none>" for none. Bounds are
+ * written as a user would write them whenever that spelling parses back to exactly the
+ * same bound (range.c keeps "<2" as "<2.dev0", ">1.7" after a synthetic "1.7.post*").
+ */
+char *pg_range_text(Range r, Arena *arena);
+
 /* Statistics for --verbose and benchmarks. */
 typedef struct PgStats {
 	uint64_t decisions, propagations, conflicts, backjumps, steps;

@@ -21,6 +21,7 @@
 #include "engine/fs.h"
 #include "engine/glob.h"
 #include "engine/proc.h"
+#include "lockctx.h"
 #include "rules.h"
 #include "taskdef.h"
 
@@ -332,7 +333,11 @@ rules_register(Engine *eng, Err *err)
 {
 	if (eng_register(eng, &rules_tasks_rule, err) != 0 ||
 	    eng_register(eng, &rules_task_def_rule, err) != 0 ||
-	    eng_register(eng, &task_rule, err) != 0)
+	    eng_register(eng, &task_rule, err) != 0 ||
+	    eng_register(eng, &rules_index_page_rule, err) != 0 ||
+	    eng_register(eng, &rules_dist_metadata_rule, err) != 0 ||
+	    eng_register(eng, &rules_lock_inputs_rule, err) != 0 ||
+	    eng_register(eng, &rules_resolve_rule, err) != 0)
 		return -1;
 	return 0;
 }

@@ -1,0 +1,101 @@
+/*
+ * lockctx.c - the lock rules' shared context (see lockctx.h).
+ */
+#include "config.h"
+
+#include "lockctx.h"
+
+#include <string.h>
+
+void
+lockctx_init(LockCtx *lc)
+{
+	memset(lc, 0, sizeof(*lc));
+	lc->http_config.retries = -1;
+	pthread_mutex_init(&lc->http_lock, NULL);
+}
+
+void
+lockctx_free(LockCtx *lc)
+{
+	if (lc->http)
+		http_client_free(lc->http);
+	pthread_mutex_destroy(&lc->http_lock);
+}
+
+HttpClient *
+lockctx_http(LockCtx *lc, Err *err)
+{
+	HttpClient *c;
+
+	pthread_mutex_lock(&lc->http_lock);
+	if (!lc->http && !lc->http_error &&
+	    http_client_new(&lc->http, &lc->http_config, &lc->http_err) != 0)
+		lc->http_error = 1;
+	c = lc->http;
+	if (!c && err)
+		*err = lc->http_err;
+	pthread_mutex_unlock(&lc->http_lock);
+	return c;
+}
+
+/* Where the authority ("user:pass@host:port") of url starts and ends; false when the
+ * URL has none. */
+static bool
+authority(const char *url, const char **start, const char **end)
+{
+	const char *s = strstr(url, "://");
+
+	if (!s)
+		return false;
+	*start = s + 3;
+	*end = *start + strcspn(*start, "/?#");
+	return true;
+}
+
+char *
+lockctx_strip_credentials(const char *url, Arena *arena)
+{
+	const char *a, *e, *at;
+
+	if (!authority(url, &a, &e))
+		return arena_strdup(arena, url);
+	at = memchr(a, '@', (size_t)(e - a));
+	if (!at)
+		return arena_strdup(arena, url);
+	/* the last '@' of the authority ends the userinfo */
+	while (memchr(at + 1, '@', (size_t)(e - at - 1)))
+		at = memchr(at + 1, '@', (size_t)(e - at - 1));
+	return arena_printf(arena, "%.*s%s", (int)(a - url), url, at + 1);
+}
+
+char *
+lockctx_unmask(const LockCtx *lc, const char *shown, Arena *arena)
+{
+	const char *a, *e;
+	size_t i;
+
+	if (!authority(shown, &a, &e))
+		return arena_strdup(arena, shown);
+	for (i = 0; i < lc->nindexes; i++) {
+		const char *ia, *ie, *ishown_a, *ishown_e;
+		const LockIndex *ix = &lc->indexes[i];
+
+		if (!strcmp(ix->url, ix->shown) || !authority(ix->url, &ia, &ie) ||
+		    !authority(ix->shown, &ishown_a, &ishown_e))
+			continue;
+		/* same scheme and host:port as the index shown without credentials */
+		if ((size_t)(a - shown) == (size_t)(ishown_a - ix->shown) &&
+		    !memcmp(shown, ix->shown, (size_t)(a - shown)) &&
+		    e - a == ishown_e - ishown_a && !memcmp(a, ishown_a, (size_t)(e - a)))
+			return arena_printf(arena, "%.*s%.*s%s", (int)(a - shown), shown,
+					    (int)(ie - ia), ia, e);
+	}
+	return arena_strdup(arena, shown);
+}
+
+char *
+lockctx_page_key(const LockCtx *lc, size_t i, const char *name, Arena *arena)
+{
+	return arena_printf(arena, "%s %s", lc->indexes[i].shown, name);
+}

@@ -1,0 +1,246 @@
+/*
+ * target.c - finding and probing the target interpreter (see target.h).
+ */
+#include "config.h"
+
+#include "target.h"
+
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/buf.h"
+#include "engine/fs.h"
+#include "engine/hash.h"
+#include "engine/proc.h"
+
+/* The probe prints one JSON object; every marker variable, and what tags need. The
+ * field names are the marker variables' own where there is one. */
+static const char probe_source[] =
+	"import json, os, platform, sys, sysconfig\n"
+	"def fmt(i):\n"
+	"    v = '%d.%d.%d' % (i.major, i.minor, i.micro)\n"
+	"    return v if i.releaselevel == 'final' else v + i.releaselevel[0] + str(i.serial)\n"
+	"try:\n"
+	"    libc = os.confstr('CS_GNU_LIBC_VERSION')\n"
+	"except (AttributeError, ValueError, OSError):\n"
+	"    libc = None\n"
+	"print(json.dumps({\n"
+	"    'executable': sys.executable,\n"
+	"    'os_name': os.name,\n"
+	"    'sys_platform': sys.platform,\n"
+	"    'platform_machine': platform.machine(),\n"
+	"    'platform_python_implementation': platform.python_implementation(),\n"
+	"    'platform_release': platform.release(),\n"
+	"    'platform_system': platform.system(),\n"
+	"    'platform_version': platform.version(),\n"
+	"    'python_version': '.'.join(platform.python_version_tuple()[:2]),\n"
+	"    'python_full_version': platform.python_version(),\n"
+	"    'implementation_name': sys.implementation.name,\n"
+	"    'implementation_version': fmt(sys.implementation.version),\n"
+	"    'sysconfig_platform': sysconfig.get_platform(),\n"
+	"    'libc': libc,\n"
+	"    'debug': hasattr(sys, 'gettotalrefcount'),\n"
+	"    'free_threaded': bool(sysconfig.get_config_var('Py_GIL_DISABLED')),\n"
+	"    'is_32bit': sys.maxsize <= 2**32,\n"
+	"}, sort_keys=True))\n";
+
+/* An interpreter named without a '/' is looked up in PATH, as a shell would. */
+static int
+find_python(const char *python, Buf *out, Err *err)
+{
+	const char *path = getenv("PATH"), *p;
+
+	if (!python || !*python)
+		python = getenv("BUNPY_PYTHON");
+	if (!python || !*python)
+		python = "python3";
+	if (strchr(python, '/')) {
+		char real[PATH_MAX];
+
+		if (!realpath(python, real))
+			return err_sys(err, "the Python interpreter %s", python);
+		buf_puts(out, real);
+		return 0;
+	}
+	for (p = path ? path : "/usr/bin:/bin"; ; ) {
+		const char *colon = strchr(p, ':');
+		size_t len = colon ? (size_t)(colon - p) : strlen(p);
+		char real[PATH_MAX];
+		Buf cand = { 0 };
+
+		buf_printf(&cand, "%.*s/%s", (int)len, len ? p : ".", python);
+		if (access(cand.data, X_OK) == 0 && realpath(cand.data, real)) {
+			buf_puts(out, real);
+			buf_free(&cand);
+			return 0;
+		}
+		buf_free(&cand);
+		if (!colon)
+			break;
+		p = colon + 1;
+	}
+	return err_set(err, "no Python interpreter '%s' on PATH; install Python 3 or name one "
+		       "with --python or BUNPY_PYTHON", python);
+}
+
+static const char *
+json_str(const cJSON *o, const char *key, Arena *arena)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? arena_strdup(arena, v->valuestring) : NULL;
+}
+
+static bool
+json_true(const cJSON *o, const char *key)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+static int
+parse_probe(const char *python, const char *text, Arena *arena, Target *t, Err *err)
+{
+	static const char *const vars[MARKER_EXTRA] = {
+		[MARKER_OS_NAME] = "os_name",
+		[MARKER_SYS_PLATFORM] = "sys_platform",
+		[MARKER_PLATFORM_MACHINE] = "platform_machine",
+		[MARKER_PLATFORM_PYTHON_IMPLEMENTATION] = "platform_python_implementation",
+		[MARKER_PLATFORM_RELEASE] = "platform_release",
+		[MARKER_PLATFORM_SYSTEM] = "platform_system",
+		[MARKER_PLATFORM_VERSION] = "platform_version",
+		[MARKER_PYTHON_VERSION] = "python_version",
+		[MARKER_PYTHON_FULL_VERSION] = "python_full_version",
+		[MARKER_IMPLEMENTATION_NAME] = "implementation_name",
+		[MARKER_IMPLEMENTATION_VERSION] = "implementation_version",
+	};
+	cJSON *o = cJSON_Parse(text);
+	const char *plat, *libc, *impl;
+	TagsInterpreter in = { 0 };
+	TagsPlatform p = { 0 };
+	TagStrs abis;
+	unsigned major = 0, minor = 0;
+	int i;
+
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return err_set(err, "%s: the interpreter's probe printed something unexpected", python);
+	}
+	memset(t, 0, sizeof(*t));
+	t->python = arena_strdup(arena, python);
+	for (i = 0; i < MARKER_EXTRA; i++) {
+		if (!(t->env.values[i] = json_str(o, vars[i], arena))) {
+			cJSON_Delete(o);
+			return err_set(err, "%s: the interpreter's probe lacks %s", python, vars[i]);
+		}
+	}
+	t->env.extra = "";
+	if (version_parse(t->env.values[MARKER_PYTHON_FULL_VERSION],
+			  strlen(t->env.values[MARKER_PYTHON_FULL_VERSION]), arena, &t->full_version,
+			  err) != 0 ||
+	    sscanf(t->env.values[MARKER_PYTHON_VERSION], "%u.%u", &major, &minor) != 2) {
+		cJSON_Delete(o);
+		return err_set(err, "%s: cannot read the interpreter's version", python);
+	}
+	plat = json_str(o, "sysconfig_platform", arena);
+	libc = json_str(o, "libc", arena);
+	impl = t->env.values[MARKER_IMPLEMENTATION_NAME];
+
+	in.version = (TagsPyVersion){ major, minor, true };
+	tags_strs_init(&abis, arena);
+	if (!strcmp(impl, "cpython")) {
+		in.impl = TAGS_IMPL_CPYTHON;
+		tags_cpython_abis(in.version, json_true(o, "debug"), json_true(o, "free_threaded"), &abis);
+	} else if (!strcmp(impl, "pypy")) {
+		in.impl = TAGS_IMPL_PYPY;
+	} else {
+		in.impl = TAGS_IMPL_OTHER;
+		in.name = impl;
+	}
+	in.abis = abis.items;
+	in.n_abis = abis.len;
+	p.is_32bit = json_true(o, "is_32bit");
+	if (plat && !strncmp(plat, "linux-", 6)) {
+		p.os = TAGS_OS_LINUX;
+		p.arch = plat + 6;
+		p.elf_abi_ok = true;
+		if (libc && sscanf(libc, "glibc %u.%u", &p.libc_major, &p.libc_minor) == 2)
+			p.libc = TAGS_LIBC_GLIBC;
+	} else if (plat && !strncmp(plat, "macosx-", 7)) {
+		const char *arch = strrchr(plat, '-');
+
+		p.os = TAGS_OS_MACOS;
+		p.arch = arch ? arch + 1 : "";
+		sscanf(plat + 7, "%u.%u", &p.os_major, &p.os_minor);
+	} else {
+		p.os = TAGS_OS_OTHER;
+		p.arch = plat ? plat : "";
+	}
+	tags_list_init(&t->tags, arena);
+	tags_supported(&in, &p, &t->tags);
+	t->summary = arena_printf(arena, "%s %s on %s %s",
+				  t->env.values[MARKER_PLATFORM_PYTHON_IMPLEMENTATION],
+				  t->env.values[MARKER_PYTHON_FULL_VERSION],
+				  t->env.values[MARKER_SYS_PLATFORM],
+				  t->env.values[MARKER_PLATFORM_MACHINE]);
+	t->identity = arena_printf(arena, "%s %s %s %s %s", impl,
+				   t->env.values[MARKER_PYTHON_FULL_VERSION],
+				   t->env.values[MARKER_SYS_PLATFORM],
+				   t->env.values[MARKER_PLATFORM_MACHINE], libc ? libc : "-");
+	cJSON_Delete(o);
+	return 0;
+}
+
+int
+target_load(const char *python, const char *cache_dir, Arena *arena, Target *out, Err *err)
+{
+	Buf path = { 0 }, cached = { 0 }, text = { 0 }, key = { 0 };
+	unsigned char packed[FILESTAT_PACKED];
+	FileStat st;
+	Digest d;
+	char hex[33];
+	int rc = -1, code;
+
+	if (find_python(python, &path, err) != 0)
+		goto out;
+	if (fs_stat(path.data, &st, err) != 0)
+		goto out;
+	fs_stat_pack(&st, packed);
+	buf_append(&key, path.data, path.len + 1);
+	buf_append(&key, packed, sizeof(packed));
+	d = hash_bytes(key.data, key.len);
+	hash_hex(d.b, 16, hex);
+	buf_printf(&cached, "%s/interpreters/%s.json", cache_dir, hex);
+	if (fs_read_file(cached.data, &text, NULL) == 0 &&
+	    parse_probe(path.data, text.data, arena, out, err) == 0) {
+		rc = 0;
+		goto out;
+	}
+	buf_clear(&text);
+	{
+		const char *argv[] = { path.data, "-I", "-S", "-c", probe_source, NULL };
+
+		if (proc_output(argv, &text, &code, err) != 0)
+			goto out;
+		if (code != 0) {
+			err_set(err, "%s: the interpreter's probe failed (exit status %d)", path.data, code);
+			goto out;
+		}
+	}
+	if (parse_probe(path.data, text.data, arena, out, err) != 0)
+		goto out;
+	/* A cache that cannot be written only costs the next run a probe. */
+	if (fs_mkdir_parent(cached.data, NULL) == 0)
+		(void)fs_write_atomic(cached.data, text.data, text.len, 0644, NULL);
+	rc = 0;
+out:
+	buf_free(&path);
+	buf_free(&cached);
+	buf_free(&text);
+	buf_free(&key);
+	return rc;
+}
