@@ -30,9 +30,8 @@ Modes, each the median of several runs:
           --cache-dir filled by an untimed run; cold pip runs with --no-cache-dir)
   no-op   the lock is there and nothing changed: the tool is run again (poetry
           `lock --no-update`, pdm `lock`; both re-resolve); pip has no lock: n/a
-  check   the peers' `lock --check` (verifies that the lock matches the project and
-          writes nothing) against the same bunpy no-op numbers: the fastest way a
-          peer can tell that nothing is to do
+  check   `lock --check` (bunpy, poetry, pdm): verify that the lock matches the
+          project and write nothing
 
 Rounds alternate the order of the tools so that a noisy neighbour hits all alike; in
 a tool's turn it runs cold, then warm, then no-op (and check). Every cold and warm
@@ -415,6 +414,7 @@ class Bunpy(Tool):
     name = "bunpy"
     lock_name = "pylock.toml"
     state = (".bunpy",)
+    modes = ("cold", "warm", "noop", "check")
 
     def write_project(self):
         deps = ",\n".join("    " + toml_str(r) for r in self.wl["root"])
@@ -425,6 +425,8 @@ class Bunpy(Tool):
     def lock(self, mode):
         env = self.env({"BUNPY_CACHE_DIR": os.path.join(self.cache, "bunpy")})
         cmd = [self.bench.bunpy, "-C", self.proj, "lock", "--python", self.bench.python]
+        if mode == "check":
+            cmd.append("--check")
         if not os.path.exists(self.bench.bunpy):
             raise Failed(f"{self.bench.bunpy} not built")
         return self.timed(cmd, env)
@@ -784,8 +786,6 @@ def print_block(rec, peers):
         t = tools.get(name)
         if not t:
             return None
-        if mode == "check" and name == "bunpy":
-            mode = "noop"
         return t["median_s"].get(mode)
 
     for mode in MODES:
@@ -893,7 +893,7 @@ def main():
     for u in sorted(bench.markers.unknown):
         print(f"note: {u}")
     print("\nms = median wall time; x = peer / bunpy (above 1.0x: bunpy is faster); vs fastest = the fastest"
-          " peer's median / bunpy's. check = the peers' `lock --check` against bunpy's no-op."
+          " peer's median / bunpy's. check = `lock --check`."
           f" {len(bench.warnings)} warning(s). Raw numbers: {os.path.join(args.dir, 'lock.json')}")
 
 
