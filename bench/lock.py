@@ -28,14 +28,19 @@ Modes, each the median of several runs:
   warm    the cache an earlier run filled, lock and project state removed: the tool
           must resolve again, reading pages and metadata from its cache (pip:
           --cache-dir filled by an untimed run; cold pip runs with --no-cache-dir)
+  reval   bunpy's warm run with --refresh: every cached page revalidated (a
+          conditional GET), as pip and pdm do in each of their warm runs; the
+          peers' columns repeat their warm medians (poetry's warm run asks the
+          index nothing, as bunpy's plain warm run: pages are fresh for max-age)
   no-op   the lock is there and nothing changed: the tool is run again (poetry
           `lock --no-update`, pdm `lock`; both re-resolve); pip has no lock: n/a
   check   `lock --check` (bunpy, poetry, pdm): verify that the lock matches the
           project and write nothing
 
 Rounds alternate the order of the tools so that a noisy neighbour hits all alike; in
-a tool's turn it runs cold, then warm, then no-op (and check). Every cold and warm
-result is read back (pylock.toml, pip's report, poetry.lock, pdm.lock) and compared
+a tool's turn it runs its modes in the order above. A server that died is started
+again on its port and the turn it spoilt is run again. Every cold and warm result is
+read back (pylock.toml, pip's report, poetry.lock, pdm.lock) and compared
 with bunpy's and with the workload's expected resolution; a difference is printed as
 a WARNING line, since timing different work says nothing. poetry and pdm lock for
 every platform: their locks are walked from the root with the target's markers, and
@@ -67,8 +72,8 @@ FIXTURES = os.path.join(os.path.dirname(HERE), "tests", "fixtures")
 PROFILES = ["fastapi-app", "django-app", "datascience", "cli-tool"]
 QUICK_PROFILES = ["fastapi-app", "cli-tool"]
 PEERS = ["pip", "poetry", "pdm"]
-MODES = ["cold", "warm", "noop", "check"]
-MODE_LABEL = {"cold": "cold", "warm": "warm", "noop": "no-op", "check": "check"}
+MODES = ["cold", "warm", "refresh", "noop", "check"]
+MODE_LABEL = {"cold": "cold", "warm": "warm", "refresh": "reval", "noop": "no-op", "check": "check"}
 
 # serve.py answers with two writes (headers, then body) on a keep-alive connection:
 # without TCP_NODELAY the body waits for the client's delayed ACK, about 40 ms per
@@ -322,21 +327,47 @@ def remove(*paths):
 
 
 class Server:
-    """serve.py over one index directory, on a free port of 127.0.0.1."""
+    """serve.py over one index directory on 127.0.0.1. The port is chosen once; a
+    server that died (killed from outside: the machine is shared) is started again
+    on the same port, since the projects name it."""
 
-    def __init__(self, indexdir, delay_ms, no_json=False):
+    def __init__(self, indexdir, delay_ms, log, no_json=False):
+        self.indexdir, self.delay_ms, self.no_json, self.log = indexdir, delay_ms, no_json, log
+        self.port = 0
+        self.start()
+        self.url = f"http://127.0.0.1:{self.port}/simple"
+
+    def start(self):
         cmd = [sys.executable, "-c", SERVE_WRAPPER, FIXTURES, os.path.join(FIXTURES, "serve.py"),
-               indexdir, "--port", "0", "--bind", "127.0.0.1", "--delay-ms", str(delay_ms)]
-        if no_json:
+               self.indexdir, "--port", str(self.port), "--bind", "127.0.0.1",
+               "--delay-ms", str(self.delay_ms)]
+        if self.no_json:
             cmd.append("--no-json")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        with open(self.log, "ab") as err:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=err, start_new_session=True)
         line = self.proc.stdout.readline().decode()
         if not line.startswith("PORT "):
             self.stop()
-            sys.exit(f"serve.py did not start on {indexdir}: {line!r}")
+            sys.exit(f"serve.py did not start on {self.indexdir}: {line!r}; {self.stderr_tail()}")
         self.port = int(line.split()[1])
-        self.url = f"http://127.0.0.1:{self.port}/simple"
+
+    def stderr_tail(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return last_line(f.read()) or "nothing on stderr"
+        except OSError:
+            return "no stderr"
+
+    def revive(self):
+        """None while the server runs; else start it again and say how it ended."""
+        rc = self.proc.poll()
+        if rc is None:
+            return None
+        how = f"signal {-rc}" if rc < 0 else f"exit {rc}"
+        why = f"serve.py on port {self.port} ended ({how}; {self.stderr_tail()}): started again"
+        self.start()
+        return why
 
     def stop(self):
         if self.proc.poll() is None:
@@ -401,7 +432,7 @@ class Tool:
         if mode == "cold":
             self.new_cache()
             self.clear_state()
-        elif mode == "warm":
+        elif mode in ("warm", "refresh"):
             self.clear_state()
         return self.lock(mode)
 
@@ -414,7 +445,7 @@ class Bunpy(Tool):
     name = "bunpy"
     lock_name = "pylock.toml"
     state = (".bunpy",)
-    modes = ("cold", "warm", "noop", "check")
+    modes = ("cold", "warm", "refresh", "noop", "check")
 
     def write_project(self):
         deps = ",\n".join("    " + toml_str(r) for r in self.wl["root"])
@@ -427,6 +458,8 @@ class Bunpy(Tool):
         cmd = [self.bench.bunpy, "-C", self.proj, "lock", "--python", self.bench.python]
         if mode == "check":
             cmd.append("--check")
+        elif mode == "refresh":
+            cmd.append("--refresh")
         if not os.path.exists(self.bench.bunpy):
             raise Failed(f"{self.bench.bunpy} not built")
         return self.timed(cmd, env)
@@ -650,14 +683,61 @@ class Bench:
         print(f"WARNING: {text}", flush=True)
 
 
+def tool_turn(bench, wl, delay, t, first, results, notes):
+    """One tool's modes in a row; returns ({mode: seconds}, None) or (the samples
+    taken, why it failed)."""
+    where = f"{wl['label']} @{delay}ms"
+    taken, cold_lock = {}, None
+    for mode in t.modes:
+        try:
+            before = None
+            if mode in ("noop", "check") and os.path.exists(t.lock_path()):
+                st = os.stat(t.lock_path())
+                with open(t.lock_path(), "rb") as f:
+                    before = (f.read(), st.st_mtime_ns)
+            secs = t.run_mode(mode)
+        except Failed as exc:
+            return taken, f"{MODE_LABEL[mode]} failed: {exc}"
+        taken[mode] = secs
+        if mode in ("cold", "warm", "refresh"):
+            check_result(bench, wl, delay, t, mode, results, notes)
+        if t.name != "bunpy" or not first:
+            continue
+        if mode == "cold":
+            with open(t.lock_path(), "rb") as f:
+                cold_lock = f.read()
+        elif mode == "warm" and cold_lock is not None:
+            with open(t.lock_path(), "rb") as f:
+                if f.read() != cold_lock:
+                    bench.warn(f"{where}: bunpy's warm pylock.toml differs from its cold one")
+        elif mode == "noop" and before is not None:
+            st = os.stat(t.lock_path())
+            with open(t.lock_path(), "rb") as f:
+                if f.read() != before[0]:
+                    bench.warn(f"{where}: bunpy's no-op changed pylock.toml")
+                elif st.st_mtime_ns != before[1]:
+                    notes.setdefault("bunpy", set()).add("no-op rewrote pylock.toml (same bytes)")
+    return taken, None
+
+
 def bench_block(bench, wl, delay, tools, runs, root):
     """Every tool on one workload behind one server; returns the block's record."""
+    where = f"{wl['label']} @{delay}ms"
     base = os.path.join(root, f"d{delay}", wl["label"])
-    servers = {"full": Server(wl["index"], delay)}
+    os.makedirs(base, exist_ok=True)
+    servers = {"full": Server(wl["index"], delay, os.path.join(root, f"serve-{delay}-{wl['label']}.err"))}
     if "pip" in tools:
         # pip 23.0 fails on PEP 691 JSON pages that carry core-metadata as a table
         # (TypeError: unhashable type: 'dict'): it gets HTML pages only
-        servers["html"] = Server(wl["pip_index"], delay, no_json=True)
+        servers["html"] = Server(wl["pip_index"], delay,
+                                 os.path.join(root, f"serve-{delay}-{wl['label']}-pip.err"), no_json=True)
+
+    def revive():
+        died = [why for why in (s.revive() for s in servers.values()) if why]
+        for why in died:
+            bench.warn(f"{where}: {why}")
+        return bool(died)
+
     try:
         inst = {}
         for name in tools:
@@ -670,38 +750,18 @@ def bench_block(bench, wl, delay, tools, runs, root):
             live = [n for n in tools if r < runs[n] and n not in failed]
             shift = r % len(live) if live else 0
             for name in live[shift:] + live[:shift]:
-                t = inst[name]
-                cold_lock = None
-                for mode in t.modes:
-                    try:
-                        before = None
-                        if mode in ("noop", "check") and os.path.exists(t.lock_path()):
-                            st = os.stat(t.lock_path())
-                            with open(t.lock_path(), "rb") as f:
-                                before = (f.read(), st.st_mtime_ns)
-                        secs = t.run_mode(mode)
-                    except Failed as exc:
-                        failed[name] = f"{MODE_LABEL[mode]} failed: {exc}"
-                        bench.warn(f"{wl['label']} @{delay}ms: {name} {failed[name]}")
+                for attempt in range(3):
+                    revive()
+                    taken, why = tool_turn(bench, wl, delay, inst[name], r == 0, results, notes)
+                    # a failure while the server was gone is the server's, not the tool's
+                    if why is None or not revive():
                         break
+                    bench.warn(f"{where}: {name}'s turn {r + 1} again ({why})")
+                for mode, secs in taken.items():
                     samples[name][mode].append(secs)
-                    if mode in ("cold", "warm"):
-                        check_result(bench, wl, delay, t, mode, results, notes)
-                    if name == "bunpy" and mode == "cold":
-                        with open(t.lock_path(), "rb") as f:
-                            cold_lock = f.read()
-                    if name == "bunpy" and mode == "warm" and cold_lock is not None and r == 0:
-                        with open(t.lock_path(), "rb") as f:
-                            if f.read() != cold_lock:
-                                bench.warn(f"{wl['label']} @{delay}ms: bunpy's warm pylock.toml differs from its cold one")
-                    if name == "bunpy" and mode == "noop" and before is not None and r == 0:
-                        st = os.stat(t.lock_path())
-                        with open(t.lock_path(), "rb") as f:
-                            now = f.read()
-                        if now != before[0]:
-                            bench.warn(f"{wl['label']} @{delay}ms: bunpy's no-op changed pylock.toml")
-                        elif st.st_mtime_ns != before[1]:
-                            notes.setdefault("bunpy", set()).add("no-op rewrote pylock.toml (same bytes)")
+                if why:
+                    failed[name] = why
+                    bench.warn(f"{where}: {name} {why}")
         compare_block(bench, wl, delay, tools, results)
         rec = {"workload": wl["label"], "delay_ms": delay, "tools": {}}
         for name in tools:
@@ -786,6 +846,8 @@ def print_block(rec, peers):
         t = tools.get(name)
         if not t:
             return None
+        if mode == "refresh" and name != "bunpy":
+            mode = "warm"
         return t["median_s"].get(mode)
 
     for mode in MODES:
@@ -798,7 +860,7 @@ def print_block(rec, peers):
                 t = tools.get(p)
                 if t is None:
                     cell = "missing"
-                elif mode not in TOOLS[p].modes:
+                elif mode not in TOOLS[p].modes and mode != "refresh":
                     cell = "n/a"
                 else:
                     cell = "failed" if t["failed"] else "-"
@@ -893,7 +955,8 @@ def main():
     for u in sorted(bench.markers.unknown):
         print(f"note: {u}")
     print("\nms = median wall time; x = peer / bunpy (above 1.0x: bunpy is faster); vs fastest = the fastest"
-          " peer's median / bunpy's. check = `lock --check`."
+          " peer's median / bunpy's. reval = bunpy's warm run with --refresh, against the peers' warm runs;"
+          " check = `lock --check`."
           f" {len(bench.warnings)} warning(s). Raw numbers: {os.path.join(args.dir, 'lock.json')}")
 
 
