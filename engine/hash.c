@@ -1,5 +1,11 @@
 /*
  * hash.c - XXH3-128 via libxxhash, SHA-256 via OpenSSL's libcrypto.
+ *
+ * OpenSSL 3 by default reads its configuration file and registers every cipher and
+ * digest it has the first time EVP_sha256() is used: a millisecond, a third of a
+ * no-op lock. bunpy needs one digest, so it initialises libcrypto without those and
+ * fetches SHA-256 once; the fetched method is process-wide state written once
+ * (pthread_once) and only read after.
  */
 #include "config.h"
 
@@ -11,8 +17,30 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <xxhash.h>
+
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
+
+static void
+sha256_init(void)
+{
+	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ADD_ALL_CIPHERS |
+			    OPENSSL_INIT_NO_ADD_ALL_DIGESTS, NULL);
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+sha256_method(void)
+{
+	pthread_once(&sha256_once, sha256_init);
+	if (!sha256_md)
+		abort();   /* libcrypto without SHA-256 is not a libcrypto bunpy can run on */
+	return sha256_md;
+}
 
 struct Hasher {
 	XXH3_state_t *xxh;
@@ -100,7 +128,7 @@ sha256_bytes(const void *p, size_t n)
 	Sha256 s;
 	unsigned int len = sizeof(s.b);
 
-	EVP_Digest(p, n, s.b, &len, EVP_sha256(), NULL);
+	EVP_Digest(p, n, s.b, &len, sha256_method(), NULL);
 	return s;
 }
 
@@ -115,7 +143,7 @@ hasher_new(bool with_sha256)
 	XXH3_128bits_reset(h->xxh);
 	if (with_sha256) {
 		h->sha = EVP_MD_CTX_new();
-		if (!h->sha || !EVP_DigestInit_ex(h->sha, EVP_sha256(), NULL))
+		if (!h->sha || !EVP_DigestInit_ex(h->sha, sha256_method(), NULL))
 			xout_of_memory(sizeof(*h));
 	}
 	return h;

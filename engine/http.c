@@ -23,14 +23,15 @@
  * file:// URLs never reach the driver: the caller's thread reads the file.
  *
  * Global state: libcurl requires curl_global_init once per process before any other
- * call and is not to be re-run; it is done through pthread_once and never undone, the
- * one piece of process-wide state here. It only initialises libcurl's (and its TLS
- * library's) own tables, so it holds nothing of ours, and curl_global_cleanup is never
- * called because other clients may still exist and the process ends soon enough.
+ * call and is not to be re-run; dynlib.c does it when it opens the library, once, and
+ * never undoes it. It only initialises libcurl's (and its TLS library's) own tables,
+ * so it holds nothing of ours, and curl_global_cleanup is never called because other
+ * clients may still exist and the process ends soon enough.
  */
 #include "config.h"
 
 #include "http.h"
+#include "dynlib.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -47,7 +48,6 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #define HTTP_DEFAULT_INDEX_CAP 16
 #define HTTP_DEFAULT_DOWNLOAD_CAP 32
@@ -78,7 +78,7 @@ typedef struct Xfer {
 	struct Xfer *run_prev, *run_next;
 	CURL *easy;
 	struct curl_slist *headers;
-	EVP_MD_CTX *sha;
+	Hasher *sha;
 	off_t fd_start;             /* where the body starts in out_fd; -1: not seekable */
 	const char *fail;           /* a local failure that is not retried */
 	char fail_buf[256];
@@ -110,14 +110,9 @@ struct HttpClient {
 	uint64_t prng;
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
-
-static void
-curl_init_once(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+/* libcurl is opened on first use (dynlib.h); every call goes through its table, which
+ * http_client_new has made sure is there. */
+#define CURL(f) (dynlib_curl(NULL)->curl_##f)
 
 static int64_t
 now_us(void)
@@ -317,7 +312,7 @@ write_all(int fd, const void *p, size_t n)
 
 /* Body bytes go to out_fd or the Buf, through the hash. -1 with errno on a write error. */
 static int
-body_put(const HttpRequest *req, HttpResponse *resp, EVP_MD_CTX *sha, const void *p, size_t n)
+body_put(const HttpRequest *req, HttpResponse *resp, Hasher *sha, const void *p, size_t n)
 {
 	if (req->out_fd >= 0) {
 		if (write_all(req->out_fd, p, n) < 0)
@@ -325,28 +320,23 @@ body_put(const HttpRequest *req, HttpResponse *resp, EVP_MD_CTX *sha, const void
 	} else {
 		buf_append(&resp->body, p, n);
 	}
-	EVP_DigestUpdate(sha, p, n);
+	hasher_update(sha, p, n);
 	resp->body_bytes += (int64_t)n;
 	return 0;
 }
 
-static EVP_MD_CTX *
+static Hasher *
 sha_new(void)
 {
-	EVP_MD_CTX *sha = EVP_MD_CTX_new();
-
-	if (!sha || !EVP_DigestInit_ex(sha, EVP_sha256(), NULL))
-		xout_of_memory(sizeof(Sha256));
-	return sha;
+	return hasher_new(true);
 }
 
 static void
-sha_finish(EVP_MD_CTX *sha, Sha256 *out)
+sha_finish(Hasher *sha, Sha256 *out)
 {
-	unsigned int len = sizeof(out->b);
+	Digest unused;
 
-	EVP_DigestFinal_ex(sha, out->b, &len);
-	EVP_MD_CTX_free(sha);
+	hasher_final(sha, &unused, out);
 }
 
 /* ---------------------------------------------------------------- content negotiation */
@@ -476,7 +466,7 @@ fetch_file(const HttpRequest *req, HttpResponse *resp, const char *masked, Err *
 {
 	char *path = file_url_path(req->url);
 	const char *ctype = NULL;
-	EVP_MD_CTX *sha;
+	Hasher *sha;
 	struct stat st;
 	int fd = -1, rc = 0;
 	int64_t start = 0, len;
@@ -495,7 +485,7 @@ fetch_file(const HttpRequest *req, HttpResponse *resp, const char *masked, Err *
 		if (qv > qh)
 			qh = qv;
 		buf_printf(&p, "%s%sindex.json", path, path[strlen(path) - 1] == '/' ? "" : "/");
-		if (qj > 0 && qj >= qh && access(p.data, R_OK) == 0) {
+		if (qj > qh && access(p.data, R_OK) == 0) {
 			ctype = "application/vnd.pypi.simple.v1+json";
 		} else {
 			p.len -= 4;
@@ -660,7 +650,7 @@ static int
 start_attempt(HttpClient *c, Xfer *x)
 {
 	const HttpRequest *req = x->req;
-	CURL *e = curl_easy_init();
+	CURL *e = CURL(easy_init)();
 	char range[64];
 	Buf h = {0};
 
@@ -675,65 +665,65 @@ start_attempt(HttpClient *c, Xfer *x)
 	x->sha = sha_new();
 	if (req->accept) {
 		buf_printf(&h, "Accept: %s", req->accept);
-		x->headers = curl_slist_append(x->headers, h.data);
+		x->headers = CURL(slist_append)(x->headers, h.data);
 		buf_clear(&h);
 	}
 	if (req->if_none_match) {
 		buf_printf(&h, "If-None-Match: %s", req->if_none_match);
-		x->headers = curl_slist_append(x->headers, h.data);
+		x->headers = CURL(slist_append)(x->headers, h.data);
 		buf_clear(&h);
 	}
 	if (req->if_modified_since) {
 		buf_printf(&h, "If-Modified-Since: %s", req->if_modified_since);
-		x->headers = curl_slist_append(x->headers, h.data);
+		x->headers = CURL(slist_append)(x->headers, h.data);
 	}
 	buf_free(&h);
-	curl_easy_setopt(e, CURLOPT_URL, req->url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_SHARE, c->share);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	CURL(easy_setopt)(e, CURLOPT_URL, req->url);
+	CURL(easy_setopt)(e, CURLOPT_PRIVATE, x);
+	CURL(easy_setopt)(e, CURLOPT_ERRORBUFFER, x->errbuf);
+	CURL(easy_setopt)(e, CURLOPT_NOSIGNAL, 1L);
+	CURL(easy_setopt)(e, CURLOPT_SHARE, c->share);
+	CURL(easy_setopt)(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	CURL(easy_setopt)(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	CURL(easy_setopt)(e, CURLOPT_FOLLOWLOCATION, 1L);
+	CURL(easy_setopt)(e, CURLOPT_MAXREDIRS, 10L);
+	CURL(easy_setopt)(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	/* wait for a TLS connection being set up to say (by ALPN) whether it multiplexes,
 	 * rather than opening one connection per request before the first answer; plain
 	 * http:// is always HTTP/1.1 here, so waiting there would only serialise */
 	if (strncasecmp(req->url, "https:", 6) == 0)
-		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (c->stall_timeout_ms + 999) / 1000);
-	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+		CURL(easy_setopt)(e, CURLOPT_PIPEWAIT, 1L);
+	CURL(easy_setopt)(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	CURL(easy_setopt)(e, CURLOPT_USERAGENT, c->user_agent);
+	CURL(easy_setopt)(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+	CURL(easy_setopt)(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	CURL(easy_setopt)(e, CURLOPT_LOW_SPEED_TIME, (c->stall_timeout_ms + 999) / 1000);
+	CURL(easy_setopt)(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
 	if (c->netrc_file)
-		curl_easy_setopt(e, CURLOPT_NETRC_FILE, c->netrc_file);
+		CURL(easy_setopt)(e, CURLOPT_NETRC_FILE, c->netrc_file);
 	if (c->ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+		CURL(easy_setopt)(e, CURLOPT_CAINFO, c->ca_file);
 	if (x->headers)
-		curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+		CURL(easy_setopt)(e, CURLOPT_HTTPHEADER, x->headers);
 	if (req->range_len > 0) {
 		snprintf(range, sizeof(range), "%lld-%lld", (long long)req->range_start,
 			 (long long)(req->range_start + req->range_len - 1));
-		curl_easy_setopt(e, CURLOPT_RANGE, range);
+		CURL(easy_setopt)(e, CURLOPT_RANGE, range);
 	} else if (req->range_start < 0) {
 		snprintf(range, sizeof(range), "%lld", (long long)req->range_start);
-		curl_easy_setopt(e, CURLOPT_RANGE, range);
+		CURL(easy_setopt)(e, CURLOPT_RANGE, range);
 	} else {
 		/* pages may come compressed; a range of a compressed body would be nonsense */
-		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+		CURL(easy_setopt)(e, CURLOPT_ACCEPT_ENCODING, "");
 	}
 	if (req->max_bytes > 0)
-		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_bytes);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
-		curl_easy_cleanup(e);
+		CURL(easy_setopt)(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_bytes);
+	CURL(easy_setopt)(e, CURLOPT_WRITEFUNCTION, on_body);
+	CURL(easy_setopt)(e, CURLOPT_WRITEDATA, x);
+	CURL(easy_setopt)(e, CURLOPT_HEADERFUNCTION, on_header);
+	CURL(easy_setopt)(e, CURLOPT_HEADERDATA, x);
+	if (CURL(multi_add_handle)(c->multi, e) != CURLM_OK) {
+		CURL(easy_cleanup)(e);
 		x->easy = NULL;
 		set_error(x, "cannot start the transfer");
 		return -1;
@@ -752,8 +742,8 @@ static void
 end_attempt(HttpClient *c, Xfer *x)
 {
 	if (x->easy) {
-		curl_multi_remove_handle(c->multi, x->easy);
-		curl_easy_cleanup(x->easy);
+		CURL(multi_remove_handle)(c->multi, x->easy);
+		CURL(easy_cleanup)(x->easy);
 		x->easy = NULL;
 		x->host->active[x->req->cls]--;
 		if (x->run_prev)
@@ -763,7 +753,7 @@ end_attempt(HttpClient *c, Xfer *x)
 		if (x->run_next)
 			x->run_next->run_prev = x->run_prev;
 	}
-	curl_slist_free_all(x->headers);
+	CURL(slist_free_all)(x->headers);
 	x->headers = NULL;
 }
 
@@ -821,8 +811,12 @@ restart_body(Xfer *x)
 	buf_clear(&r->body);
 	r->body_bytes = 0;
 	free_headers(r);
-	EVP_MD_CTX_free(x->sha);
-	x->sha = NULL;
+	if (x->sha) {
+		Digest unused;
+
+		hasher_final(x->sha, &unused, NULL);
+		x->sha = NULL;
+	}
 	return true;
 }
 
@@ -845,14 +839,19 @@ on_done(HttpClient *c, Xfer *x, CURLcode code)
 	char *eff = NULL;
 	bool retry;
 
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(x->easy, CURLINFO_HTTP_VERSION, &ver);
-	curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
+	CURL(easy_getinfo)(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	CURL(easy_getinfo)(x->easy, CURLINFO_HTTP_VERSION, &ver);
+	CURL(easy_getinfo)(x->easy, CURLINFO_EFFECTIVE_URL, &eff);
 	r->status = status;
 	r->http_version = ver == CURL_HTTP_VERSION_1_0 ? 10 : ver == CURL_HTTP_VERSION_1_1 ? 11 :
 		ver == CURL_HTTP_VERSION_2_0 ? 20 : ver == CURL_HTTP_VERSION_3 ? 30 : 0;
 	free(r->effective_url);
 	r->effective_url = eff ? xstrdup(eff) : NULL;
+	if (code == CURLE_FILESIZE_EXCEEDED) {
+		snprintf(x->fail_buf, sizeof(x->fail_buf), "the body is larger than %lld bytes",
+			 (long long)x->req->max_bytes);
+		x->fail = x->fail_buf;
+	}
 	if (x->fail) {
 		end_attempt(c, x);
 		set_error(x, x->fail);
@@ -884,7 +883,7 @@ on_done(HttpClient *c, Xfer *x, CURLcode code)
 	{
 		Buf m = {0};
 
-		buf_puts(&m, x->errbuf[0] ? x->errbuf : curl_easy_strerror(code));
+		buf_puts(&m, x->errbuf[0] ? x->errbuf : CURL(easy_strerror)(code));
 		if (retry && r->attempts <= c->retries)
 			buf_puts(&m, "; cannot retry: the output cannot be rewound");
 		end_attempt(c, x);
@@ -979,13 +978,13 @@ driver_main(void *arg)
 				finish(c, x, HTTP_E_TRANSPORT);
 			}
 		}
-		curl_multi_perform(c->multi, &running);
-		while ((msg = curl_multi_info_read(c->multi, &left))) {
+		CURL(multi_perform)(c->multi, &running);
+		while ((msg = CURL(multi_info_read)(c->multi, &left))) {
 			Xfer *x = NULL;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			CURL(easy_getinfo)(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
 			on_done(c, x, msg->data.result);
 			progressed = true;
 		}
@@ -997,7 +996,7 @@ driver_main(void *arg)
 
 				timeout = wait < 0 ? 0 : wait < timeout ? (int)wait : timeout;
 			}
-			curl_multi_poll(c->multi, NULL, 0, timeout, NULL);
+			CURL(multi_poll)(c->multi, NULL, 0, timeout, NULL);
 		}
 	}
 	return NULL;
@@ -1013,26 +1012,25 @@ http_client_new(HttpClient **out, const HttpConfig *cfg, Err *err)
 	int rc;
 
 	*out = NULL;
-	pthread_once(&curl_once, curl_init_once);
-	if (curl_init_rc != CURLE_OK)
-		return err_set(err, "cannot initialise libcurl: %s", curl_easy_strerror(curl_init_rc));
+	if (!dynlib_curl(err))
+		return -1;
 	c = xcalloc(1, sizeof(*c));
 	if (resolve_config(c, cfg, err) < 0) {
 		http_client_free(c);
 		return -1;
 	}
 	c->prng = (uint64_t)now_us() ^ (uint64_t)(uintptr_t)c ^ ((uint64_t)getpid() << 32);
-	c->multi = curl_multi_init();
-	c->share = curl_share_init();
+	c->multi = CURL(multi_init)();
+	c->share = CURL(share_init)();
 	if (!c->multi || !c->share) {
 		http_client_free(c);
 		return err_set(err, "cannot initialise libcurl");
 	}
 	/* the share is used by the driver thread alone, so it needs no lock callbacks */
-	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-	curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
-	curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS,
+	CURL(share_setopt)(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	CURL(share_setopt)(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	CURL(multi_setopt)(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	CURL(multi_setopt)(c->multi, CURLMOPT_MAXCONNECTS,
 			  (long)(2 * (c->cap[HTTP_CLASS_INDEX] + c->cap[HTTP_CLASS_DOWNLOAD])));
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->idle, NULL);
@@ -1046,7 +1044,7 @@ http_client_new(HttpClient **out, const HttpConfig *cfg, Err *err)
 		pthread_cond_destroy(&c->idle);
 		errno = rc;
 		err_sys(err, "cannot start the HTTP thread");
-		curl_multi_cleanup(c->multi);
+		CURL(multi_cleanup)(c->multi);
 		c->multi = NULL;
 		http_client_free(c);
 		return -1;
@@ -1063,7 +1061,7 @@ http_client_free(HttpClient *c)
 	if (c->multi) {
 		pthread_mutex_lock(&c->mu);
 		c->stopping = true;
-		curl_multi_wakeup(c->multi);
+		CURL(multi_wakeup)(c->multi);
 		pthread_mutex_unlock(&c->mu);
 		pthread_join(c->thread, NULL);
 		/* cancelled callers still have to take the mutex once to read their result */
@@ -1073,10 +1071,10 @@ http_client_free(HttpClient *c)
 		pthread_mutex_unlock(&c->mu);
 		pthread_mutex_destroy(&c->mu);
 		pthread_cond_destroy(&c->idle);
-		curl_multi_cleanup(c->multi);
+		CURL(multi_cleanup)(c->multi);
 	}
 	if (c->share)
-		curl_share_cleanup(c->share);
+		CURL(share_cleanup)(c->share);
 	for (size_t i = 0; i < c->nhosts; i++) {
 		free(c->hosts[i]->key);
 		free(c->hosts[i]);
@@ -1113,7 +1111,7 @@ fetch_remote(HttpClient *c, const HttpRequest *req, HttpResponse *resp, const ch
 	c->waiters++;
 	x.seq = c->seq++;
 	pending_insert_locked(c, &x);
-	curl_multi_wakeup(c->multi);
+	CURL(multi_wakeup)(c->multi);
 	while (!x.done)
 		pthread_cond_wait(&x.cv, &c->mu);
 	if (--c->waiters == 0 && c->stopping)

@@ -24,6 +24,12 @@
  *
  * file:// URLs are served by the same call (read from disk, status 200 or 404), so
  * that callers treat local and remote indexes alike; range requests work on them too.
+ * A file:// URL naming a directory is answered as a Simple API server answers a
+ * project URL: its index.json (Content-Type application/vnd.pypi.simple.v1+json) when
+ * Accept prefers that type and the file exists, else its index.html (text/html).
+ *
+ * When the retries are spent on 5xx answers, the last answer is returned as it is
+ * (0, its status, attempts = retries + 1): an HTTP answer arrived.
  */
 #ifndef BUNPY_HTTP_H
 #define BUNPY_HTTP_H

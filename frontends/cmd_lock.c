@@ -388,7 +388,8 @@ cmd_lock(Cli *cli, int argc, char **argv)
 		   lockfile_render(&py, &lo, digest, v.data, v.len, &out, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);
 	} else {
-		size_t changes = print_changes(cli, &prev, out.data, out.len, la.dry_run);
+		size_t changes = cli->term.verbosity >= 0 ?
+				 print_changes(cli, &prev, out.data, out.len, la.dry_run) : 0;
 		Buf old = { 0 };
 		bool same = fs_read_file(path, &old, NULL) == 0 && old.len == out.len &&
 			    !memcmp(old.data, out.data, out.len);

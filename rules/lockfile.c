@@ -374,6 +374,7 @@ out:
 static bool
 wanted(const PylockPackage *pk, const ExportOptions *o)
 {
+	static const char *const none[1] = { NULL };
 	MarkerEnv env = { 0 };
 	bool on = false;
 
@@ -381,9 +382,9 @@ wanted(const PylockPackage *pk, const ExportOptions *o)
 		return true;
 	/* Our markers only ask about extras and groups; the rest of the environment is
 	 * the target's, already applied when locking. */
-	env.extras = o->extras;
+	env.extras = o->extras ? o->extras : none;   /* an empty set, not "undefined" */
 	env.extras_len = o->nextras;
-	env.dependency_groups = o->groups;
+	env.dependency_groups = o->groups ? o->groups : none;
 	env.dependency_groups_len = o->ngroups;
 	env.extra = "";
 	if (marker_evaluate(pk->marker, &env, &on, NULL) != 0)

@@ -85,6 +85,7 @@ typedef struct Resolve {
 	size_t nprefs;
 	const char *resolution, *prerelease;
 	Version *root_version;
+	TagList tags;                /* the target's, for ranking wheels */
 	Pg *pg;
 	PkgInfo *pkgs;
 	size_t npkgs, cappkgs;
@@ -322,10 +323,23 @@ unavailable_reason(Resolve *r, const VerInfo *vi, bool saw_wheel, const char *py
 		return arena_printf(&r->arena, "requires Python %s (the target is %s)", py_spec,
 				    t->env.values[MARKER_PYTHON_FULL_VERSION]);
 	if (!saw_wheel)
-		return arena_printf(&r->arena, "has only a source distribution, which bunpy"
-				    " cannot build yet");
+		return arena_printf(&r->arena, "has no wheel, only a source distribution, which"
+				    " bunpy cannot build yet");
 	(void)vi;
 	return arena_printf(&r->arena, "has no wheel for %s", t->summary);
+}
+
+/* A version whose every file is yanked (PEP 592) is used only when pinned with ==. */
+static const char *
+yank_reason(Resolve *r, const VerInfo *vi)
+{
+	size_t i;
+
+	for (i = 0; i < vi->nfiles; i++)
+		if (vi->files[i]->yanked_reason && *vi->files[i]->yanked_reason)
+			return arena_printf(&r->arena, "was yanked (%s); pin it with == to use it anyway",
+					    vi->files[i]->yanked_reason);
+	return "was yanked; pin it with == to use it anyway";
 }
 
 /* Group the page's files by version and decide what each version offers. */
@@ -401,7 +415,7 @@ read_page(Resolve *r, PgPkg id, const char *json, size_t len, Err *err)
 			    filename_wheel_parse(f->filename, fl, 0, &r->arena, &w, NULL) != 0)
 				continue;
 			saw_wheel = true;
-			if ((rank = filename_wheel_rank(&w, &t->tags)) < 0)
+			if ((rank = filename_wheel_rank(&w, &r->tags)) < 0)
 				continue;
 			if (f->requires_python) {
 				SpecifierSet rp;
@@ -423,7 +437,9 @@ read_page(Resolve *r, PgPkg id, const char *json, size_t len, Err *err)
 				best_rank = rank;
 			}
 		}
-		if (!vi->best)
+		if (vi->yanked && !pinned)
+			vi->unavailable = yank_reason(r, vi);
+		else if (!vi->best)
 			vi->unavailable = unavailable_reason(r, vi, saw_wheel, py_spec);
 	}
 	return 0;
@@ -463,8 +479,7 @@ order_candidates(Resolve *r, PgPkg id)
 			const VerInfo *vi = &p->vers[lowest ? p->nvers - 1 - k : k];
 			bool pre = version_is_prerelease(&vi->v);
 
-			if ((vi->yanked && !direct_pin(r, p->name, &vi->v)) ||
-			    (no_pre && pre) || (!mixed && pre != (pass == 1)) || (mixed && pass == 1) ||
+			if ((no_pre && pre) || (!mixed && pre != (pass == 1)) || (mixed && pass == 1) ||
 			    !constraint_allows(r, p->name, &vi->v) ||
 			    (vi->best && preferred_version(r, p->name, &vi->v)))
 				continue;
@@ -902,6 +917,8 @@ explain_failure(RuleCtx *ctx, Resolve *r)
 
 	buf_puts(&msg, "no solution: the requirements conflict\n\n");
 	pg_explain(r->pg, &msg);
+	while (msg.len && msg.data[msg.len - 1] == '\n')
+		msg.data[--msg.len] = '\0';
 	for (i = 1; i < r->npkgs; i++) {
 		PkgInfo *p = info(r, i);
 		size_t k;
@@ -945,6 +962,7 @@ resolve_run(RuleCtx *ctx)
 		r->root_version = arena_alloc(&r->arena, sizeof(*r->root_version));
 		if (version_parse("0", 1, &r->arena, r->root_version, &err) != 0)
 			return rule_fail(ctx, 1, "%s", err.msg);
+		target_tags(lc->target, &r->arena, &r->tags);
 		r->pg = pg_new("your project", r->root_version, NULL);
 		xgrow(&r->pkgs, &r->cappkgs, 1, sizeof(*r->pkgs));
 		memset(r->pkgs, 0, sizeof(*r->pkgs));

@@ -123,6 +123,7 @@ parse_probe(const char *python, const char *text, Arena *arena, Target *t, Err *
 	TagsInterpreter in = { 0 };
 	TagsPlatform p = { 0 };
 	TagStrs abis;
+
 	unsigned major = 0, minor = 0;
 	int i;
 
@@ -180,8 +181,8 @@ parse_probe(const char *python, const char *text, Arena *arena, Target *t, Err *
 		p.os = TAGS_OS_OTHER;
 		p.arch = plat ? plat : "";
 	}
-	tags_list_init(&t->tags, arena);
-	tags_supported(&in, &p, &t->tags);
+	t->interp = in;
+	t->platform = p;
 	t->summary = arena_printf(arena, "%s %s on %s %s",
 				  t->env.values[MARKER_PLATFORM_PYTHON_IMPLEMENTATION],
 				  t->env.values[MARKER_PYTHON_FULL_VERSION],
@@ -193,6 +194,13 @@ parse_probe(const char *python, const char *text, Arena *arena, Target *t, Err *
 				   t->env.values[MARKER_PLATFORM_MACHINE], libc ? libc : "-");
 	cJSON_Delete(o);
 	return 0;
+}
+
+void
+target_tags(const Target *t, Arena *arena, TagList *out)
+{
+	tags_list_init(out, arena);
+	tags_supported(&t->interp, &t->platform, out);
 }
 
 int

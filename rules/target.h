@@ -21,7 +21,8 @@ typedef struct Target {
 	const char *python;          /* the interpreter's real path */
 	MarkerEnv env;
 	Version full_version;        /* python_full_version */
-	TagList tags;                /* packaging.tags.sys_tags() order */
+	TagsInterpreter interp;      /* what target_tags computes the tags from */
+	TagsPlatform platform;
 	const char *summary;         /* "CPython 3.11.2 on linux x86_64" */
 	/* What identifies the target in the lock's input digest: implementation, full
 	 * version, sys_platform, machine and libc (not the kernel's release, which moves
@@ -31,5 +32,10 @@ typedef struct Target {
 
 /* python: a path or a command name, NULL for the default. */
 int target_load(const char *python, const char *cache_dir, Arena *arena, Target *out, Err *err);
+
+/* The tags the interpreter installs, in packaging.tags.sys_tags() order, computed into
+ * out (from arena). Not part of target_load: a lock that is up to date never needs
+ * them, and the list has about a thousand entries. */
+void target_tags(const Target *t, Arena *arena, TagList *out);
 
 #endif
