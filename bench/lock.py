@@ -75,19 +75,6 @@ PEERS = ["pip", "poetry", "pdm"]
 MODES = ["cold", "warm", "refresh", "noop", "check"]
 MODE_LABEL = {"cold": "cold", "warm": "warm", "refresh": "reval", "noop": "no-op", "check": "check"}
 
-# serve.py answers with two writes (headers, then body) on a keep-alive connection:
-# without TCP_NODELAY the body waits for the client's delayed ACK, about 40 ms per
-# request on Linux, which would bury every tool's own time. Switch Nagle off in the
-# handler (a no-op once serve.py does so itself).
-SERVE_WRAPPER = """
-import sys
-sys.path.insert(0, sys.argv[1])
-import serve
-serve.Handler.disable_nagle_algorithm = True
-sys.argv = [sys.argv[2]] + sys.argv[3:]
-serve.main()
-"""
-
 # What PEP 508 markers see on the target interpreter (packaging's default_environment).
 MARKER_ENV_PROBE = """
 import json, os, platform, sys
@@ -338,9 +325,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}/simple"
 
     def start(self):
-        cmd = [sys.executable, "-c", SERVE_WRAPPER, FIXTURES, os.path.join(FIXTURES, "serve.py"),
-               self.indexdir, "--port", str(self.port), "--bind", "127.0.0.1",
-               "--delay-ms", str(self.delay_ms)]
+        cmd = [sys.executable, os.path.join(FIXTURES, "serve.py"), self.indexdir,
+               "--port", str(self.port), "--bind", "127.0.0.1", "--delay-ms", str(self.delay_ms)]
         if self.no_json:
             cmd.append("--no-json")
         with open(self.log, "ab") as err:
