@@ -34,6 +34,8 @@ typedef struct MetaJob {
 	bool has_pep658;
 	char *pep658_sha;            /* NULL when unknown */
 	Buf result;
+	char **deps;                 /* projects it depends on, to prefetch their pages */
+	size_t ndeps;
 } MetaJob;
 
 static void
@@ -46,6 +48,9 @@ meta_job_free(void *p)
 	free(j->sha);
 	free(j->url);
 	free(j->pep658_sha);
+	for (size_t i = 0; i < j->ndeps; i++)
+		free(j->deps[i]);
+	free(j->deps);
 	buf_free(&j->result);
 	free(j);
 }
@@ -207,6 +212,35 @@ out:
 	return rc;
 }
 
+/* The projects the wheel depends on for the target (no extras): their pages are
+ * fetched as soon as this metadata is here, ahead of the solver (see index_page.c). */
+static void
+collect_deps(MetaJob *j)
+{
+	const Target *t = j->lc->target;
+	Arena a = { 0 };
+	Metadata m;
+	size_t i, k;
+
+	if (!t || metadata_parse(j->result.data + 1, j->result.len - 1, &a, &m, NULL) != 0) {
+		arena_free(&a);
+		return;
+	}
+	j->deps = xcalloc(m.requires_dist_len + 1, sizeof(*j->deps));
+	for (i = 0; i < m.requires_dist_len; i++) {
+		const Requirement *q = &m.requires_dist[i];
+		bool on = true, seen = false;
+
+		if (q->marker && (marker_evaluate(q->marker, &t->env, &on, NULL) != 0 || !on))
+			continue;
+		for (k = 0; k < j->ndeps && !seen; k++)
+			seen = !strcmp(j->deps[k], q->normalized);
+		if (!seen)
+			j->deps[j->ndeps++] = xstrdup(q->normalized);
+	}
+	arena_free(&a);
+}
+
 static void
 meta_work(void *arg)
 {
@@ -311,6 +345,8 @@ store:
 	if (j->sha && j->result.len && j->result.data[0] == LOCK_FOUND && fs_mkdir_parent(path.data, NULL) == 0)
 		(void)fs_write_atomic(path.data, j->result.data, j->result.len, 0644, NULL);
 out:
+	if (j->result.len && j->result.data[0] == LOCK_FOUND)
+		collect_deps(j);
 	buf_free(&path);
 	buf_free(&text);
 	arena_free(&a);
@@ -328,6 +364,8 @@ meta_run(RuleCtx *ctx)
 		/* an error is not kept: the next build tries again */
 		if ((*state)->result.data[0] != LOCK_FOUND)
 			rule_set_volatile(ctx);
+		for (size_t i = 0; i < (*state)->ndeps; i++)
+			lockctx_prefetch_page(ctx, lc, (*state)->deps[i]);
 		rule_set_data(ctx, (*state)->result.data, (*state)->result.len);
 		return RULE_DONE;
 	}

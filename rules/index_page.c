@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "engine/fs.h"
+#include "candidates.h"
 #include "httpcache.h"
 #include "lockctx.h"
 #include "packaging/filename.h"
@@ -29,6 +30,7 @@ typedef struct PageJob {
 	const LockIndex *index;
 	char *name;
 	Buf result;
+	char *speculate;             /* the metadata node the resolver will likely want */
 } PageJob;
 
 static void
@@ -39,6 +41,7 @@ page_job_free(void *p)
 	if (!j)
 		return;
 	free(j->name);
+	free(j->speculate);
 	buf_free(&j->result);
 	free(j);
 }
@@ -51,12 +54,27 @@ result_error(PageJob *j, const char *msg)
 	buf_puts(&j->result, msg);
 }
 
+/* The page, and the metadata of the version the resolver will most likely take, so
+ * that it is on its way before the resolver asks (and the pages of its dependencies
+ * after it, see dist_metadata.c): the network runs ahead of the solver along the
+ * likely path. */
 static void
 result_page(PageJob *j, const SimplePage *page)
 {
+	const CandVersion *likely;
+	CandVersion *vers;
+	size_t n;
+	Arena a = { 0 };
+
 	buf_clear(&j->result);
 	buf_putc(&j->result, LOCK_FOUND);
 	simple_page_write(page, &j->result);
+	if (!j->lc->target)
+		return;
+	candidates_read(page, j->name, j->lc->target, lockctx_tags(j->lc), NULL, NULL, &a, &vers, &n);
+	if ((likely = candidates_likely(vers, n)) != NULL)
+		j->speculate = xstrdup(lockctx_metadata_key(likely->best, &a));
+	arena_free(&a);
 }
 
 /* The directory a file:// URL (or a plain path) names. */
@@ -323,6 +341,8 @@ page_run(RuleCtx *ctx)
 	size_t i;
 
 	if (*state) {
+		if ((*state)->speculate)
+			rule_prefetch(ctx, "dist-metadata", (*state)->speculate);
 		rule_set_data(ctx, (*state)->result.data, (*state)->result.len);
 		return RULE_DONE;
 	}

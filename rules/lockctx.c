@@ -12,7 +12,7 @@ lockctx_init(LockCtx *lc)
 {
 	memset(lc, 0, sizeof(*lc));
 	lc->http_config.retries = -1;
-	pthread_mutex_init(&lc->http_lock, NULL);
+	pthread_mutex_init(&lc->lazy_lock, NULL);
 }
 
 void
@@ -20,7 +20,8 @@ lockctx_free(LockCtx *lc)
 {
 	if (lc->http)
 		http_client_free(lc->http);
-	pthread_mutex_destroy(&lc->http_lock);
+	pthread_mutex_destroy(&lc->lazy_lock);
+	arena_free(&lc->tags_arena);
 }
 
 HttpClient *
@@ -28,14 +29,14 @@ lockctx_http(LockCtx *lc, Err *err)
 {
 	HttpClient *c;
 
-	pthread_mutex_lock(&lc->http_lock);
+	pthread_mutex_lock(&lc->lazy_lock);
 	if (!lc->http && !lc->http_error &&
 	    http_client_new(&lc->http, &lc->http_config, &lc->http_err) != 0)
 		lc->http_error = 1;
 	c = lc->http;
 	if (!c && err)
 		*err = lc->http_err;
-	pthread_mutex_unlock(&lc->http_lock);
+	pthread_mutex_unlock(&lc->lazy_lock);
 	return c;
 }
 
@@ -98,4 +99,41 @@ char *
 lockctx_page_key(const LockCtx *lc, size_t i, const char *name, Arena *arena)
 {
 	return arena_printf(arena, "%s %s", lc->indexes[i].shown, name);
+}
+
+char *
+lockctx_metadata_key(const SimpleFile *f, Arena *arena)
+{
+	const char *sha = simple_file_sha256(f), *msha = NULL;
+	size_t i;
+
+	for (i = 0; i < f->nmetadata_hashes; i++)
+		if (!strcmp(f->metadata_hashes[i].alg, "sha256"))
+			msha = f->metadata_hashes[i].value;
+	return arena_printf(arena, "%s %s %s%s%s", sha && strlen(sha) == 64 ? sha : "-", f->url,
+			    f->has_metadata ? "m" : "-", msha ? ":" : "", msha ? msha : "");
+}
+
+void
+lockctx_prefetch_page(RuleCtx *ctx, const LockCtx *lc, const char *name)
+{
+	Arena a = { 0 };
+	size_t i;
+
+	for (i = 0; i < lc->nindexes; i++)
+		if (i == 0 || lc->indexes[i].flat)
+			rule_prefetch(ctx, "index-page", lockctx_page_key(lc, i, name, &a));
+	arena_free(&a);
+}
+
+const TagList *
+lockctx_tags(LockCtx *lc)
+{
+	pthread_mutex_lock(&lc->lazy_lock);
+	if (!lc->have_tags) {
+		target_tags(lc->target, &lc->tags_arena, &lc->tags);
+		lc->have_tags = true;
+	}
+	pthread_mutex_unlock(&lc->lazy_lock);
+	return &lc->tags;
 }

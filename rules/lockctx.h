@@ -24,6 +24,7 @@
 
 #include "engine/engine.h"
 #include "engine/http.h"
+#include "packaging/simple.h"
 #include "target.h"
 
 typedef struct LockIndex {
@@ -42,7 +43,10 @@ typedef struct LockCtx {
 	const char *inputs;          /* lock-inputs JSON */
 	size_t inputs_len;
 
-	pthread_mutex_t http_lock;   /* makes the client on first use */
+	pthread_mutex_t lazy_lock;   /* makes the client and the tag list on first use */
+	Arena tags_arena;
+	TagList tags;
+	bool have_tags;
 	HttpClient *http;
 	int http_error;              /* making it failed */
 	Err http_err;
@@ -68,6 +72,15 @@ char *lockctx_strip_credentials(const char *url, Arena *arena);
 
 /* The key of a project's page on index i. */
 char *lockctx_page_key(const LockCtx *lc, size_t i, const char *name, Arena *arena);
+/* The key of the metadata node of a wheel listed on a page. */
+char *lockctx_metadata_key(const SimpleFile *f, Arena *arena);
+/* Start fetching a project's page: on the first index (a later one is asked only once
+ * those before it lack the project, so a private project's name is not sent to a
+ * public index listed after the private one) and on every --find-links directory,
+ * which costs nothing to look at. */
+void lockctx_prefetch_page(RuleCtx *ctx, const LockCtx *lc, const char *name);
+/* The target's wheel tags, computed on first use; safe from any thread. */
+const TagList *lockctx_tags(LockCtx *lc);
 
 /* rules registered by rules_register */
 extern const Rule rules_index_page_rule;

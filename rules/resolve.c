@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "candidates.h"
 #include "lockctx.h"
 #include "packaging/filename.h"
 #include "packaging/metadata.h"
@@ -43,28 +44,22 @@
 #include "packaging/simple.h"
 #include "pubgrub.h"
 
-typedef struct VerInfo {
-	Version v;
-	const SimpleFile **files;    /* every file of the version on the page */
-	size_t nfiles;
-	const SimpleFile *best;      /* the wheel to install and read metadata from */
-	const char *unavailable;     /* why it cannot be used, or NULL */
-	bool yanked;                 /* every file is yanked */
-} VerInfo;
-
 typedef struct RootReq {
 	Requirement req;
 	const char *category;        /* "" main, "extra:x", "group:g" */
 } RootReq;
 
+struct Resolve;
+
 typedef struct PkgInfo {
 	const char *name;            /* normalized; "name[extra]" for an extra */
 	PgPkg base;                  /* the distribution (itself when not an extra) */
+	const struct Resolve *resolve;   /* for the pinned callback */
 	const char *extra;           /* NULL when not an extra */
 	bool page_done;              /* base: page read (or found nowhere) */
 	bool found;                  /* base: some index has it */
 	size_t index;                /* base: the index that has it */
-	VerInfo *vers;               /* base: sorted highest first */
+	CandVersion *vers;               /* base: sorted highest first */
 	size_t nvers;
 	const Version **order;       /* base: candidates in the order to try */
 	size_t norder;
@@ -85,7 +80,7 @@ typedef struct Resolve {
 	size_t nprefs;
 	const char *resolution, *prerelease;
 	Version *root_version;
-	TagList tags;                /* the target's, for ranking wheels */
+	const TagList *tags;         /* the target's, for ranking wheels */
 	Pg *pg;
 	PkgInfo *pkgs;
 	size_t npkgs, cappkgs;
@@ -190,8 +185,6 @@ info(Resolve *r, PgPkg id)
 	return &r->pkgs[id];
 }
 
-static void prefetch_pages(RuleCtx *ctx, Resolve *r, PgPkg id);
-
 /* The package for a distribution name (normalized) and an extra (normalized, or NULL). */
 static PgPkg
 intern(RuleCtx *ctx, Resolve *r, const char *name, const char *extra)
@@ -213,38 +206,10 @@ intern(RuleCtx *ctx, Resolve *r, const char *name, const char *extra)
 			info(r, id)->base = base;
 			info(r, id)->extra = arena_strdup(&r->arena, extra);
 		} else if (id != PG_ROOT) {
-			prefetch_pages(ctx, r, id);
+			lockctx_prefetch_page(ctx, r->lc, info(r, id)->name);
 		}
 	}
 	return id;
-}
-
-/* The first index at once; a later one is asked only once those before it lack the
- * project (so a private project's name is not sent to a public index listed after
- * the private one), except --find-links directories, which cost nothing to look at. */
-static void
-prefetch_pages(RuleCtx *ctx, Resolve *r, PgPkg id)
-{
-	Arena a = { 0 };
-	size_t i;
-
-	for (i = 0; i < r->lc->nindexes; i++)
-		if (i == 0 || r->lc->indexes[i].flat)
-			rule_prefetch(ctx, "index-page", lockctx_page_key(r->lc, i, info(r, id)->name, &a));
-	arena_free(&a);
-}
-
-static const char *
-metadata_key(const SimpleFile *f, Arena *a)
-{
-	const char *sha = simple_file_sha256(f), *msha = NULL;
-	size_t i;
-
-	for (i = 0; i < f->nmetadata_hashes; i++)
-		if (!strcmp(f->metadata_hashes[i].alg, "sha256"))
-			msha = f->metadata_hashes[i].value;
-	return arena_printf(a, "%s %s %s%s%s", sha && strlen(sha) == 64 ? sha : "-", f->url,
-			    f->has_metadata ? "m" : "-", msha ? ":" : "", msha ? msha : "");
 }
 
 /* ---- candidates --------------------------------------------------------------------- */
@@ -311,141 +276,27 @@ constraint_allows(Resolve *r, const char *name, const Version *v)
 	return true;
 }
 
-static int
-cmp_ver_desc(const void *a, const void *b)
+static bool
+pinned_by_root(void *ctx, const Version *v)
 {
-	return version_cmp(&((const VerInfo *)b)->v, &((const VerInfo *)a)->v);
+	const PkgInfo *p = ctx;
+
+	return direct_pin(p->resolve, p->name, v);
 }
 
-/* Why no wheel of the version can be used: requires-python, tags, or only sdists. */
-static const char *
-unavailable_reason(Resolve *r, const VerInfo *vi, bool saw_wheel, const char *py_spec)
-{
-	const Target *t = r->lc->target;
-
-	if (py_spec)
-		return arena_printf(&r->arena, "requires Python %s (the target is %s)", py_spec,
-				    t->env.values[MARKER_PYTHON_FULL_VERSION]);
-	if (!saw_wheel)
-		return arena_printf(&r->arena, "has no wheel, only a source distribution, which"
-				    " bunpy cannot build yet");
-	(void)vi;
-	return arena_printf(&r->arena, "has no wheel for %s", t->summary);
-}
-
-/* A version whose every file is yanked (PEP 592) is used only when pinned with ==. */
-static const char *
-yank_reason(Resolve *r, const VerInfo *vi)
-{
-	size_t i;
-
-	for (i = 0; i < vi->nfiles; i++)
-		if (vi->files[i]->yanked_reason && *vi->files[i]->yanked_reason)
-			return arena_printf(&r->arena, "was yanked (%s); pin it with == to use it anyway",
-					    vi->files[i]->yanked_reason);
-	return "was yanked; pin it with == to use it anyway";
-}
-
-/* Group the page's files by version and decide what each version offers. */
+/* What the page offers, version by version (candidates.h). */
 static int
 read_page(Resolve *r, PgPkg id, const char *json, size_t len, Err *err)
 {
 	PkgInfo *p = info(r, id);
-	const Target *t = r->lc->target;
 	SimplePage page;
-	size_t i, k, cap = 0;
 
 	if (simple_parse(json, len, SIMPLE_JSON, r->lc->indexes[p->index].shown, &r->arena, &page,
 			 err) != 0)
 		return -1;
-	for (i = 0; i < page.nfiles; i++) {
-		const SimpleFile *f = &page.files[i];
-		size_t fl = strlen(f->filename);
-		WheelFilename w;
-		SdistFilename s;
-		const Version *v;
-		VerInfo *vi = NULL;
-
-		if (fl > 4 && !strcmp(f->filename + fl - 4, ".whl")) {
-			if (filename_wheel_parse(f->filename, fl, 0, &r->arena, &w, NULL) != 0 ||
-			    strlen(p->name) != w.name_len || memcmp(p->name, w.name, w.name_len))
-				continue;
-			v = &w.version;
-		} else if (filename_sdist_parse(f->filename, fl, &r->arena, &s, NULL) == 0 &&
-			   strlen(p->name) == s.name_len && !memcmp(p->name, s.name, s.name_len)) {
-			v = &s.version;
-		} else {
-			continue;   /* eggs, other projects' files: not ours to use */
-		}
-		for (k = 0; k < p->nvers && !vi; k++)
-			if (version_cmp(&p->vers[k].v, v) == 0 && !strcmp(p->vers[k].v.str, v->str))
-				vi = &p->vers[k];
-		if (!vi) {
-			if (p->nvers == cap) {
-				VerInfo *grown = arena_alloc(&r->arena, (cap ? cap * 2 : 16) * sizeof(*grown));
-
-				if (p->nvers)
-					memcpy(grown, p->vers, p->nvers * sizeof(*grown));
-				p->vers = grown;
-				cap = cap ? cap * 2 : 16;
-			}
-			vi = &p->vers[p->nvers++];
-			memset(vi, 0, sizeof(*vi));
-			vi->v = *v;
-			vi->files = arena_alloc(&r->arena, page.nfiles * sizeof(*vi->files));
-		}
-		vi->files[vi->nfiles++] = f;
-	}
-	qsort(p->vers, p->nvers, sizeof(*p->vers), cmp_ver_desc);
-	for (k = 0; k < p->nvers; k++) {
-		VerInfo *vi = &p->vers[k];
-		bool pinned = direct_pin(r, p->name, &vi->v), saw_wheel = false;
-		const char *py_spec = NULL;
-		long best_rank = 0;
-		WheelFilename best_w;
-
-		vi->yanked = true;
-		for (i = 0; i < vi->nfiles; i++) {
-			const SimpleFile *f = vi->files[i];
-			size_t fl = strlen(f->filename);
-			WheelFilename w;
-			long rank;
-
-			if (!f->yanked)
-				vi->yanked = false;
-			if (f->yanked && !pinned)
-				continue;
-			if (fl <= 4 || strcmp(f->filename + fl - 4, ".whl") != 0 ||
-			    filename_wheel_parse(f->filename, fl, 0, &r->arena, &w, NULL) != 0)
-				continue;
-			saw_wheel = true;
-			if ((rank = filename_wheel_rank(&w, &r->tags)) < 0)
-				continue;
-			if (f->requires_python) {
-				SpecifierSet rp;
-
-				if (specset_parse(f->requires_python, strlen(f->requires_python),
-						  &r->arena, &rp, NULL) == 0) {
-					SpecCandidate c = { &t->full_version, t->full_version.str,
-							    strlen(t->full_version.str) };
-
-					if (!specset_contains(&rp, &c, PRERELEASES_ALLOW, false)) {
-						py_spec = f->requires_python;
-						continue;
-					}
-				}
-			}
-			if (!vi->best || filename_wheel_prefer(&w, rank, &best_w, best_rank) < 0) {
-				vi->best = f;
-				best_w = w;
-				best_rank = rank;
-			}
-		}
-		if (vi->yanked && !pinned)
-			vi->unavailable = yank_reason(r, vi);
-		else if (!vi->best)
-			vi->unavailable = unavailable_reason(r, vi, saw_wheel, py_spec);
-	}
+	p->resolve = r;
+	candidates_read(&page, p->name, r->lc->target, r->tags, pinned_by_root, p, &r->arena,
+			&p->vers, &p->nvers);
 	return 0;
 }
 
@@ -473,14 +324,14 @@ order_candidates(Resolve *r, PgPkg id)
 
 	p->order = arena_alloc(&r->arena, (p->nvers + 1) * sizeof(*p->order));
 	for (k = 0; k < p->nvers; k++) {
-		const VerInfo *vi = &p->vers[k];
+		const CandVersion *vi = &p->vers[k];
 
 		if (vi->best && preferred_version(r, p->name, &vi->v) && constraint_allows(r, p->name, &vi->v))
 			p->order[n++] = &vi->v;
 	}
 	for (pass = 0; pass < 2; pass++) {
 		for (k = 0; k < p->nvers; k++) {
-			const VerInfo *vi = &p->vers[lowest ? p->nvers - 1 - k : k];
+			const CandVersion *vi = &p->vers[lowest ? p->nvers - 1 - k : k];
 			bool pre = version_is_prerelease(&vi->v);
 
 			if ((no_pre && pre) || (!mixed && pre != (pass == 1)) || (mixed && pass == 1) ||
@@ -493,7 +344,7 @@ order_candidates(Resolve *r, PgPkg id)
 	p->norder = n;
 }
 
-static VerInfo *
+static CandVersion *
 find_version(PkgInfo *base, const Version *v, size_t *index)
 {
 	size_t k;
@@ -519,7 +370,7 @@ set_candidates(RuleCtx *ctx, Resolve *r, PgPkg id)
 	p->ndeps = arena_zalloc(&r->arena, (b->nvers + 1) * sizeof(*p->ndeps));
 	for (k = 0; k < b->norder; k++) {
 		size_t vi;
-		VerInfo *v = find_version(b, b->order[k], &vi);
+		CandVersion *v = find_version(b, b->order[k], &vi);
 
 		if (v && v->unavailable)
 			pg_set_unavailable(r->pg, id, b->order[k], v->unavailable);
@@ -527,10 +378,10 @@ set_candidates(RuleCtx *ctx, Resolve *r, PgPkg id)
 	/* the likely choice's metadata, before the solver asks */
 	for (k = 0; k < b->norder; k++) {
 		size_t vi;
-		VerInfo *v = find_version(b, b->order[k], &vi);
+		CandVersion *v = find_version(b, b->order[k], &vi);
 
 		if (v && v->best) {
-			rule_prefetch(ctx, "dist-metadata", metadata_key(v->best, &a));
+			rule_prefetch(ctx, "dist-metadata", lockctx_metadata_key(v->best, &a));
 			break;
 		}
 	}
@@ -654,7 +505,7 @@ answer_dependencies(RuleCtx *ctx, Resolve *r, PgPkg id, const Version *version)
 	PkgInfo *b = info(r, base);
 	const MarkerEnv *tenv = &r->lc->target->env;
 	size_t vi, i;
-	VerInfo *v = find_version(b, version, &vi);
+	CandVersion *v = find_version(b, version, &vi);
 	const NodeValue *val;
 	DepList d = { 0 };
 	Arena a = { 0 };
@@ -669,7 +520,7 @@ answer_dependencies(RuleCtx *ctx, Resolve *r, PgPkg id, const Version *version)
 		pg_set_unavailable(r->pg, id, version, v->unavailable);
 		return 1;
 	}
-	val = rule_need(ctx, "dist-metadata", metadata_key(v->best, &a));
+	val = rule_need(ctx, "dist-metadata", lockctx_metadata_key(v->best, &a));
 	arena_free(&a);
 	if (!val)
 		return 0;
@@ -686,7 +537,7 @@ answer_dependencies(RuleCtx *ctx, Resolve *r, PgPkg id, const Version *version)
 				    strlen(r->lc->target->full_version.str) };
 
 		if (!specset_contains(&md.requires_python, &c, PRERELEASES_ALLOW, false)) {
-			v->unavailable = unavailable_reason(r, v, true, md.requires_python_text);
+			v->unavailable = candidates_python_reason(r->lc->target, md.requires_python_text, &r->arena);
 			pg_set_unavailable(r->pg, id, version, v->unavailable);
 			return 1;
 		}
@@ -862,7 +713,7 @@ resolution_json(Resolve *r)
 		const Version *v = pg_solution(r->pg, (PgPkg)i);
 		cJSON *o, *wheels, *deps;
 		size_t vi, f, j;
-		VerInfo *ver;
+		CandVersion *ver;
 
 		if (p->extra || !v || !(ver = find_version(p, v, &vi)))
 			continue;
@@ -969,7 +820,7 @@ resolve_run(RuleCtx *ctx)
 		r->root_version = arena_alloc(&r->arena, sizeof(*r->root_version));
 		if (version_parse("0", 1, &r->arena, r->root_version, &err) != 0)
 			return rule_fail(ctx, 1, "%s", err.msg);
-		target_tags(lc->target, &r->arena, &r->tags);
+		r->tags = lockctx_tags(lc);
 		r->pg = pg_new("your project", r->root_version, NULL);
 		xgrow(&r->pkgs, &r->cappkgs, 1, sizeof(*r->pkgs));
 		memset(r->pkgs, 0, sizeof(*r->pkgs));
