@@ -49,12 +49,9 @@ typedef struct RootReq {
 	const char *category;        /* "" main, "extra:x", "group:g" */
 } RootReq;
 
-struct Resolve;
-
 typedef struct PkgInfo {
 	const char *name;            /* normalized; "name[extra]" for an extra */
 	PgPkg base;                  /* the distribution (itself when not an extra) */
-	const struct Resolve *resolve;   /* for the pinned callback */
 	const char *extra;           /* NULL when not an extra */
 	bool page_done;              /* base: page read (or found nowhere) */
 	bool found;                  /* base: some index has it */
@@ -276,12 +273,17 @@ constraint_allows(Resolve *r, const char *name, const Version *v)
 	return true;
 }
 
+typedef struct PinCtx {
+	const Resolve *r;
+	const char *name;
+} PinCtx;
+
 static bool
 pinned_by_root(void *ctx, const Version *v)
 {
-	const PkgInfo *p = ctx;
+	const PinCtx *pc = ctx;
 
-	return direct_pin(p->resolve, p->name, v);
+	return direct_pin(pc->r, pc->name, v);
 }
 
 /* What the page offers, version by version (candidates.h). */
@@ -289,13 +291,13 @@ static int
 read_page(Resolve *r, PgPkg id, const char *json, size_t len, Err *err)
 {
 	PkgInfo *p = info(r, id);
+	PinCtx pc = { r, p->name };
 	SimplePage page;
 
 	if (simple_parse(json, len, SIMPLE_JSON, r->lc->indexes[p->index].shown, &r->arena, &page,
 			 err) != 0)
 		return -1;
-	p->resolve = r;
-	candidates_read(&page, p->name, r->lc->target, r->tags, pinned_by_root, p, &r->arena,
+	candidates_read(&page, p->name, r->lc->target, r->tags, pinned_by_root, &pc, &r->arena,
 			&p->vers, &p->nvers);
 	return 0;
 }
