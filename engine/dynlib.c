@@ -39,6 +39,7 @@ load(Loaded *l, const char *soname, const char *package, const char *const *name
 		if (!(slots[i] = dlsym(h, names[i]))) {
 			snprintf(l->error, sizeof(l->error), "%s has no %s; install a newer %s",
 				 soname, names[i], package);
+			dlclose(h);
 			return false;
 		}
 	}

@@ -17,6 +17,7 @@
 #include "engine/engine.h"
 #include "engine/fs.h"
 #include "project.h"
+#include "packaging/name.h"
 #include "rules/lockctx.h"
 #include "rules/lockfile.h"
 #include "rules/target.h"
@@ -359,8 +360,25 @@ cmd_lock(Cli *cli, int argc, char **argv)
 	}
 	path = arena_printf(&a, "%s/%s", proj.root, LOCKFILE_NAME);
 	if (lockfile_previous(path, &a, &prev, &err) != 0) {
+		if (la.check) {
+			term_error(&cli->term, "%s is not a valid lock: %s; run bunpy lock", LOCKFILE_NAME,
+				   err.msg);
+			rc = 1;
+			goto out;
+		}
 		term_warn(&cli->term, "%s; it will be replaced", err.msg);
 		memset(&prev, 0, sizeof(prev));
+	}
+	for (size_t u = 0; u < la.nupgrade; u++) {
+		size_t k;
+
+		for (k = 0; k < prev.n; k++)
+			if (name_equal(prev.names[k], strlen(prev.names[k]), la.upgrade_pkgs[u],
+				       strlen(la.upgrade_pkgs[u])))
+				break;
+		if (k == prev.n)
+			term_warn(&cli->term, "--upgrade-package %s: %s has no such package", la.upgrade_pkgs[u],
+				  LOCKFILE_NAME);
 	}
 	if (lockfile_inputs(&py, &lo, &prev, la.upgrade, la.upgrade_pkgs, la.nupgrade, &inputs,
 			    digest, &err) != 0) {
@@ -368,15 +386,18 @@ cmd_lock(Cli *cli, int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	if (!la.upgrade && !la.nupgrade && prev.digest && !strcmp(prev.digest, digest)) {
+	if (!la.upgrade && !la.nupgrade && prev.digest && !strcmp(prev.digest, digest) &&
+	    prev.content_ok) {
 		term_note(&cli->term, "%s is up to date (%zu packages)", LOCKFILE_NAME, prev.lock.packages_len);
 		rc = 0;
 		goto out;
 	}
 	if (la.check) {
 		term_error(&cli->term, "%s is %s; run bunpy lock", LOCKFILE_NAME,
-			   prev.present ? "out of date: the requirements, options, indexes or target changed since it was made" :
-			   "missing");
+			   !prev.present ? "missing" :
+			   prev.digest && !strcmp(prev.digest, digest) ?
+			   "not as bunpy wrote it (its packages were edited)" :
+			   "out of date: the requirements, options, indexes or target changed since it was made");
 		rc = 1;
 		goto out;
 	}
@@ -388,6 +409,9 @@ cmd_lock(Cli *cli, int argc, char **argv)
 	lc.indexes = indexes;
 	lc.nindexes = nindexes;
 	lc.target = &target;
+	/* the guesses follow the highest versions: with another strategy they would be
+	 * fetches nobody needs, which the build still waits for */
+	lc.speculate = !strcmp(lo.resolution, "highest");
 	lc.inputs = inputs.data;
 	lc.inputs_len = inputs.len;
 	lc.http_config.ca_file = la.cert;

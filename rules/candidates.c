@@ -135,8 +135,10 @@ candidates_read(const SimplePage *page, const char *name, const Target *t,
 		} else {
 			continue;   /* eggs, other projects' files: not ours to use */
 		}
+		/* one version however it is spelled ("1.5" and "1.5.0"): a wheel and an sdist
+		 * of it are one candidate */
 		for (k = 0; k < *n && !cv; k++)
-			if (!strcmp(vers[k].v.str, v->str))
+			if (version_cmp(&vers[k].v, v) == 0)
 				cv = &vers[k];
 		if (!cv) {
 			if (*n == cap) {
@@ -152,7 +154,10 @@ candidates_read(const SimplePage *page, const char *name, const Target *t,
 			cv->v = *v;
 			cv->files = arena_alloc(arena, page->nfiles * sizeof(*cv->files));
 		}
-		cv->files[cv->nfiles++] = f;
+		for (k = 0; k < cv->nfiles && strcmp(cv->files[k]->filename, f->filename) != 0; k++)
+			;
+		if (k == cv->nfiles)   /* a file listed twice is one file */
+			cv->files[cv->nfiles++] = f;
 	}
 	if (*n)
 		qsort(vers, *n, sizeof(*vers), cmp_desc);

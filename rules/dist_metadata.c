@@ -23,6 +23,7 @@
 #include "lockctx.h"
 #include "packaging/filename.h"
 #include "packaging/metadata.h"
+#include "packaging/pylock.h"
 #include "packaging/wheelzip.h"
 
 #define METADATA_MAX (16 << 20)
@@ -70,14 +71,15 @@ job_error(MetaJob *j, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The wheel's file name: the URL's last segment, percent-decoded ("1.0%2Bcpu" is
+ * "1.0+cpu"); "" when it has none. */
 static const char *
-file_name_of(const char *url)
+file_name_of(const char *url, Arena *arena)
 {
-	const char *end = url + strcspn(url, "?#"), *p = end;
+	PylockFile f = { .url = url };
+	const char *name = pylock_file_name(&f, arena);
 
-	while (p > url && p[-1] != '/')
-		p--;
-	return p;   /* up to end; callers copy what they need */
+	return name ? name : "";
 }
 
 /* Checks name and version against the wheel's file name and keeps the fields that
@@ -87,9 +89,9 @@ accept_metadata(MetaJob *j, const char *text, size_t len, const char *how)
 {
 	static const char *const keep[] = { "Metadata-Version", "Name", "Version",
 					    "Requires-Python", "Requires-Dist", "Provides-Extra" };
-	const char *fname = file_name_of(j->url);
-	size_t flen = strcspn(fname, "?#");
 	Arena a = { 0 };
+	const char *fname = file_name_of(j->url, &a);
+	size_t flen = strlen(fname);
 	Metadata m;
 	WheelFilename w;
 	Err err;
@@ -119,10 +121,21 @@ accept_metadata(MetaJob *j, const char *text, size_t len, const char *how)
 	return 0;
 }
 
+/* CACHE/metadata/ by the wheel's hash and URL together: metadata read with range
+ * requests cannot be checked against the wheel's hash, so an index that lists someone
+ * else's hash for its own file can only ever poison its own entries. */
 static void
 cache_path(const MetaJob *j, Buf *out)
 {
-	buf_printf(out, "%s/metadata/%.2s/%s", j->lc->cache_dir, j->sha, j->sha + 2);
+	Buf key = { 0 };
+	Sha256 sha;
+	char hex[65];
+
+	buf_printf(&key, "%s %s", j->sha, j->url);
+	sha = sha256_bytes(key.data, key.len);
+	hash_hex(sha.b, sizeof(sha.b), hex);
+	buf_printf(out, "%s/metadata/%.2s/%s", j->lc->cache_dir, hex, hex + 2);
+	buf_free(&key);
 }
 
 static void
@@ -155,8 +168,8 @@ static int
 from_zip_bytes(MetaJob *j, const void *tail, size_t tail_len, uint64_t size,
 	       const char *how, HttpClient *http, const char *url)
 {
-	const char *fname = file_name_of(j->url);
 	Arena a = { 0 };
+	const char *fname = file_name_of(j->url, &a);
 	WheelzipDir dir;
 	WheelFilename w;
 	const WheelzipMember *m;
@@ -169,7 +182,7 @@ from_zip_bytes(MetaJob *j, const void *tail, size_t tail_len, uint64_t size,
 		job_error(j, "%s: %s", j->url, err.msg);   /* 1 (longer tail) is handled by the caller */
 		goto out;
 	}
-	if (filename_wheel_parse(fname, strcspn(fname, "?#"), 0, &a, &w, &err) != 0) {
+	if (filename_wheel_parse(fname, strlen(fname), 0, &a, &w, &err) != 0) {
 		job_error(j, "%s: %s", j->url, err.msg);
 		goto out;
 	}
@@ -222,7 +235,7 @@ collect_deps(MetaJob *j)
 	Metadata m;
 	size_t i, k;
 
-	if (!t || metadata_parse(j->result.data + 1, j->result.len - 1, &a, &m, NULL) != 0) {
+	if (!t || !j->lc->speculate || metadata_parse(j->result.data + 1, j->result.len - 1, &a, &m, NULL) != 0) {
 		arena_free(&a);
 		return;
 	}
@@ -257,10 +270,11 @@ meta_work(void *arg)
 
 	if (j->sha) {
 		cache_path(j, &path);
-		if (fs_read_file(path.data, &text, NULL) == 0 && text.len && text.data[0] == LOCK_FOUND) {
-			buf_append(&j->result, text.data, text.len);
+		/* checked again as it is read: a damaged entry is fetched anew */
+		if (fs_read_file(path.data, &text, NULL) == 0 && text.len && text.data[0] == LOCK_FOUND &&
+		    accept_metadata(j, text.data + 1, text.len - 1, "cache") == 0)
 			goto out;
-		}
+		buf_clear(&j->result);
 	}
 	if (lc->offline && !local) {
 		job_error(j, "the metadata of %s is not in the cache and --offline forbids the"
@@ -379,7 +393,7 @@ meta_run(RuleCtx *ctx)
 	j->has_pep658 = sp2[1] == 'm';
 	if (!strncmp(sp2 + 1, "m:", 2) && strlen(sp2 + 3) == 64)
 		j->pep658_sha = xstrdup(sp2 + 3);
-	rule_describe(ctx, file_name_of(j->url));
+	rule_describe(ctx, file_name_of(j->url, rule_arena(ctx)));
 	return rule_offload(ctx, POOL_NET, meta_work, j);
 }
 

@@ -69,7 +69,7 @@ result_page(PageJob *j, const SimplePage *page)
 	buf_clear(&j->result);
 	buf_putc(&j->result, LOCK_FOUND);
 	simple_page_write(page, &j->result);
-	if (!j->lc->target)
+	if (!j->lc->target || !j->lc->speculate)
 		return;
 	candidates_read(page, j->name, j->lc->target, lockctx_tags(j->lc), NULL, NULL, &a, &vers, &n);
 	if ((likely = candidates_likely(vers, n)) != NULL)
@@ -194,10 +194,18 @@ parse_into_result(PageJob *j, const char *body, size_t len, const char *content_
 		buf_free(&msg);
 		return;
 	}
-	if (simple_parse(body, len, fmt, page_url, &a, &page, &err) != 0)
+	if (simple_parse(body, len, fmt, page_url, &a, &page, &err) != 0) {
 		result_error(j, err.msg);
-	else
+	} else {
+		size_t i;
+
+		/* A page may list files with credentials in their URLs: they are kept out of
+		 * the page node (hence the state database, node keys and the lock), and put
+		 * back from the index's own URL when a file is fetched (lockctx_unmask). */
+		for (i = 0; i < page.nfiles; i++)
+			page.files[i].url = lockctx_strip_credentials(page.files[i].url, &a);
 		result_page(j, &page);
+	}
 	arena_free(&a);
 }
 
@@ -226,6 +234,15 @@ out:
 	buf_free(&path);
 	buf_free(&body);
 	arena_free(&a);
+}
+
+static void
+replace_header(char **kept, const char *fresh)
+{
+	if (fresh) {
+		free(*kept);
+		*kept = xstrdup(fresh);
+	}
 }
 
 static void
@@ -263,11 +280,11 @@ remote_page(PageJob *j, const char *page_url, const char *shown_url)
 		goto out;
 	}
 	if (resp.status == 304 && cached) {
+		/* a 304 may carry new validators and lifetime (RFC 9111 section 4.3.4) */
 		e.stored = now;
-		if (resp.cache_control) {
-			free(e.cache_control);
-			e.cache_control = xstrdup(resp.cache_control);
-		}
+		replace_header(&e.cache_control, resp.cache_control);
+		replace_header(&e.etag, resp.etag);
+		replace_header(&e.last_modified, resp.last_modified);
 		httpcache_put(lc->cache_dir, shown_url, &e);
 		http_response_free(&resp);
 		goto use_cache;
@@ -276,6 +293,11 @@ remote_page(PageJob *j, const char *page_url, const char *shown_url)
 		httpcache_entry_free(&e);
 	cached = false;
 	if (resp.status == 404 || resp.status == 410) {
+		/* kept too, so that --offline knows this index lacks the project */
+		HttpCacheEntry put = { .status = 404, .stored = now,
+				       .cache_control = resp.cache_control };
+
+		httpcache_put(lc->cache_dir, shown_url, &put);
 		buf_clear(&j->result);
 		buf_putc(&j->result, LOCK_NOT_FOUND);
 	} else if (resp.status != 200) {
@@ -298,8 +320,13 @@ remote_page(PageJob *j, const char *page_url, const char *shown_url)
 	http_response_free(&resp);
 	goto out;
 use_cache:
-	parse_into_result(j, e.body.data, e.body.len,
-			  e.content_type ? e.content_type : "text/html", shown_url);
+	if (e.status == 404) {
+		buf_clear(&j->result);
+		buf_putc(&j->result, LOCK_NOT_FOUND);
+	} else {
+		parse_into_result(j, e.body.data, e.body.len,
+				  e.content_type ? e.content_type : "text/html", shown_url);
+	}
 out:
 	if (cached)
 		httpcache_entry_free(&e);

@@ -70,29 +70,43 @@ lockctx_strip_credentials(const char *url, Arena *arena)
 	return arena_printf(arena, "%.*s%s", (int)(a - url), url, at + 1);
 }
 
+/* The index whose URL (without credentials) is the longest prefix of shown, else the
+ * first on the same scheme and host: two registries on one host may have two tokens. */
 char *
 lockctx_unmask(const LockCtx *lc, const char *shown, Arena *arena)
 {
-	const char *a, *e;
-	size_t i;
+	const char *a, *e, *best_a = NULL, *best_e = NULL;
+	size_t i, best_len = 0;
+	bool best_prefix = false;
 
 	if (!authority(shown, &a, &e))
 		return arena_strdup(arena, shown);
 	for (i = 0; i < lc->nindexes; i++) {
-		const char *ia, *ie, *ishown_a, *ishown_e;
+		const char *ia, *ie, *sa, *se;
 		const LockIndex *ix = &lc->indexes[i];
+		size_t len = strlen(ix->shown);
+		bool prefix;
 
 		if (!strcmp(ix->url, ix->shown) || !authority(ix->url, &ia, &ie) ||
-		    !authority(ix->shown, &ishown_a, &ishown_e))
+		    !authority(ix->shown, &sa, &se))
 			continue;
 		/* same scheme and host:port as the index shown without credentials */
-		if ((size_t)(a - shown) == (size_t)(ishown_a - ix->shown) &&
-		    !memcmp(shown, ix->shown, (size_t)(a - shown)) &&
-		    e - a == ishown_e - ishown_a && !memcmp(a, ishown_a, (size_t)(e - a)))
-			return arena_printf(arena, "%.*s%.*s%s", (int)(a - shown), shown,
-					    (int)(ie - ia), ia, e);
+		if ((size_t)(a - shown) != (size_t)(sa - ix->shown) ||
+		    memcmp(shown, ix->shown, (size_t)(a - shown)) != 0 ||
+		    e - a != se - sa || memcmp(a, sa, (size_t)(e - a)) != 0)
+			continue;
+		prefix = !strncmp(shown, ix->shown, len);
+		if (!best_a || (prefix && (!best_prefix || len > best_len))) {
+			best_a = ia;
+			best_e = ie;
+			best_len = len;
+			best_prefix = prefix;
+		}
 	}
-	return arena_strdup(arena, shown);
+	if (!best_a)
+		return arena_strdup(arena, shown);
+	return arena_printf(arena, "%.*s%.*s%s", (int)(a - shown), shown, (int)(best_e - best_a),
+			    best_a, e);
 }
 
 char *

@@ -40,6 +40,7 @@ typedef struct LockCtx {
 	LockIndex *indexes;          /* in order of precedence: the first with a project wins */
 	size_t nindexes;
 	const Target *target;
+	bool speculate;              /* fetch ahead along the likely path (highest versions) */
 	const char *inputs;          /* lock-inputs JSON */
 	size_t inputs_len;
 

@@ -17,6 +17,25 @@
 
 /* ---- the previous lock -------------------------------------------------------------- */
 
+static const char tool_header[] = "\n[tool.bunpy]\n";
+
+static void
+digest_text(const char *text, size_t len, char digest[LOCKFILE_DIGEST_SIZE])
+{
+	Digest d = hash_bytes(text, len);
+
+	memcpy(digest, "xxh3:", 5);
+	hash_hex(d.b, sizeof(d.b), digest + 5);
+}
+
+void
+lockfile_content_digest(const char *text, size_t len, char digest[LOCKFILE_DIGEST_SIZE])
+{
+	const char *end = memmem(text, len, tool_header, sizeof(tool_header) - 1);
+
+	digest_text(text, end ? (size_t)(end - text) + 1 : len, digest);
+}
+
 int
 lockfile_previous(const char *path, Arena *arena, LockPrevious *out, Err *err)
 {
@@ -31,11 +50,18 @@ lockfile_previous(const char *path, Arena *arena, LockPrevious *out, Err *err)
 		buf_free(&text);
 		return -1;
 	}
-	buf_free(&text);
 	out->present = true;
 	d = out->lock.tool ? toml_get_path(out->lock.tool, "bunpy.input-digest") : NULL;
 	if (d && d->type == TOML_STRING)
 		out->digest = d->u.str.ptr;
+	d = out->lock.tool ? toml_get_path(out->lock.tool, "bunpy.lock-digest") : NULL;
+	if (d && d->type == TOML_STRING) {
+		char now[LOCKFILE_DIGEST_SIZE];
+
+		lockfile_content_digest(text.data, text.len, now);
+		out->content_ok = !strcmp(now, d->u.str.ptr);
+	}
+	buf_free(&text);
 	out->names = arena_alloc(arena, (out->lock.packages_len + 1) * sizeof(char *));
 	out->versions = arena_alloc(arena, (out->lock.packages_len + 1) * sizeof(char *));
 	for (i = 0; i < out->lock.packages_len; i++) {
@@ -94,7 +120,7 @@ extra_requirements(const Pyproject *p, const char *const *extras, size_t n, size
 }
 
 static int
-requirements_json(const Pyproject *p, cJSON *doc, Arena *a, Err *err)
+requirements_json(const Pyproject *p, const Target *target, cJSON *doc, Arena *a, Err *err)
 {
 	cJSON *list = cJSON_AddArrayToObject(doc, "requirements");
 	PyprojectReqList main_reqs = { 0 }, *groups;
@@ -119,10 +145,15 @@ requirements_json(const Pyproject *p, cJSON *doc, Arena *a, Err *err)
 		for (k = 0; k < groups[i].len; k++) {
 			const Requirement *r = &groups[i].items[k].req;
 
-			/* "myproject[cli]" in a group: the extras' requirements */
+			/* "myproject[cli]" in a group: the extras' requirements, when its own
+			 * marker holds for the target (it cannot be carried onto theirs) */
 			if (is_self(p, r)) {
-				if (extra_requirements(p, r->extras, r->extras_len, main_reqs.len, cat,
-						       list, a, err) != 0)
+				bool on = true;
+
+				if (r->marker && marker_evaluate(r->marker, &target->env, &on, err) != 0)
+					return -1;
+				if (on && extra_requirements(p, r->extras, r->extras_len, main_reqs.len, cat,
+							     list, a, err) != 0)
 					return -1;
 				continue;
 			}
@@ -163,7 +194,6 @@ lockfile_inputs(const Pyproject *p, const LockOptions *o, const LockPrevious *pr
 	cJSON *doc = cJSON_CreateObject(), *prefs;
 	Arena a = { 0 };
 	char *text;
-	Digest d;
 	size_t i;
 	int rc = -1;
 
@@ -175,16 +205,14 @@ lockfile_inputs(const Pyproject *p, const LockOptions *o, const LockPrevious *pr
 	cJSON_AddStringToObject(doc, "target", o->target->identity);
 	cJSON_AddItemToObject(doc, "indexes", index_list(o, false));
 	cJSON_AddItemToObject(doc, "find-links", index_list(o, true));
-	if (requirements_json(p, doc, &a, err) != 0)
+	if (requirements_json(p, o->target, doc, &a, err) != 0)
 		goto out;
 	add_strings(doc, "constraints", &p->bunpy.constraint_dependencies, &a);
 	add_strings(doc, "overrides", &p->bunpy.override_dependencies, &a);
 	cJSON_AddStringToObject(doc, "resolution", o->resolution);
 	cJSON_AddStringToObject(doc, "prerelease", o->prerelease);
 	text = cJSON_PrintUnformatted(doc);
-	d = hash_bytes(text, strlen(text));
-	memcpy(digest, "xxh3:", 5);
-	hash_hex(d.b, sizeof(d.b), digest + 5);
+	digest_text(text, strlen(text), digest);
 	free(text);
 	prefs = cJSON_AddObjectToObject(doc, "preferences");
 	for (i = 0; prev && !upgrade_all && i < prev->n; i++)
@@ -272,12 +300,14 @@ reach_marker(const cJSON *reach, Arena *a)
 }
 
 static void
-tool_table(const LockOptions *o, const char *digest, Arena *a, Buf *t)
+tool_table(const LockOptions *o, const char *digest, const char *content, Arena *a, Buf *t)
 {
 	size_t i;
 
 	buf_puts(t, "[bunpy]\ninput-digest = ");
 	(void)toml_write_str(t, digest, strlen(digest), NULL);
+	buf_puts(t, "\nlock-digest = ");
+	(void)toml_write_str(t, content, strlen(content), NULL);
 	buf_puts(t, "\nresolution = ");
 	(void)toml_write_str(t, o->resolution, strlen(o->resolution), NULL);
 	buf_puts(t, "\nprerelease = ");
@@ -358,11 +388,31 @@ lockfile_render(const Pyproject *p, const LockOptions *o, const char *digest,
 				goto out;
 		}
 	}
-	tool_table(o, digest, &a, &tool);
-	if (toml_parse(tool.data, tool.len, "[tool.bunpy]", &a, &tool_root, err) != 0)
-		goto out;
-	lock.tool = tool_root;
-	rc = pylock_write(&lock, out, err);
+	/* the text before [tool.bunpy] does not depend on what the table holds: write it
+	 * once to learn its digest, then for good with the digest in the table */
+	{
+		char content[LOCKFILE_DIGEST_SIZE] = "";
+		Buf first = { 0 };
+		int pass;
+
+		for (pass = 0; pass < 2; pass++) {
+			buf_clear(&tool);
+			tool_table(o, digest, content, &a, &tool);
+			if (toml_parse(tool.data, tool.len, "[tool.bunpy]", &a, &tool_root, err) != 0) {
+				buf_free(&first);
+				goto out;
+			}
+			lock.tool = tool_root;
+			if (pylock_write(&lock, pass ? out : &first, err) != 0) {
+				buf_free(&first);
+				goto out;
+			}
+			if (!pass)
+				lockfile_content_digest(first.data, first.len, content);
+		}
+		buf_free(&first);
+	}
+	rc = 0;
 out:
 	buf_free(&tool);
 	cJSON_Delete(doc);

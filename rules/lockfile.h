@@ -25,6 +25,7 @@
 #include "packaging/pyproject.h"
 
 #define LOCKFILE_NAME "pylock.toml"
+#define LOCKFILE_DIGEST_SIZE 38   /* "xxh3:", 32 hex digits, NUL */
 
 typedef struct LockOptions {
 	const char *resolution;      /* "highest", "lowest", "lowest-direct" */
@@ -38,16 +39,19 @@ typedef struct LockOptions {
 typedef struct LockPrevious {
 	bool present;
 	const char *digest;          /* NULL when it has none */
+	bool content_ok;             /* its packages are as bunpy wrote them (lock-digest) */
 	const char **names, **versions;
 	size_t n;
 	Pylock lock;
 } LockPrevious;
 
+/* The digest of a lock's text before its [tool.bunpy] table ("xxh3:" and 32 hex
+ * digits), kept in that table as lock-digest: a hand edit of the packages shows. */
+void lockfile_content_digest(const char *text, size_t len, char digest[LOCKFILE_DIGEST_SIZE]);
+
 /* Read path if it exists; a lock that cannot be read is reported in err and treated
  * by callers as absent. 0 (also when absent), -1 with err. */
 int lockfile_previous(const char *path, Arena *arena, LockPrevious *out, Err *err);
-
-#define LOCKFILE_DIGEST_SIZE 38   /* "xxh3:", 32 hex digits, NUL */
 
 /* The inputs document (with prefs' versions as preferences, except the packages named
  * in upgrade, or all of them when upgrade_all) and its digest. */

@@ -313,7 +313,9 @@ preferred_version(const Resolve *r, const char *name, const Version *v)
 	return false;
 }
 
-/* The order to try the versions in (see the header comment). */
+/* The order to try the versions in (see the header comment). The locked version goes
+ * first only where the pre-release mode would let it compete with the others anyway: a
+ * pre-release locked under --prerelease allow does not outrank finals afterwards. */
 static void
 order_candidates(Resolve *r, PgPkg id)
 {
@@ -325,22 +327,24 @@ order_candidates(Resolve *r, PgPkg id)
 	size_t pass, k, n = 0;
 
 	p->order = arena_alloc(&r->arena, (p->nvers + 1) * sizeof(*p->order));
-	for (k = 0; k < p->nvers; k++) {
-		const CandVersion *vi = &p->vers[k];
-
-		if (vi->best && preferred_version(r, p->name, &vi->v) && constraint_allows(r, p->name, &vi->v))
-			p->order[n++] = &vi->v;
-	}
 	for (pass = 0; pass < 2; pass++) {
 		for (k = 0; k < p->nvers; k++) {
 			const CandVersion *vi = &p->vers[lowest ? p->nvers - 1 - k : k];
 			bool pre = version_is_prerelease(&vi->v);
 
 			if ((no_pre && pre) || (!mixed && pre != (pass == 1)) || (mixed && pass == 1) ||
-			    !constraint_allows(r, p->name, &vi->v) ||
-			    (vi->best && preferred_version(r, p->name, &vi->v)))
+			    !constraint_allows(r, p->name, &vi->v))
 				continue;
 			p->order[n++] = &vi->v;
+		}
+	}
+	for (k = 0; k < n; k++) {
+		const Version *v = p->order[k];
+
+		if (preferred_version(r, p->name, v) && (mixed || !version_is_prerelease(v))) {
+			memmove(p->order + 1, p->order, k * sizeof(*p->order));
+			p->order[0] = v;
+			break;
 		}
 	}
 	p->norder = n;
@@ -563,11 +567,24 @@ answer_dependencies(RuleCtx *ctx, Resolve *r, PgPkg id, const Version *version)
 		} else if (!base_on) {
 			continue;
 		}
+		if (r->project && !strcmp(q->normalized, r->project)) {
+			/* the project is not a package of the index: its published copy there
+			 * (if any) must not slip into the lock */
+			const char *reason = arena_printf(&r->arena, "depends on the project itself (%s),"
+							  " which bunpy cannot lock yet", q->name);
+
+			free(d.items);
+			if (!extra)   /* the version itself; an extra's own deps say nothing of it */
+				v->unavailable = reason;
+			pg_set_unavailable(r->pg, id, version, reason);
+			return 1;
+		}
 		if (add_requirement(ctx, r, q, &d, true, &err) != 0) {
 			const char *reason = arena_printf(&r->arena, "cannot be used: %s", err.msg);
 
 			free(d.items);
-			v->unavailable = reason;
+			if (!extra)   /* the version itself; an extra's own deps say nothing of it */
+				v->unavailable = reason;
 			pg_set_unavailable(r->pg, id, version, reason);
 			return 1;
 		}
@@ -693,9 +710,11 @@ resolution_json(Resolve *r)
 		memset(seen, 0, (r->npkgs + 1) * sizeof(*seen));
 		for (k = 0; k < r->nroots; k++) {
 			const Requirement *q = &r->roots[k].req;
+			bool on = true;
 			PgPkg id;
 
-			if (strcmp(r->roots[k].category, cat) != 0 || q->url)
+			if (strcmp(r->roots[k].category, cat) != 0 || q->url ||
+			    (q->marker && (marker_evaluate(q->marker, &r->lc->target->env, &on, NULL) != 0 || !on)))
 				continue;
 			id = pg_package(r->pg, q->normalized);
 			if (id < r->npkgs && pg_solution(r->pg, id)) {

@@ -200,15 +200,14 @@ parse_probe(const char *python, const char *text, Arena *arena, Target *t, Err *
 	}
 	t->interp = in;
 	t->platform = p;
-	t->summary = arena_printf(arena, "%s %s on %s %s",
+	t->summary = arena_printf(arena, "%s %s on %s",
 				  t->env.values[MARKER_PLATFORM_PYTHON_IMPLEMENTATION],
-				  t->env.values[MARKER_PYTHON_FULL_VERSION],
-				  t->env.values[MARKER_SYS_PLATFORM],
-				  t->env.values[MARKER_PLATFORM_MACHINE]);
-	t->identity = arena_printf(arena, "%s %s %s %s %s", impl,
+				  t->env.values[MARKER_PYTHON_FULL_VERSION], plat ? plat : "?");
+	/* everything the wheel tags and markers depend on but the kernel's version */
+	t->identity = arena_printf(arena, "%s %s%s%s %s %s %s", impl,
 				   t->env.values[MARKER_PYTHON_FULL_VERSION],
-				   t->env.values[MARKER_SYS_PLATFORM],
-				   t->env.values[MARKER_PLATFORM_MACHINE], libc ? libc : "-");
+				   json_true(o, "free_threaded") ? "t" : "", json_true(o, "debug") ? "d" : "",
+				   plat ? plat : "?", t->env.values[MARKER_SYS_PLATFORM], libc ? libc : "-");
 	cJSON_Delete(o);
 	return 0;
 }
@@ -220,6 +219,20 @@ target_tags(const Target *t, Arena *arena, TagList *out)
 	tags_supported(&t->interp, &t->platform, out);
 }
 
+static bool
+is_script(const char *path)
+{
+	char head[2] = { 0 };
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return false;
+	if (fread(head, 1, 2, f) != 2)
+		head[0] = 0;
+	fclose(f);
+	return head[0] == '#' && head[1] == '!';
+}
+
 int
 target_load(const char *python, const char *cache_dir, Arena *arena, Target *out, Err *err)
 {
@@ -228,6 +241,7 @@ target_load(const char *python, const char *cache_dir, Arena *arena, Target *out
 	FileStat st;
 	Digest d;
 	char hex[33];
+	bool script;
 	int rc = -1, code;
 
 	if (find_python(python, &path, err) != 0)
@@ -240,7 +254,10 @@ target_load(const char *python, const char *cache_dir, Arena *arena, Target *out
 	d = hash_bytes(key.data, key.len);
 	hash_hex(d.b, 16, hex);
 	buf_printf(&cached, "%s/interpreters/%s.json", cache_dir, hex);
-	if (fs_read_file(cached.data, &text, NULL) == 0 &&
+	/* A script (a pyenv shim, a wrapper) may run another interpreter each time: its
+	 * own stat proves nothing, so it is probed every time. */
+	script = is_script(path.data);
+	if (!script && fs_read_file(cached.data, &text, NULL) == 0 &&
 	    parse_probe(path.data, text.data, arena, out, err) == 0) {
 		rc = 0;
 		goto out;
@@ -259,7 +276,7 @@ target_load(const char *python, const char *cache_dir, Arena *arena, Target *out
 	if (parse_probe(path.data, text.data, arena, out, err) != 0)
 		goto out;
 	/* A cache that cannot be written only costs the next run a probe. */
-	if (fs_mkdir_parent(cached.data, NULL) == 0)
+	if (!script && fs_mkdir_parent(cached.data, NULL) == 0)
 		(void)fs_write_atomic(cached.data, text.data, text.len, 0644, NULL);
 	rc = 0;
 out:

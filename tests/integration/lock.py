@@ -260,6 +260,82 @@ def properties(tmp):
     check(r.returncode == 0 and "h11==" in r.stdout and "click==" in r.stdout,
           "export --extra cli adds the extra (and dev by default)", r.stdout)
 
+    # an off requirement does not make a group's package unconditional, and a group
+    # naming the project itself keeps its marker
+    p7 = os.path.join(tmp, "p7")
+    write_project(p7, ["h11; python_version < '3'", "anyio"], url,
+                  extra='[project.optional-dependencies]\ncli = ["click"]\n[dependency-groups]\n'
+                        'dev = ["h11", "scenario-project[cli]; sys_platform == \'win32\'"]')
+    r = lock(p7, env=env)
+    _, doc7 = locked(p7) if r.returncode == 0 else ({}, {"packages": []})
+    marks = {q["name"]: (q.get("marker") or "").replace('"', "'") for q in doc7["packages"]}
+    check(r.returncode == 0 and marks.get("h11") == "'dev' in dependency_groups" and
+          marks.get("click") == "'cli' in extras",
+          "markers: an off main requirement and a group's own marker count", "%s %s" % (marks, r.stderr))
+
+    # a pre-release locked under --prerelease allow does not outlive --prerelease disallow
+    pre = {"packages": {"d": {"1.0": {"requires": []}, "1.1rc1": {"requires": []}}}}
+    pre_idx = os.path.join(tmp, "index-pre")
+    mkindex.build(pre, pre_idx)
+    p8 = os.path.join(tmp, "p8")
+    write_project(p8, ["d"], "file://%s/simple" % pre_idx)
+    lock(p8, "--prerelease", "allow", env=env)
+    first8, _ = locked(p8)
+    r = lock(p8, "--prerelease", "disallow", env=env)
+    got8, _ = locked(p8)
+    check(first8.get("d") == "1.1rc1" and r.returncode == 0 and got8.get("d") == "1.0",
+          "a locked pre-release yields to --prerelease disallow", "%s %s %s" % (first8, got8, r.stderr))
+
+    # a hand-edited lock is not up to date; --check says why
+    p9 = os.path.join(tmp, "p9")
+    write_project(p9, ["anyio"], url)
+    lock(p9, env=env)
+    path9 = os.path.join(p9, "pylock.toml")
+    text = read(path9).decode()
+    with open(path9, "w") as f:
+        f.write(text.replace('version = "1.0.0"', 'version = "9.9"', 1))
+    r = lock(p9, "--check", env=env)
+    check(r.returncode == 1 and "edited" in r.stderr, "--check sees a hand-edited lock", r.stderr)
+    r = lock(p9, env=env)
+    check(r.returncode == 0 and read(path9).decode() == text, "a relock repairs a hand-edited lock", r.stderr)
+    with open(path9, "a") as f:
+        f.write("garbage = [\n")
+    r = lock(p9, "--check", env=env)
+    check(r.returncode == 1 and "not a valid lock" in r.stderr and "replaced" not in r.stderr,
+          "--check on a broken lock says so and changes nothing", r.stderr)
+
+    # one version spelled two ways ("1.5" wheel, "1.5.0" sdist) is one candidate
+    two = os.path.join(tmp, "index-two")
+    mkindex.build({"packages": {"b": {"1.0": {"requires": []}, "1.5": {"requires": []}}}}, two)
+    sd = os.path.join(tmp, "index-sd")
+    mkindex.build({"packages": {"b": {"1.5.0": {"requires": [], "sdist": True, "wheels": []}}}}, sd)
+    with open(os.path.join(two, "simple", "b", "index.json")) as f:
+        page = json.load(f)
+    with open(os.path.join(sd, "simple", "b", "index.json")) as f:
+        page["files"] += json.load(f)["files"]
+    shutil.copy(os.path.join(sd, "files", "b-1.5.0.tar.gz"), os.path.join(two, "files"))
+    page["files"].append(dict(page["files"][0]))   # and a file listed twice
+    with open(os.path.join(two, "simple", "b", "index.json"), "w") as f:
+        json.dump(page, f)
+    p10 = os.path.join(tmp, "p10")
+    write_project(p10, ["b"], "file://%s/simple" % two)
+    r = lock(p10, env=env)
+    got10, doc10 = locked(p10) if r.returncode == 0 else ({}, {"packages": []})
+    b10 = [q for q in doc10["packages"] if q["name"] == "b"]
+    check(got10.get("b") == "1.5" and b10 and "sdist" in b10[0] and
+          len({w["name"] for w in b10[0]["wheels"]}) == len(b10[0]["wheels"]),
+          "a wheel and an sdist of one version spelled two ways are one candidate, no file twice",
+          "%s %s" % (b10, r.stderr))
+
+    # a +local wheel without a PEP 658 file: its name is percent-encoded in the URL
+    loc = os.path.join(tmp, "index-local")
+    mkindex.build({"packages": {"loc": {"1.0+cpu": {"requires": []}}}}, loc, metadata=False)
+    p11 = os.path.join(tmp, "p11")
+    write_project(p11, ["loc"], "file://%s/simple" % loc)
+    r = lock(p11, env=env)
+    got11, _ = locked(p11) if r.returncode == 0 else ({}, {})
+    check(got11.get("loc") == "1.0+cpu", "a +local wheel's metadata read from the wheel", r.stderr)
+
     # bad input: a requirement that is not one
     p6 = os.path.join(tmp, "p6")
     write_project(p6, ["anyio>=="], url)
@@ -359,12 +435,52 @@ def network(tmp):
 
     https_h2(tmp, s, index)
 
+    # credentials: in the index URL and in a page's absolute file URLs; never written down
+    auth_idx = os.path.join(tmp, "index-auth")
+    mkindex.build({"packages": {"c": {"1.0": {"requires": ["d"]}}, "d": {"1.0": {"requires": []}}}},
+                  auth_idx)
+    srv = Server(auth_idx, "--auth", "user:s3cr3t")
+    try:
+        pj = os.path.join(auth_idx, "simple", "c", "index.json")
+        with open(pj) as f:
+            page = json.load(f)
+        for fl in page["files"]:
+            fl["url"] = "http://user:s3cr3t@127.0.0.1:%d/files/%s" % (srv.port, fl["filename"])
+        with open(pj, "w") as f:
+            json.dump(page, f)
+        p = os.path.join(tmp, "n4")
+        write_project(p, ["c"], srv.url.replace("http://", "http://user:s3cr3t@"))
+        r = lock(p, env={"BUNPY_CACHE_DIR": os.path.join(tmp, "c-n4"), "BUNPY_DEBUG": "http"})
+        r2 = bunpy(p, "graph", "--format", "json")
+        stored = b"".join(read(os.path.join(p, ".bunpy", f)) for f in os.listdir(os.path.join(p, ".bunpy"))
+                          if os.path.isfile(os.path.join(p, ".bunpy", f)))
+        check(r.returncode == 0 and "s3cr3t" not in r.stderr and
+              b"s3cr3t" not in read(os.path.join(p, "pylock.toml")) and b"s3cr3t" not in stored and
+              "s3cr3t" not in r2.stdout and "user:****@" in r.stderr,
+              "credentials are used, masked in messages, and never stored", r.stderr[-300:])
+    finally:
+        srv.stop()
+
+    # --offline knows that an earlier index lacks a project
+    srv_a, srv_b = Server(index), Server(extra_spec_index(tmp))
+    try:
+        p = os.path.join(tmp, "n5")
+        write_project(p, ["private-tool"], srv_a.url)
+        envb = {"BUNPY_CACHE_DIR": os.path.join(tmp, "c-n5")}
+        r = lock(p, "--extra-index-url", srv_b.url, env=envb)
+        first5 = read(os.path.join(p, "pylock.toml")) if r.returncode == 0 else b""
+    finally:
+        srv_a.stop()
+        srv_b.stop()
+    shutil.rmtree(os.path.join(p, ".bunpy"), ignore_errors=True)
+    if os.path.exists(os.path.join(p, "pylock.toml")):
+        os.remove(os.path.join(p, "pylock.toml"))
+    r = lock(p, "--extra-index-url", srv_b.url, "--offline", env=envb)
+    check(r.returncode == 0 and first5 and read(os.path.join(p, "pylock.toml")) == first5,
+          "--offline with a project on a later index", r.stderr)
+
     # a later index is asked only for what the ones before it lack
-    extra_spec = {"packages": {"private-tool": {"1.0": {"requires": ["anyio"]}},
-                               "anyio": {"99.0": {"requires": []}}}}
-    extra_idx = os.path.join(tmp, "index-extra")
-    mkindex.build(extra_spec, extra_idx)
-    srv = Server(extra_idx)
+    srv = Server(extra_spec_index(tmp))
     try:
         p = os.path.join(tmp, "n3")
         write_project(p, ["private-tool", "fastapi"], "file://%s/simple" % index)
@@ -412,6 +528,15 @@ def network(tmp):
                   "exit %d, missing %s: %s" % (r.returncode, missing, r.stderr.strip()[:500]))
         finally:
             srv.stop()
+
+
+def extra_spec_index(tmp):
+    """A second index: a private project, and a project the first index also has."""
+    d = os.path.join(tmp, "index-extra")
+    if not os.path.isdir(d):
+        mkindex.build({"packages": {"private-tool": {"1.0": {"requires": ["anyio"]}},
+                                    "anyio": {"99.0": {"requires": []}}}}, d)
+    return d
 
 
 def https_h2(tmp, s, index):
