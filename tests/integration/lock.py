@@ -327,6 +327,18 @@ def properties(tmp):
           "a wheel and an sdist of one version spelled two ways are one candidate, no file twice",
           "%s %s" % (b10, r.stderr))
 
+    # bad JSON on a page: the page's URL and what is wrong, no lock written
+    bad = os.path.join(tmp, "index-badjson")
+    shutil.copytree(index, bad)
+    with open(os.path.join(bad, "simple", "anyio", "index.json"), "w") as f:
+        f.write('{"meta": {"api-version": "1.1"}, "name": "anyio", "files": [{"filename": ')
+    p12 = os.path.join(tmp, "p12")
+    write_project(p12, ["anyio"], "file://%s/simple" % bad)
+    r = lock(p12, env=env)
+    check(r.returncode == 1 and "simple/anyio/index.json" in r.stderr and "JSON" in r.stderr and
+          not os.path.exists(os.path.join(p12, "pylock.toml")),
+          "bad JSON on a page: a clear error naming the page", r.stderr)
+
     # a +local wheel without a PEP 658 file: its name is percent-encoded in the URL
     loc = os.path.join(tmp, "index-local")
     mkindex.build({"packages": {"loc": {"1.0+cpu": {"requires": []}}}}, loc, metadata=False)
