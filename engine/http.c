@@ -406,10 +406,29 @@ http_date(time_t t)
 	return buf_detach(&b);
 }
 
-/* The path of a file: URL, percent-decoded; NULL when it names another host or holds
- * an encoded NUL. */
-static char *
-file_url_path(const char *url)
+char *
+http_file_url(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	Buf b = {0};
+	const unsigned char *p;
+
+	buf_puts(&b, "file://");
+	for (p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("/-._~+", *p)) {
+			buf_putc(&b, (char)*p);
+		} else {
+			buf_putc(&b, '%');
+			buf_putc(&b, hex[*p >> 4]);
+			buf_putc(&b, hex[*p & 15]);
+		}
+	}
+	return buf_detach(&b);
+}
+
+char *
+http_file_path(const char *url)
 {
 	const char *p = url + 5, *end;
 	Buf b = {0};
@@ -464,7 +483,7 @@ content_type_of(const char *path)
 static int
 fetch_file(const HttpRequest *req, HttpResponse *resp, const char *masked, Err *err)
 {
-	char *path = file_url_path(req->url);
+	char *path = http_file_path(req->url);
 	const char *ctype = NULL;
 	Hasher *sha;
 	struct stat st;

@@ -110,4 +110,11 @@ void http_response_free(HttpResponse *resp);
  * kept), for messages. */
 void http_mask_url(const char *url, Buf *out);
 
+/* The path a file: URL names, percent-decoded; NULL when it names another host (or
+ * holds an encoded NUL). Free it. */
+char *http_file_path(const char *url);
+/* The file: URL of an absolute path, with every byte but unreserved ones and '/'
+ * percent-encoded ("a b#1" is "a%20b%231"). Free it. */
+char *http_file_url(const char *path);
+
 #endif

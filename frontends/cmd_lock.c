@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "engine/engine.h"
 #include "engine/fs.h"
+#include "engine/http.h"
 #include "project.h"
 #include "packaging/name.h"
 #include "rules/lockctx.h"
@@ -68,13 +69,17 @@ push(const char ***list, size_t *n, const char *s)
 static const char *
 as_url(const char *s, const char *root, Arena *a)
 {
-	char *abs;
+	char *abs, *url;
+	const char *copy;
 
 	if (strstr(s, "://"))
 		return arena_strdup(a, s);
 	abs = s[0] == '/' ? arena_strdup(a, s) : arena_printf(a, "%s/%s", root, s);
 	fs_path_clean(abs);
-	return arena_printf(a, "file://%s", abs);
+	url = http_file_url(abs);
+	copy = arena_strdup(a, url);
+	free(url);
+	return copy;
 }
 
 static void

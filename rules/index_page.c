@@ -77,16 +77,21 @@ result_page(PageJob *j, const SimplePage *page)
 	arena_free(&a);
 }
 
-/* The directory a file:// URL (or a plain path) names. */
+/* The path a file: URL names (percent-decoded), or a plain path as it is; in arena.
+ * NULL for a file: URL naming another host. */
 static const char *
-local_path(const char *url)
+local_path(const char *url, Arena *arena)
 {
-	if (!strncmp(url, "file://", 7)) {
-		url += 7;
-		if (*url != '/')   /* file://host/path: only the local host */
-			url = strchr(url, '/') ? strchr(url, '/') : url;
-	}
-	return url;
+	char *path;
+	const char *copy;
+
+	if (strncmp(url, "file:", 5) != 0)
+		return arena_strdup(arena, url);
+	if (!(path = http_file_path(url)))
+		return NULL;
+	copy = arena_strdup(arena, path);
+	free(path);
+	return copy;
 }
 
 /* True when file is a wheel or sdist of the project name. */
@@ -113,12 +118,12 @@ cmp_files(const void *a, const void *b)
 static void
 flat_page(PageJob *j)
 {
-	const char *dir = local_path(j->index->url);
 	Arena a = { 0 };
+	const char *dir = local_path(j->index->url, &a);
 	SimplePage page = { 0 };
 	size_t cap = 0;
 	struct dirent *de;
-	DIR *d = opendir(dir);
+	DIR *d = dir ? opendir(dir) : NULL;
 	Err err;
 
 	if (!d) {
@@ -127,6 +132,7 @@ flat_page(PageJob *j)
 		buf_printf(&msg, "--find-links %s: cannot read the directory", j->index->shown);
 		result_error(j, msg.data);
 		buf_free(&msg);
+		arena_free(&a);
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -156,7 +162,12 @@ flat_page(PageJob *j)
 		f = &page.files[page.nfiles++];
 		memset(f, 0, sizeof(*f));
 		f->filename = arena_strdup(&a, de->d_name);
-		f->url = arena_printf(&a, "file://%s", path);
+		{
+			char *url = http_file_url(path);
+
+			f->url = arena_strdup(&a, url);
+			free(url);
+		}
 		hash_hex(sha.b, sizeof(sha.b), hex);
 		f->hashes = arena_alloc(&a, sizeof(*f->hashes));
 		f->hashes[0] = (SimpleHash){ "sha256", arena_strdup(&a, hex) };
@@ -216,11 +227,12 @@ local_page(PageJob *j, const char *page_url)
 	static const char *const names[] = { "index.json", "index.html" };
 	Buf path = { 0 }, body = { 0 };
 	Arena a = { 0 };
+	const char *dir = local_path(page_url, &a);
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
+	for (i = 0; dir && i < 2; i++) {
 		buf_clear(&path);
-		buf_printf(&path, "%s%s", local_path(page_url), names[i]);
+		buf_printf(&path, "%s%s", dir, names[i]);
 		if (fs_read_file(path.data, &body, NULL) == 0) {
 			parse_into_result(j, body.data, body.len,
 					  i == 0 ? "application/vnd.pypi.simple.v1+json" : "text/html",

@@ -222,15 +222,18 @@ def properties(tmp):
           "--upgrade-package moves that package", "%s %s" % (after, r.stderr))
 
     # find-links and several indexes: the first index with a project is the only one
-    flat = os.path.join(tmp, "flat")
+    flat = os.path.join(tmp, "flat dir #1%41")
     mkindex.build({"packages": {"onlyflat": {"1.0": {"requires": []}}}}, os.path.join(tmp, "fl-idx"),
                   flat=flat)
     p3 = os.path.join(tmp, "p3")
     write_project(p3, ["onlyflat", "anyio"], url)
     r = lock(p3, "--find-links", flat, env=env)
     got3, doc3 = locked(p3) if r.returncode == 0 else ({}, {})
-    check(r.returncode == 0 and got3.get("onlyflat") == "1.0",
-          "--find-links DIR is used for what the index lacks", r.stderr)
+    urls = [w["url"] for q in doc3.get("packages", []) if q["name"] == "onlyflat" for w in q["wheels"]]
+    check(r.returncode == 0 and got3.get("onlyflat") == "1.0" and
+          urls and urls[0].startswith("file://") and "flat%20dir%20%231%2541/" in urls[0],
+          "--find-links DIR (spaces, '#', '%' in its name) is used for what the index lacks",
+          "%s %s" % (urls, r.stderr))
 
     confusion = {"packages": {"anyio": {"99.0": {"requires": []}}}}
     evil = os.path.join(tmp, "evil")
