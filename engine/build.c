@@ -1383,6 +1383,17 @@ wait_events(Build *b)
 	}
 }
 
+static bool
+goals_finished(Build *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->ngoals; i++)
+		if (!finished(b->eng->nodes[b->goal_ids[i]]))
+			return false;
+	return true;
+}
+
 static void
 loop(Build *b)
 {
@@ -1406,6 +1417,16 @@ loop(Build *b)
 			if (b->workhead < b->nwork)
 				continue;
 		} else {
+			/* Every goal is done: network work still waiting to start was asked for
+			 * by rule_prefetch and nobody needs it now; it does not start (what
+			 * runs finishes and is kept). Other pools are left alone: the CPU pool
+			 * still copies outputs into the CAS. */
+			if (b->inflight && goals_finished(b)) {
+				PoolItem *it;
+
+				while ((it = pools_cancel_waiting(b->pools, POOL_NET)) != NULL)
+					cancel(b, it);
+			}
 			dispatch(b);
 		}
 		if (b->inflight) {
@@ -1414,13 +1435,7 @@ loop(Build *b)
 			continue;
 		}
 		{
-			size_t i;
-			bool waiting = false;
-
-			for (i = 0; i < b->ngoals; i++)
-				if (!finished(eng->nodes[b->goal_ids[i]]))
-					waiting = true;
-			if (!waiting)
+			if (goals_finished(b))
 				break;
 			if (b->stop) {
 				/* stopping: whatever still waits will not get what it waits for */
@@ -1912,7 +1927,8 @@ rule_prefetch(RuleCtx *ctx, const char *kind, const char *key)
 	Build *b = ctx->b;
 	uint16_t k;
 
-	if (b->stop || graph_kind(b->eng, kind, &k, NULL) != 0)
+	/* once every goal is done, a guess can no longer help anyone */
+	if (b->stop || goals_finished(b) || graph_kind(b->eng, kind, &k, NULL) != 0)
 		return;
 	(void)await_node(b, graph_intern(b->eng, k, key), NULL);
 }

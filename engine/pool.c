@@ -293,6 +293,12 @@ pools_cancel(Pools *ps)
 	return it;
 }
 
+PoolItem *
+pools_cancel_waiting(Pools *ps, PoolId pool)
+{
+	return ps->pools[pool].nheap ? heap_pop(&ps->pools[pool]) : NULL;
+}
+
 int
 pools_fd(const Pools *ps)
 {

@@ -57,6 +57,8 @@ void pools_submit(Pools *p, PoolId pool, PoolItem *item);
 PoolItem *pools_dispatch(Pools *p);
 /* Take back one queued item no thread has started (to skip it), or NULL. */
 PoolItem *pools_cancel(Pools *p);
+/* The same for one pool's waiting items only (not its look-ahead), without stopping. */
+PoolItem *pools_cancel_waiting(Pools *p, PoolId pool);
 /* Readable when finished thread items wait; pools_done drains them (non-blocking). */
 int pools_fd(const Pools *p);
 PoolItem *pools_done(Pools *p);

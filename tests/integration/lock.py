@@ -494,6 +494,26 @@ def network(tmp):
     check(r.returncode == 0 and first5 and read(os.path.join(p, "pylock.toml")) == first5,
           "--offline with a project on a later index", r.stderr)
 
+    # guesses that turn out wrong stop with the resolution: a 2.0 (the likely pick)
+    # starts a chain x -> y -> z, but the project wants a<2, so nothing past it is fetched
+    chain = {"packages": {"a": {"1.0": {"requires": []}, "2.0": {"requires": ["x"]}},
+                          "x": {"1.0": {"requires": ["y"]}}, "y": {"1.0": {"requires": ["z"]}},
+                          "z": {"1.0": {"requires": []}}}}
+    chain_idx = os.path.join(tmp, "index-chain")
+    mkindex.build(chain, chain_idx)
+    srv = Server(chain_idx, "--delay-ms", "100")
+    try:
+        p = os.path.join(tmp, "n6")
+        write_project(p, ["a<2"], srv.url)
+        r = lock(p, env={"BUNPY_CACHE_DIR": os.path.join(tmp, "c-n6")})
+        asked = {q["path"] for q in srv.requests()}
+        got, _ = locked(p) if r.returncode == 0 else ({}, {})
+        check(r.returncode == 0 and got == {"a": "1.0"} and "/simple/z/" not in asked,
+              "speculative fetches nobody needs stop when the resolution is done",
+              "%s %s" % (sorted(asked), r.stderr))
+    finally:
+        srv.stop()
+
     # a later index is asked only for what the ones before it lack
     srv = Server(extra_spec_index(tmp))
     try:
