@@ -11,9 +11,11 @@
 #include "packaging/filename.h"
 #include "packaging/specifier.h"
 
-static bool
-is_wheel(const char *filename, size_t len)
+bool
+candidates_is_wheel(const char *filename)
 {
+	size_t len = strlen(filename);
+
 	return len > 4 && !strcmp(filename + len - 4, ".whl");
 }
 
@@ -83,7 +85,7 @@ judge(CandVersion *cv, const Target *t, const TagList *tags, bool pinned, Arena 
 
 		if (!f->yanked)
 			cv->yanked = false;
-		if ((f->yanked && !pinned) || !is_wheel(f->filename, fl) ||
+		if ((f->yanked && !pinned) || !candidates_is_wheel(f->filename) ||
 		    filename_wheel_parse(f->filename, fl, 0, arena, &w, NULL) != 0)
 			continue;
 		saw_wheel = true;
@@ -124,7 +126,7 @@ candidates_read(const SimplePage *page, const char *name, const Target *t,
 		const Version *v;
 		CandVersion *cv = NULL;
 
-		if (is_wheel(f->filename, fl)) {
+		if (candidates_is_wheel(f->filename)) {
 			if (filename_wheel_parse(f->filename, fl, 0, arena, &w, NULL) != 0 ||
 			    w.name_len != nl || memcmp(w.name, name, nl) != 0)
 				continue;

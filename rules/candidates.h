@@ -26,6 +26,9 @@ typedef struct CandVersion {
 	bool yanked;                 /* every file is yanked */
 } CandVersion;
 
+/* Whether a file name is a wheel's (ends in ".whl"). */
+bool candidates_is_wheel(const char *filename);
+
 /* Whether a requirement pins v with "==": a yanked version is used only then (PEP 592). */
 typedef bool (*CandPinned)(void *ctx, const Version *v);
 

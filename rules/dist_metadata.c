@@ -84,6 +84,30 @@ file_name_of(const char *url, Arena *arena)
 
 /* Checks name and version against the wheel's file name and keeps the fields that
  * resolving reads. 0, or -1 with the job's result set to the error. */
+/* The projects the wheel depends on for the target (no extras): their pages are
+ * fetched as soon as this metadata is here, ahead of the solver (see index_page.c). */
+static void
+collect_deps(MetaJob *j, const Metadata *m)
+{
+	const Target *t = j->lc->target;
+	size_t i, k;
+
+	if (!t || !j->lc->speculate || j->deps)
+		return;
+	j->deps = xcalloc(m->requires_dist_len + 1, sizeof(*j->deps));
+	for (i = 0; i < m->requires_dist_len; i++) {
+		const Requirement *q = &m->requires_dist[i];
+		bool on = true, seen = false;
+
+		if (q->marker && (marker_evaluate(q->marker, &t->env, &on, NULL) != 0 || !on))
+			continue;
+		for (k = 0; k < j->ndeps && !seen; k++)
+			seen = !strcmp(j->deps[k], q->normalized);
+		if (!seen)
+			j->deps[j->ndeps++] = xstrdup(q->normalized);
+	}
+}
+
 static int
 accept_metadata(MetaJob *j, const char *text, size_t len, const char *how)
 {
@@ -117,6 +141,7 @@ accept_metadata(MetaJob *j, const char *text, size_t len, const char *how)
 		for (i = 0; i < m.fields_len; i++)
 			if (!strcasecmp(m.fields[i].name, keep[k]) && !strpbrk(m.fields[i].value, "\r\n"))
 				buf_printf(&j->result, "%s: %s\n", keep[k], m.fields[i].value);
+	collect_deps(j, &m);
 	arena_free(&a);
 	return 0;
 }
@@ -145,13 +170,12 @@ sha_hex(const Sha256 *s, char out[65])
 }
 
 static int
-fetch(MetaJob *j, HttpClient *http, const char *url, int64_t start, int64_t len,
+fetch(HttpClient *http, const char *url, int64_t start, int64_t len,
       HttpResponse *resp, Err *err)
 {
 	HttpRequest req = { .url = url, .cls = HTTP_CLASS_INDEX, .out_fd = -1,
 			    .range_start = start, .range_len = len, .max_bytes = 1LL << 30 };
 
-	(void)j;
 	return http_fetch(http, &req, resp, err);
 }
 
@@ -202,7 +226,7 @@ from_zip_bytes(MetaJob *j, const void *tail, size_t tail_len, uint64_t size,
 	} else {
 		HttpResponse resp;
 
-		if (!http || fetch(j, http, url, (int64_t)m->local_offset,
+		if (!http || fetch(http, url, (int64_t)m->local_offset,
 				   (int64_t)(m->end_offset - m->local_offset), &resp, &err) != 0) {
 			job_error(j, "%s", http ? err.msg : "no HTTP client");
 			goto out;
@@ -223,35 +247,6 @@ out:
 	buf_free(&out);
 	arena_free(&a);
 	return rc;
-}
-
-/* The projects the wheel depends on for the target (no extras): their pages are
- * fetched as soon as this metadata is here, ahead of the solver (see index_page.c). */
-static void
-collect_deps(MetaJob *j)
-{
-	const Target *t = j->lc->target;
-	Arena a = { 0 };
-	Metadata m;
-	size_t i, k;
-
-	if (!t || !j->lc->speculate || metadata_parse(j->result.data + 1, j->result.len - 1, &a, &m, NULL) != 0) {
-		arena_free(&a);
-		return;
-	}
-	j->deps = xcalloc(m.requires_dist_len + 1, sizeof(*j->deps));
-	for (i = 0; i < m.requires_dist_len; i++) {
-		const Requirement *q = &m.requires_dist[i];
-		bool on = true, seen = false;
-
-		if (q->marker && (marker_evaluate(q->marker, &t->env, &on, NULL) != 0 || !on))
-			continue;
-		for (k = 0; k < j->ndeps && !seen; k++)
-			seen = !strcmp(j->deps[k], q->normalized);
-		if (!seen)
-			j->deps[j->ndeps++] = xstrdup(q->normalized);
-	}
-	arena_free(&a);
 }
 
 static void
@@ -288,7 +283,7 @@ meta_work(void *arg)
 	if (j->has_pep658) {
 		const char *murl = arena_printf(&a, "%.*s.metadata", (int)strcspn(url, "#"), url);
 
-		if (fetch(j, http, murl, 0, 0, &resp, &err) != 0) {
+		if (fetch(http, murl, 0, 0, &resp, &err) != 0) {
 			job_error(j, "%s", err.msg);
 			goto out;
 		}
@@ -308,7 +303,7 @@ meta_work(void *arg)
 		http_response_free(&resp);
 	}
 	/* The end of the wheel: its central directory, and often METADATA itself. */
-	if (fetch(j, http, url, -WHEELZIP_TAIL_GUESS, 0, &resp, &err) != 0) {
+	if (fetch(http, url, -WHEELZIP_TAIL_GUESS, 0, &resp, &err) != 0) {
 		job_error(j, "%s", err.msg);
 		goto out;
 	}
@@ -326,7 +321,7 @@ meta_work(void *arg)
 				      &need, &err) == 1) {
 			HttpResponse more;
 
-			if (fetch(j, http, url, (int64_t)need, total - (int64_t)need, &more, &err) != 0) {
+			if (fetch(http, url, (int64_t)need, total - (int64_t)need, &more, &err) != 0) {
 				job_error(j, "%s", err.msg);
 				http_response_free(&resp);
 				goto out;
@@ -359,8 +354,6 @@ store:
 	if (j->sha && j->result.len && j->result.data[0] == LOCK_FOUND && fs_mkdir_parent(path.data, NULL) == 0)
 		(void)fs_write_atomic(path.data, j->result.data, j->result.len, 0644, NULL);
 out:
-	if (j->result.len && j->result.data[0] == LOCK_FOUND)
-		collect_deps(j);
 	buf_free(&path);
 	buf_free(&text);
 	arena_free(&a);

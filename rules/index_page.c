@@ -102,7 +102,7 @@ file_of_project(const char *file, const char *name, Arena *a)
 	SdistFilename s;
 	size_t n = strlen(file), nl = strlen(name);
 
-	if (n > 4 && !strcmp(file + n - 4, ".whl"))
+	if (candidates_is_wheel(file))
 		return filename_wheel_parse(file, n, 0, a, &w, NULL) == 0 &&
 		       w.name_len == nl && !memcmp(w.name, name, nl);
 	return filename_sdist_parse(file, n, a, &s, NULL) == 0 && s.name_len == nl &&

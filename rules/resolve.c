@@ -516,6 +516,7 @@ answer_dependencies(RuleCtx *ctx, Resolve *r, PgPkg id, const Version *version)
 	DepList d = { 0 };
 	Arena a = { 0 };
 	Metadata md;
+	const char *reason = NULL;
 	Err err;
 
 	if (!v) {
@@ -567,21 +568,14 @@ answer_dependencies(RuleCtx *ctx, Resolve *r, PgPkg id, const Version *version)
 		} else if (!base_on) {
 			continue;
 		}
-		if (r->project && !strcmp(q->normalized, r->project)) {
-			/* the project is not a package of the index: its published copy there
-			 * (if any) must not slip into the lock */
-			const char *reason = arena_printf(&r->arena, "depends on the project itself (%s),"
-							  " which bunpy cannot lock yet", q->name);
-
-			free(d.items);
-			if (!extra)   /* the version itself; an extra's own deps say nothing of it */
-				v->unavailable = reason;
-			pg_set_unavailable(r->pg, id, version, reason);
-			return 1;
-		}
-		if (add_requirement(ctx, r, q, &d, true, &err) != 0) {
-			const char *reason = arena_printf(&r->arena, "cannot be used: %s", err.msg);
-
+		/* the project is not a package of the index: its published copy there (if
+		 * any) must not slip into the lock */
+		if (r->project && !strcmp(q->normalized, r->project))
+			reason = arena_printf(&r->arena, "depends on the project itself (%s), which"
+					      " bunpy cannot lock yet", q->name);
+		else if (add_requirement(ctx, r, q, &d, true, &err) != 0)
+			reason = arena_printf(&r->arena, "cannot be used: %s", err.msg);
+		if (reason) {
 			free(d.items);
 			if (!extra)   /* the version itself; an extra's own deps say nothing of it */
 				v->unavailable = reason;
@@ -745,9 +739,8 @@ resolution_json(Resolve *r)
 		wheels = cJSON_AddArrayToObject(o, "wheels");
 		for (f = 0; f < ver->nfiles; f++) {
 			const SimpleFile *sf = ver->files[f];
-			size_t fl = strlen(sf->filename);
 
-			if (fl > 4 && !strcmp(sf->filename + fl - 4, ".whl"))
+			if (candidates_is_wheel(sf->filename))
 				cJSON_AddItemToArray(wheels, file_json(sf));
 			else if (!cJSON_GetObjectItemCaseSensitive(o, "sdist"))
 				cJSON_AddItemToObject(o, "sdist", file_json(sf));
