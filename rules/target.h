@@ -28,7 +28,32 @@ typedef struct Target {
 	 * version, sys_platform, machine and libc (not the kernel's release, which moves
 	 * with every update and changes no resolution in practice). */
 	const char *identity;
+
+	/* What a virtual environment for it needs (filled by the probe; paths relative to
+	 * the environment's root come from sysconfig's "venv" scheme, else "posix_prefix"). */
+	const char *base_executable; /* sys._base_executable: what bin/python links to */
+	const char *home;            /* its directory: pyvenv.cfg's "home" */
+	const char *version;         /* "3.11.2": pyvenv.cfg's version and version_info */
+	const char *purelib;         /* "lib/python3.11/site-packages" */
+	const char *platlib;         /* the same on Debian and most systems */
+	const char *include;         /* "include/python3.11" */
+	const char *scripts;         /* "bin" */
+	const char *cache_tag;       /* sys.implementation.cache_tag: "cpython-311" */
+	bool lib64;                  /* make lib64 -> lib (64-bit POSIX other than macOS) */
 } Target;
+
+/*
+ * Which interpreter a project uses, in this order: python (--python), $BUNPY_PYTHON,
+ * the project's .python-version (first non-comment line: "3.11" or "3.11.7" names
+ * python3.11 on PATH, "cpython@3.11" and "cpython-3.11" too, an absolute path is
+ * itself), else the newest python3.N on PATH that requires_python (may be NULL) allows,
+ * else python3 on PATH. The answer is a path or a command name for target_load;
+ * *why says where it came from ("--python", "BUNPY_PYTHON", ".python-version:1",
+ * "requires-python >=3.10", "PATH"). Only an unreadable .python-version or one naming
+ * nothing usable is an error.
+ */
+int target_find(const char *python, const char *project_dir, const char *requires_python,
+		Arena *arena, const char **out, const char **why, Err *err);
 
 /* python: a path or a command name, NULL for the default. */
 int target_load(const char *python, const char *cache_dir, Arena *arena, Target *out, Err *err);

@@ -1,0 +1,3 @@
+/* cmd_sync.c - being written */
+#include "config.h"
+extern int bunpy_placeholder_cmd_sync;

@@ -1,0 +1,3 @@
+/* entrypoints.c - being written */
+#include "config.h"
+extern int bunpy_placeholder_entrypoints;

@@ -1,0 +1,3 @@
+/* record.c - being written */
+#include "config.h"
+extern int bunpy_placeholder_record;

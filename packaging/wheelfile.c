@@ -1,0 +1,3 @@
+/* wheelfile.c - being written */
+#include "config.h"
+extern int bunpy_placeholder_wheelfile;

@@ -1,0 +1,3 @@
+/* install.c - being written */
+#include "config.h"
+extern int bunpy_placeholder_install;

@@ -1,0 +1,3 @@
+/* syncctx.c - being written */
+#include "config.h"
+extern int bunpy_placeholder_syncctx;

@@ -1,0 +1,3 @@
+/* venv.c - being written */
+#include "config.h"
+extern int bunpy_placeholder_venv;

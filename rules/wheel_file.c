@@ -1,0 +1,3 @@
+/* wheel_file.c - being written */
+#include "config.h"
+extern int bunpy_placeholder_wheel_file;

@@ -1,0 +1,3 @@
+/* wheelcache.c - being written */
+#include "config.h"
+extern int bunpy_placeholder_wheelcache;

@@ -1,0 +1,3 @@
+#!/bin/sh
+# sync_kill.sh - being written
+exit 77

@@ -1,0 +1,2 @@
+/* test_entrypoints.c - being written */
+int main(void) { return 77; }

@@ -1,0 +1,2 @@
+/* test_venv.c - being written */
+int main(void) { return 77; }

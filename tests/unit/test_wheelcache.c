@@ -1,0 +1,2 @@
+/* test_wheelcache.c - being written */
+int main(void) { return 77; }
