@@ -222,8 +222,8 @@ def last_line(text):
 
 
 def run(cmd, cwd, env, timeout, ok=(0,)):
-    """Run cmd and return (seconds, exit status); Failed when it does not exit with a
-    status in ok. The child gets its own process group, killed on a timeout."""
+    """Run cmd and return (seconds, exit status, its stderr); Failed when it does not
+    exit with a status in ok. The child gets its own process group, killed on a timeout."""
     t = time.perf_counter()
     try:
         p = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
@@ -241,7 +241,7 @@ def run(cmd, cwd, env, timeout, ok=(0,)):
         status = f"signal {-p.returncode}" if p.returncode < 0 else f"exit {p.returncode}"
         why = last_line(err.decode(errors="replace")) or last_line(out.decode(errors="replace"))
         raise Failed(f"{status}: {why}" if why else status)
-    return elapsed, p.returncode
+    return elapsed, p.returncode, err.decode(errors="replace")
 
 
 def remove(*paths):
