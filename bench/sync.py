@@ -618,26 +618,27 @@ def bench_block(bench, wl, tools, runs, root):
         for name in tools:
             url = servers["html" if name == "pip" else "full"].url
             inst[name] = TOOLS[name](bench, wl, os.path.join(base, name), url)
-        # the locks, untimed; bunpy's comes first: pip installs its export
-        expect = None
-        for name in ["bunpy"] + [n for n in tools if n != "bunpy"]:
-            if name == "pip" and "bunpy" in tools and "bunpy" in failed:
-                failed["pip"] = "no requirements.txt: bunpy lock/export failed"
-                continue
-            if name not in inst:
-                continue
+        # the locks, untimed; bunpy's first (even when bunpy is not measured): pip
+        # installs its export, and every venv is compared with it
+        locker = inst.get("bunpy") or Bunpy(bench, wl, os.path.join(base, "bunpy"), servers["full"].url)
+        try:
+            locker.prepare()
+            expect = rec["expect"] = read_pylock(locker.lock_path(), bench.markers)
+            wl["requirements"] = locker.requirements()
+        except Failed as exc:
+            expect = None
+            for name in ("bunpy", "pip"):
+                if name in inst:
+                    failed[name] = f"no pylock.toml: bunpy lock or export failed: {exc}"
+            bench.warn(f"{wl['label']}: bunpy lock or export failed: {exc}")
+        for name in [n for n in tools if n != "bunpy" and n not in failed]:
             try:
-                if name == "pip":
-                    wl["requirements"] = inst["bunpy"].requirements()
                 inst[name].prepare()
             except Failed as exc:
                 failed[name] = f"locking failed: {exc}"
                 bench.warn(f"{wl['label']}: {name} {failed[name]}")
                 continue
-            if name == "bunpy":
-                expect = read_pylock(inst["bunpy"].lock_path(), bench.markers)
-                rec["expect"] = expect
-            elif name in ("poetry", "pdm") and expect is not None:
+            if name in ("poetry", "pdm") and expect is not None:
                 got, missing = inst[name].resolution(bench.markers)
                 d = differences(expect, got)
                 if d or missing:
@@ -823,6 +824,7 @@ def main():
               + (f", median of {runs[t]} runs" if t in runs else ""))
     print("workloads:", flush=True)
     records = []
+    load_before = os.getloadavg()
     try:
         wls = load_workloads(args, os.path.join(root, "work"))
         for wl in wls:
@@ -846,7 +848,8 @@ def main():
     report = ["### bunpy sync vs " + ", ".join(f"{p} {short(versions.get(p))}" for p in peers), "",
               f"CPython {env['python_full_version']} ({args.python}), {os.cpu_count()} CPUs; bunpy: "
               f"{versions.get('bunpy', 'missing')}, median of {runs.get('bunpy', 0)} runs; peers: median of "
-              f"{peer_runs} runs. Index over loopback HTTP (serve.py).", "",
+              f"{peer_runs} runs. Index over loopback HTTP (serve.py). Load average {load_before[0]:.1f} before, "
+              f"{os.getloadavg()[0]:.1f} after (a shared machine: other work adds noise).", "",
               "Workloads:"]
     report += [f"- {r['workload']}: {r['desc']}" for r in records]
     report += ["", table(records, peers), "",
