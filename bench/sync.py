@@ -760,7 +760,7 @@ def check_summary(records, tools):
             continue
         bad = {t: m for t, m in rec["mismatch"].items()}
         ok = [t for t in tools if rec["checked"].get(t) and t not in bad]
-        s = f"- {rec['workload']}: {', '.join(ok) if ok else 'no tool'} installed the {n} distributions of pylock.toml"
+        s = f"- {rec['workload']}: {', '.join(ok) if ok else 'no tool'} installed the {n} distribution{'s' if n != 1 else ''} of pylock.toml"
         s += f" ({sum(rec['checked'].get(t, 0) for t in ok)} venvs read)"
         if bad:
             s += "; DIFFERENT: " + ", ".join(f"{t} ({', '.join(sorted(set(m)))})" for t, m in bad.items())
