@@ -402,9 +402,11 @@ def lock_wheels(lockfile):
         doc = tomllib.load(f)
     out = []
     for p in doc.get("packages", []):
-        for w in p.get("wheels", []):
-            u = urllib.parse.urlsplit(w["url"])
-            out.append(urllib.parse.unquote(u.path))
+        names = [w["url"] for w in p.get("wheels", [])]
+        # one wheel per package: the pure one, else the one for this platform
+        names.sort(key=lambda u: (not u.endswith("-none-any.whl"), "x86_64" not in u))
+        if names:
+            out.append(urllib.parse.unquote(urllib.parse.urlsplit(names[0]).path))
     return out
 
 
