@@ -289,6 +289,16 @@ test_check_answers(void **state)
 	assert_int_equal(venv_check(root, &t, &a, &why, &err), 0);
 	assert_string_equal(why, ".venv/bin/python3 is missing");
 
+	/* virtualenv's spelling of the version */
+	write_text(arena_printf(&a, "%s/pyvenv.cfg", root),
+		   arena_printf(&a, "home = %s\nversion_info = 3.11.2.final.0\n", t.home), 0644);
+	assert_int_equal(venv_check(root, &t, &a, &why, &err), 0);
+	assert_string_equal(why, ".venv/bin/python3 is missing");
+	write_text(arena_printf(&a, "%s/pyvenv.cfg", root),
+		   arena_printf(&a, "home = %s\nversion_info = 3.11.20\n", t.home), 0644);
+	assert_int_equal(venv_check(root, &t, &a, &why, &err), 0);
+	assert_non_null(strstr(why, "is for Python 3.11.20, the project needs 3.11.2"));
+
 	/* a made environment is usable */
 	assert_int_equal(venv_create(root, &t, NULL, &a, &err), 0);
 	assert_int_equal(venv_check(root, &t, &a, &why, &err), 1);
