@@ -310,8 +310,10 @@ target_find(const char *python, const char *project_dir, const char *requires_py
 		if (found < 0)
 			return -1;
 		if (found == 0) {
-			if (fs_read_file(path, &text, err) != 0)
+			if (fs_read_file(path, &text, err) != 0) {
+				buf_free(&text);
 				return -1;
+			}
 			for (line = text.data; rc == 1 && line; line = next) {
 				char *end;
 
