@@ -211,7 +211,7 @@ target_problem(const char *t, size_t n, size_t depth)
 			if (named)
 				return "is a symbolic link with '..' after a name in its target";
 			if (++ups > depth)
-				return "is a symbolic link leading out of the wheel";
+				return "is a symbolic link that leads out of the wheel";
 		} else if (len != 0 && !(len == 1 && c[0] == '.'))
 			named = true;
 		i += len + 1;
@@ -707,7 +707,8 @@ write_file(Unpack *u, const ArchiveApi *la, struct archive *a, Member *m, int di
 	fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return err_sys(u->err, "%s: cannot create %s", u->wheel_name, q(u, m->name, m->len));
-	if (!EVP_DigestInit_ex(u->ctx, m->md, NULL)) {
+	/* RECORD (and its signatures) are the only members written without a row */
+	if (m->row && !EVP_DigestInit_ex(u->ctx, m->md, NULL)) {
 		close(fd);
 		return fail(u, "cannot hash member %s", q(u, m->name, m->len));
 	}
@@ -721,7 +722,8 @@ write_file(Unpack *u, const ArchiveApi *la, struct archive *a, Member *m, int di
 			close(fd);
 			return -1;
 		}
-		EVP_DigestUpdate(u->ctx, block, n);
+		if (m->row)
+			EVP_DigestUpdate(u->ctx, block, n);
 		size += n;
 	}
 	if (r != ARCHIVE_EOF) {
@@ -732,6 +734,8 @@ write_file(Unpack *u, const ArchiveApi *la, struct archive *a, Member *m, int di
 	/* the mode asked of openat is cut by the umask; the cache's is fixed */
 	if (fchmod(fd, mode) != 0 || close(fd) != 0)
 		return err_sys(u->err, "%s: cannot write %s", u->wheel_name, q(u, m->name, m->len));
+	if (!m->row)
+		return 0;
 	if (m->row->has_size && size != m->row->size)
 		return fail(u, "member %s has %llu bytes, RECORD says %llu", q(u, m->name, m->len),
 			    (unsigned long long)size, (unsigned long long)m->row->size);
@@ -892,10 +896,10 @@ unpack_into(Unpack *u, int fd, WheelcacheCase how)
 		u->fold = ci == 1;
 	} else
 		u->fold = how == WHEELCACHE_CASE_INSENSITIVE;
-	if (check_members(u, fd) != 0)
-		return -1;
 	if (!(u->ctx = EVP_MD_CTX_new()))
 		return fail(u, "cannot hash: out of memory");
+	if (check_members(u, fd) != 0)
+		return -1;
 	return extract(u, fd);
 }
 
