@@ -107,6 +107,7 @@ typedef struct Unpack {
 	int root;                   /* the temporary directory */
 	Slot *cur_dir;              /* the directory cur_fd is open on */
 	int cur_fd;
+	bool mode_known[2], mode_cut[2];   /* by exec: whether files come out with their mode */
 } Unpack;
 
 static int fail(Unpack *u, const char *fmt, ...) ERR_PRINTF(2, 3);
@@ -731,8 +732,23 @@ write_file(Unpack *u, const ArchiveApi *la, struct archive *a, Member *m, int di
 		return fail(u, "cannot read member %s: %s", q(u, m->name, m->len),
 			    la->archive_error_string(a));
 	}
-	/* the mode asked of openat is cut by the umask; the cache's is fixed */
-	if (fchmod(fd, mode) != 0 || close(fd) != 0)
+	/*
+	 * The mode asked of openat is cut by the umask (or a default ACL), the cache's is
+	 * fixed. The first file of each mode shows whether it was cut; only then do the
+	 * others need an fchmod (a syscall per file saved in the usual case).
+	 */
+	if (!u->mode_known[m->exec]) {
+		struct stat st;
+
+		if (fstat(fd, &st) != 0) {
+			err_sys(u->err, "%s: cannot write %s", u->wheel_name, q(u, m->name, m->len));
+			close(fd);
+			return -1;
+		}
+		u->mode_known[m->exec] = true;
+		u->mode_cut[m->exec] = (st.st_mode & 07777) != mode;
+	}
+	if ((u->mode_cut[m->exec] && fchmod(fd, mode) != 0) || close(fd) != 0)
 		return err_sys(u->err, "%s: cannot write %s", u->wheel_name, q(u, m->name, m->len));
 	if (!m->row)
 		return 0;
