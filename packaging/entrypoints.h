@@ -49,6 +49,7 @@ bool entrypoints_script_name_ok(const char *name);
  *     #!/bin/sh
  *     '''exec' "PYTHON" "$0" "$@"
  *     ' '''
+ * (PYTHON in double quotes only when it holds a space, as pip 23 writes it; observed.)
  */
 void entrypoints_shebang(const char *python, Buf *out);
 

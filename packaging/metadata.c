@@ -608,6 +608,29 @@ fail:
 	return -1;
 }
 
+int
+metadata_parse_headers(const char *data, size_t len, Arena *arena,
+		       const MetadataField **fields, size_t *n, Err *err)
+{
+	Fields f = { 0 };
+	MetadataField *items;
+	Body body;
+
+	*fields = NULL;
+	*n = 0;
+	if (split_headers(data, len, arena, &f, &body, err) != 0) {
+		free(f.items);
+		return -1;
+	}
+	items = arena_alloc(arena, (f.len ? f.len : 1) * sizeof(*items));
+	if (f.len)
+		memcpy(items, f.items, f.len * sizeof(*items));
+	free(f.items);
+	*fields = items;
+	*n = f.len;
+	return 0;
+}
+
 const MetadataField *
 metadata_field(const Metadata *m, const char *name)
 {

@@ -70,6 +70,14 @@ typedef struct Metadata {
  */
 int metadata_parse(const char *data, size_t len, Arena *arena, Metadata *out, Err *err);
 
+/*
+ * Only the header block, split as metadata_parse splits it, without checking any field:
+ * for other files in this format (a wheel's WHEEL). Every field in file order, from
+ * arena; the body is ignored. Fails only on a value that is not UTF-8 ("line N: ...").
+ */
+int metadata_parse_headers(const char *data, size_t len, Arena *arena,
+			   const MetadataField **fields, size_t *n, Err *err);
+
 /* The first field called name (any case), or NULL. */
 const MetadataField *metadata_field(const Metadata *m, const char *name);
 /* Its value, or NULL. */
