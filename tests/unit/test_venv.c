@@ -729,7 +729,6 @@ test_activate_csh(void **state)
 
 typedef struct FindCase {
 	const char *python_version;   /* .python-version's text, NULL: none */
-	const char *requires;
 	const char *out;              /* NULL: an error */
 	const char *why;              /* or a fragment of the error */
 } FindCase;
@@ -748,28 +747,20 @@ test_target_find(void **state)
 	char *old_env = getenv("BUNPY_PYTHON") ? xstrdup(getenv("BUNPY_PYTHON")) : NULL;
 	const char *out, *why;
 	const FindCase cases[] = {
-		{ "3.11\n", NULL, "python3.11", ".python-version:1" },
-		{ "# pinned\n\n   3.12.1  \r\n3.9\n", ">=3.13", "python3.12", ".python-version:3" },
-		{ "cpython@3.11", NULL, "python3.11", ".python-version:1" },
-		{ "cpython-3.9.18\n", NULL, "python3.9", ".python-version:1" },
-		{ "pypy@3.10\n", NULL, "pypy3.10", ".python-version:1" },
-		{ "system\n", NULL, "python3", ".python-version:1" },
-		{ "/BIN/python3.11\n", NULL, "/BIN/python3.11", ".python-version:1" },
-		{ "3.10\n", NULL, NULL, "no python3.10 on PATH" },
-		{ "3.13\n", NULL, NULL, "no python3.13 on PATH" },       /* python3.13t is another */
-		{ "/BIN/python9\n", NULL, NULL, ".python-version:1 names the interpreter" },
-		{ "latest\n", NULL, NULL, "'latest' is not a Python version" },
-		{ "3.11.x\n", NULL, NULL, "is not a Python version" },
-		{ "# only a comment\n", NULL, "python3", "PATH" },
-		{ NULL, ">=3.10", "python3.12", "requires-python >=3.10" },
-		{ NULL, "<3.12", "python3.11", "requires-python <3.12" },
-		{ NULL, ">=3.10.4,<3.12", "python3.11", "requires-python >=3.10.4,<3.12" },
-		{ NULL, "==3.9.*", "python3.9", "requires-python ==3.9.*" },
-		{ NULL, "~=3.9.2", "python3.9", "requires-python ~=3.9.2" },
-		{ NULL, "==3.11.2", "python3.11", "requires-python ==3.11.2" },
-		{ NULL, ">=3.13", "python3", "PATH" },           /* python3.14 is not executable */
-		{ NULL, "not a specifier", "python3", "PATH" },
-		{ NULL, NULL, "python3", "PATH" },
+		{ "3.11\n", "python3.11", ".python-version:1" },
+		{ "# pinned\n\n   3.12.1  \r\n3.9\n", "python3.12", ".python-version:3" },
+		{ "cpython@3.11", "python3.11", ".python-version:1" },
+		{ "cpython-3.9.18\n", "python3.9", ".python-version:1" },
+		{ "pypy@3.10\n", "pypy3.10", ".python-version:1" },
+		{ "system\n", "python3", ".python-version:1" },
+		{ "/BIN/python3.11\n", "/BIN/python3.11", ".python-version:1" },
+		{ "3.10\n", NULL, "no python3.10 on PATH" },
+		{ "3.13\n", NULL, "no python3.13 on PATH" },       /* python3.13t is another */
+		{ "/BIN/python9\n", NULL, ".python-version:1 names the interpreter" },
+		{ "latest\n", NULL, "'latest' is not a Python version" },
+		{ "3.11.x\n", NULL, "is not a Python version" },
+		{ "# only a comment\n", "python3", "PATH" },
+		{ NULL, "python3", "PATH" },
 	};
 	size_t i;
 
@@ -802,7 +793,7 @@ test_target_find(void **state)
 		if (want && !strncmp(want, "/BIN/", 5))
 			want = arena_printf(&a, "%s%s", bin, want + 4);
 		out = why = NULL;
-		rc = target_find(NULL, proj, c->requires, &a, &out, &why, &err);
+		rc = target_find(NULL, proj, &a, &out, &why, &err);
 		if (want) {
 			if (rc != 0)
 				fail_msg("case %zu: %s", i, err.msg);
@@ -814,31 +805,112 @@ test_target_find(void **state)
 				fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, c->why);
 		}
 	}
-	/* python3.8 in the second directory is found when it is the one allowed */
-	unlink(arena_printf(&a, "%s/.python-version", proj));
-	assert_int_equal(target_find(NULL, proj, "<3.9", &a, &out, &why, &err), 0);
-	assert_string_equal(out, "python3.8");
-
 	/* --python, then BUNPY_PYTHON, win over the project's file */
 	write_text(arena_printf(&a, "%s/.python-version", proj), "3.11\n", 0644);
 	setenv("BUNPY_PYTHON", "/opt/py/bin/python3", 1);
-	assert_int_equal(target_find("python3.12", proj, NULL, &a, &out, &why, &err), 0);
+	assert_int_equal(target_find("python3.12", proj, &a, &out, &why, &err), 0);
 	assert_string_equal(out, "python3.12");
 	assert_string_equal(why, "--python");
-	assert_int_equal(target_find(NULL, proj, NULL, &a, &out, &why, &err), 0);
+	assert_int_equal(target_find(NULL, proj, &a, &out, &why, &err), 0);
 	assert_string_equal(out, "/opt/py/bin/python3");
 	assert_string_equal(why, "BUNPY_PYTHON");
 	unsetenv("BUNPY_PYTHON");
 
-	/* no project directory: requires-python, then PATH */
-	assert_int_equal(target_find(NULL, NULL, ">=3.11", &a, &out, &why, &err), 0);
-	assert_string_equal(out, "python3.12");
+	/* no project directory: PATH */
+	assert_int_equal(target_find(NULL, NULL, &a, &out, &why, &err), 0);
+	assert_string_equal(out, "python3");
 
 	/* an unreadable .python-version (here: a directory) is an error */
 	unlink(arena_printf(&a, "%s/.python-version", proj));
 	assert_int_equal(mkdir(arena_printf(&a, "%s/.python-version", proj), 0755), 0);
-	assert_int_equal(target_find(NULL, proj, NULL, &a, &out, &why, &err), -1);
+	assert_int_equal(target_find(NULL, proj, &a, &out, &why, &err), -1);
 
+	if (old_path)
+		setenv("PATH", old_path, 1);
+	if (old_env)
+		setenv("BUNPY_PYTHON", old_env, 1);
+	free(old_path);
+	free(old_env);
+	remove_tmpdir(dir);
+	arena_free(&a);
+}
+
+/* ---------------------------------------------------------------- target_select */
+
+typedef struct SelectCase {
+	const char *requires;
+	const char *command;          /* what is chosen: the basename of Target.python */
+	const char *version;          /* its python_version */
+	const char *why;
+} SelectCase;
+
+/* Fake interpreters: the real one's probe with its version rewritten, so that
+ * target_select sees python3.N report 3.N. */
+static void
+write_fake_python(Arena *a, const char *dir, const char *name, int minor)
+{
+	const char *py = "/usr/bin/python3";
+
+	write_text(arena_printf(a, "%s/%s", dir, name),
+		   minor < 0 ? "#!/bin/sh\necho 'not installed' >&2\nexit 127\n" :
+		   arena_printf(a, "#!/bin/sh\n%s \"$@\" | sed 's/3\\.11/3.%d/g'\n", py, minor), 0755);
+}
+
+static void
+test_target_select(void **state)
+{
+	Arena a = { 0 };
+	Err err;
+	char *dir = make_tmpdir();
+	const char *bin = arena_printf(&a, "%s/bin", dir), *bin2 = arena_printf(&a, "%s/bin2", dir);
+	const char *cache = arena_printf(&a, "%s/cache", dir);
+	char *old_path = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
+	char *old_env = getenv("BUNPY_PYTHON") ? xstrdup(getenv("BUNPY_PYTHON")) : NULL;
+	const SelectCase cases[] = {
+		{ NULL, "python3", "3.11", "PATH" },
+		{ ">=3.10", "python3", "3.11", "PATH" },         /* python3 does: it is kept */
+		{ "<3.11", "python3.9", "3.9", "requires-python <3.11" },
+		{ ">=3.12", "python3.12", "3.12", "requires-python >=3.12" },  /* 3.13 does not run */
+		{ "==3.9.*", "python3.9", "3.9", "requires-python ==3.9.*" },
+		{ "<3.9", "python3.8", "3.8", "requires-python <3.9" },       /* the second directory */
+		{ ">=3.14", "python3", "3.11", "PATH" },        /* none does: the caller says so */
+		{ "not a specifier", "python3", "3.11", "PATH" },
+	};
+	size_t i;
+
+	(void)state;
+	if (access("/usr/bin/python3", X_OK) != 0)
+		skip();
+	write_fake_python(&a, bin, "python3", 11);
+	write_fake_python(&a, bin, "python3.9", 9);
+	write_fake_python(&a, bin, "python3.12", 12);
+	write_fake_python(&a, bin, "python3.13", -1);   /* a pyenv shim of a missing version */
+	write_fake_python(&a, bin2, "python3.8", 8);
+	setenv("PATH", arena_printf(&a, "%s:%s:/usr/bin:/bin", bin, bin2), 1);
+	unsetenv("BUNPY_PYTHON");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const SelectCase *c = &cases[i];
+		const char *why = NULL, *base;
+		Target t;
+
+		if (target_select(NULL, NULL, c->requires, cache, &a, &t, &why, &err) != 0)
+			fail_msg("case %zu: %s", i, err.msg);
+		base = strrchr(t.python, '/') ? strrchr(t.python, '/') + 1 : t.python;
+		assert_string_equal(base, c->command);
+		assert_string_equal(t.env.values[MARKER_PYTHON_VERSION], c->version);
+		assert_string_equal(why, c->why);
+	}
+	/* named explicitly: used even when requires-python does not admit it */
+	{
+		const char *why = NULL;
+		Target t;
+
+		assert_int_equal(target_select("python3.9", NULL, ">=3.12", cache, &a, &t, &why, &err), 0);
+		assert_string_equal(t.env.values[MARKER_PYTHON_VERSION], "3.9");
+		assert_string_equal(why, "--python");
+		/* and an explicit interpreter that does not run is an error, not skipped */
+		assert_int_equal(target_select("python3.13", NULL, NULL, cache, &a, &t, &why, &err), -1);
+	}
 	if (old_path)
 		setenv("PATH", old_path, 1);
 	if (old_env)
@@ -862,6 +934,7 @@ main(void)
 		cmocka_unit_test(test_activate_fish),
 		cmocka_unit_test(test_activate_csh),
 		cmocka_unit_test(test_target_find),
+		cmocka_unit_test(test_target_select),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
