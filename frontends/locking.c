@@ -290,7 +290,7 @@ static int
 load(Cli *cli, Project *proj, const LockingArgs *la, Arena *a, LockingResult *r, Buf *text,
      LockOptions *lo)
 {
-	const char *path = arena_printf(a, "%s/pyproject.toml", proj->root), *python, *why;
+	const char *path = arena_printf(a, "%s/pyproject.toml", proj->root), *why;
 	Pyproject *py = &r->pyproject;
 	Err err;
 
@@ -313,9 +313,9 @@ load(Cli *cli, Project *proj, const LockingArgs *la, Arena *a, LockingResult *r,
 			 getenv("BUNPY_PRERELEASE") :
 			 mode_name(py->bunpy.prerelease, prerelease_names, 4) ?
 			 mode_name(py->bunpy.prerelease, prerelease_names, 4) : "if-necessary";
-	if (target_find(la->python, proj->root, py->project.has_requires_python ?
-			py->project.requires_python_text : NULL, a, &python, &why, &err) != 0 ||
-	    target_load(python, proj->cache_dir, a, &r->target, &err) != 0) {
+	if (target_select(la->python, proj->root, py->project.has_requires_python ?
+			  py->project.requires_python_text : NULL, proj->cache_dir, a, &r->target,
+			  &why, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);
 		return 1;
 	}

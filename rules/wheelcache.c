@@ -107,6 +107,7 @@ typedef struct Unpack {
 	int root;                   /* the temporary directory */
 	Slot *cur_dir;              /* the directory cur_fd is open on */
 	int cur_fd;
+	bool mode_known[2], mode_cut[2];   /* by exec: whether files come out with their mode */
 } Unpack;
 
 static int fail(Unpack *u, const char *fmt, ...) ERR_PRINTF(2, 3);
@@ -211,7 +212,7 @@ target_problem(const char *t, size_t n, size_t depth)
 			if (named)
 				return "is a symbolic link with '..' after a name in its target";
 			if (++ups > depth)
-				return "is a symbolic link leading out of the wheel";
+				return "is a symbolic link that leads out of the wheel";
 		} else if (len != 0 && !(len == 1 && c[0] == '.'))
 			named = true;
 		i += len + 1;
@@ -707,7 +708,8 @@ write_file(Unpack *u, const ArchiveApi *la, struct archive *a, Member *m, int di
 	fd = openat(dirfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return err_sys(u->err, "%s: cannot create %s", u->wheel_name, q(u, m->name, m->len));
-	if (!EVP_DigestInit_ex(u->ctx, m->md, NULL)) {
+	/* RECORD (and its signatures) are the only members written without a row */
+	if (m->row && !EVP_DigestInit_ex(u->ctx, m->md, NULL)) {
 		close(fd);
 		return fail(u, "cannot hash member %s", q(u, m->name, m->len));
 	}
@@ -721,7 +723,8 @@ write_file(Unpack *u, const ArchiveApi *la, struct archive *a, Member *m, int di
 			close(fd);
 			return -1;
 		}
-		EVP_DigestUpdate(u->ctx, block, n);
+		if (m->row)
+			EVP_DigestUpdate(u->ctx, block, n);
 		size += n;
 	}
 	if (r != ARCHIVE_EOF) {
@@ -729,9 +732,26 @@ write_file(Unpack *u, const ArchiveApi *la, struct archive *a, Member *m, int di
 		return fail(u, "cannot read member %s: %s", q(u, m->name, m->len),
 			    la->archive_error_string(a));
 	}
-	/* the mode asked of openat is cut by the umask; the cache's is fixed */
-	if (fchmod(fd, mode) != 0 || close(fd) != 0)
+	/*
+	 * The mode asked of openat is cut by the umask (or a default ACL), the cache's is
+	 * fixed. The first file of each mode shows whether it was cut; only then do the
+	 * others need an fchmod (a syscall per file saved in the usual case).
+	 */
+	if (!u->mode_known[m->exec]) {
+		struct stat st;
+
+		if (fstat(fd, &st) != 0) {
+			err_sys(u->err, "%s: cannot write %s", u->wheel_name, q(u, m->name, m->len));
+			close(fd);
+			return -1;
+		}
+		u->mode_known[m->exec] = true;
+		u->mode_cut[m->exec] = (st.st_mode & 07777) != mode;
+	}
+	if ((u->mode_cut[m->exec] && fchmod(fd, mode) != 0) || close(fd) != 0)
 		return err_sys(u->err, "%s: cannot write %s", u->wheel_name, q(u, m->name, m->len));
+	if (!m->row)
+		return 0;
 	if (m->row->has_size && size != m->row->size)
 		return fail(u, "member %s has %llu bytes, RECORD says %llu", q(u, m->name, m->len),
 			    (unsigned long long)size, (unsigned long long)m->row->size);
@@ -892,10 +912,10 @@ unpack_into(Unpack *u, int fd, WheelcacheCase how)
 		u->fold = ci == 1;
 	} else
 		u->fold = how == WHEELCACHE_CASE_INSENSITIVE;
-	if (check_members(u, fd) != 0)
-		return -1;
 	if (!(u->ctx = EVP_MD_CTX_new()))
 		return fail(u, "cannot hash: out of memory");
+	if (check_members(u, fd) != 0)
+		return -1;
 	return extract(u, fd);
 }
 
