@@ -101,6 +101,7 @@ download_work(void *arg)
 		j->rc = j->rc > 0 ? 0 : -1;  /* another process stored it meanwhile */
 		goto out;
 	}
+	j->rc = -1;
 	req.url = lockctx_unmask(&sc->lock, j->it->url, &a);
 	req.cls = HTTP_CLASS_DOWNLOAD;
 	req.out_fd = fd;
