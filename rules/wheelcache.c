@@ -28,12 +28,15 @@
 
 #include "wheelcache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -878,6 +881,40 @@ wheelcache_has(const char *cache_dir, const Sha256 *sha)
 
 	arena_free(&arena);
 	return has;
+}
+
+int
+wheelcache_sweep(const char *cache_dir, Err *err)
+{
+	Arena arena = { 0 };
+	const char *wheels = arena_printf(&arena, "%s/wheels", cache_dir);
+	DIR *d = opendir(wheels);
+	struct dirent *e;
+	int removed = 0;
+
+	if (!d) {
+		arena_free(&arena);
+		return errno == ENOENT ? 0 : err_sys(err, "cannot read %s", wheels);
+	}
+	while ((e = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, ".tmp-", 5) != 0)
+			continue;
+		pid = strtol(e->d_name + 5, &end, 10);
+		if (end == e->d_name + 5 || *end != '-' || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fs_remove_tree(fs_path_join(&arena, wheels, e->d_name), err) != 0) {
+			removed = -1;
+			break;
+		}
+		removed++;
+	}
+	closedir(d);
+	arena_free(&arena);
+	return removed;
 }
 
 int
