@@ -770,6 +770,7 @@ extract_entry(Unpack *u, const ArchiveApi *la, struct archive *a, struct archive
 	const char *name = la->archive_entry_pathname(e);
 	unsigned type = la->archive_entry_filetype(e);
 	size_t len;
+	const char *base;
 	Member *m;
 	int dirfd;
 
@@ -779,7 +780,7 @@ extract_entry(Unpack *u, const ArchiveApi *la, struct archive *a, struct archive
 	if (type == AE_IFDIR && len > 0 && name[len - 1] == '/')
 		len--;
 	m = find_member(u, name, len);
-	if (!m || m->len != len || m->seen ||
+	if (!m || m->seen ||
 	    type != (m->kind == K_DIR ? AE_IFDIR : m->kind == K_LINK ? AE_IFLNK : AE_IFREG))
 		return fail(u, "the zip's directory and its local headers disagree about member %s",
 			    q(u, name, len));
@@ -790,18 +791,13 @@ extract_entry(Unpack *u, const ArchiveApi *la, struct archive *a, struct archive
 		return 0;
 	if ((dirfd = parent_fd(u, m)) < 0)
 		return -1;
-	if (m->kind == K_LINK) {
-		const char *slash = memrchr(m->name, '/', m->len);
-
-		if (symlinkat(m->target, dirfd, slash ? slash + 1 : m->name) != 0)
-			return err_sys(u->err, "%s: cannot create %s", u->wheel_name, q(u, m->name, m->len));
-		return 0;
-	}
-	{
-		const char *slash = memrchr(m->name, '/', m->len);
-
-		return write_file(u, la, a, m, dirfd, slash ? slash + 1 : m->name);
-	}
+	base = memrchr(m->name, '/', m->len);
+	base = base ? base + 1 : m->name;
+	if (m->kind == K_FILE)
+		return write_file(u, la, a, m, dirfd, base);
+	if (symlinkat(m->target, dirfd, base) != 0)
+		return err_sys(u->err, "%s: cannot create %s", u->wheel_name, q(u, m->name, m->len));
+	return 0;
 }
 
 /*
