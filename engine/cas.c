@@ -6,6 +6,7 @@
 #include "cas.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,43 @@ out:
 	buf_free(&dest);
 	buf_free(&tmp);
 	return rc;
+}
+
+int
+cas_begin(Cas *cas, const Sha256 *sha, Buf *tmp, int *fd, Err *err)
+{
+	Buf dest = { 0 };
+	int rc = begin_put(cas, sha, &dest, tmp, err);
+
+	*fd = -1;
+	if (rc == 0 && (*fd = open(tmp->data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444)) < 0)
+		rc = err_sys(err, "cannot create %s", tmp->data);
+	buf_free(&dest);
+	return rc;
+}
+
+int
+cas_commit(Cas *cas, const Sha256 *sha, const char *tmp, int fd, Err *err)
+{
+	Buf dest = { 0 };
+	int rc;
+
+	if (close(fd) != 0) {
+		unlink(tmp);
+		return err_sys(err, "cannot write %s", tmp);
+	}
+	cas_path(cas, sha, &dest);
+	rc = publish(tmp, dest.data, err);
+	buf_free(&dest);
+	return rc;
+}
+
+void
+cas_abort(const char *tmp, int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
 }
 
 int

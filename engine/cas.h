@@ -45,6 +45,16 @@ int cas_link_file(Cas *cas, const char *path, const Sha256 *sha);
 int cas_unshare(const char *path, Err *err);
 int cas_put_bytes(Cas *cas, const void *p, size_t n, Sha256 *sha_out, Err *err);
 int cas_get_bytes(const Cas *cas, const Sha256 *sha, Buf *out, Err *err);
+/*
+ * A blob whose content arrives in pieces (a download): cas_begin opens a temporary
+ * file beside the blob's place (*fd, *tmp) and returns 0, or 1 when the blob exists
+ * already (nothing opened); cas_commit renames the file, which the caller has checked
+ * to hold exactly the content sha names, into place (read-only), and cas_abort throws
+ * it away. Both close fd.
+ */
+int cas_begin(Cas *cas, const Sha256 *sha, Buf *tmp, int *fd, Err *err);
+int cas_commit(Cas *cas, const Sha256 *sha, const char *tmp, int fd, Err *err);
+void cas_abort(const char *tmp, int fd);
 /* Write the blob to dest (atomically, with the given mode); fails when the blob is
  * missing or its content no longer matches its name. */
 int cas_restore(const Cas *cas, const Sha256 *sha, const char *dest, unsigned mode, Err *err);

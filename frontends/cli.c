@@ -252,3 +252,10 @@ cli_positive(const char *s)
 		return -1;
 	return (int)v;
 }
+
+void
+cli_list_push(const char ***list, size_t *n, const char *s)
+{
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = s;
+}

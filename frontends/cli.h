@@ -9,6 +9,7 @@
 #define BUNPY_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "term.h"
 
@@ -53,6 +54,8 @@ int cli_usage_error(const Cli *cli, const char *fmt, ...) ERR_PRINTF(2, 3);
 /* Index in argv of the first operand, after cli_next returned CLI_DONE with
  * stop_at_operand set (argc when there is none). */
 int cli_first_operand(const Cli *cli);
+/* Append s to a malloc'd list of strings (repeatable options). */
+void cli_list_push(const char ***list, size_t *n, const char *s);
 /* Parse a positive integer option; -1 when it is not one. */
 int cli_positive(const char *s);
 

@@ -10,5 +10,6 @@ int cmd_run(Cli *cli, int argc, char **argv);
 int cmd_graph(Cli *cli, int argc, char **argv);
 int cmd_lock(Cli *cli, int argc, char **argv);
 int cmd_export(Cli *cli, int argc, char **argv);
+int cmd_sync(Cli *cli, int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ typedef struct Command {
 static const Command commands[] = {
 	{ "run", cmd_run, "run the project's tasks, only those out of date" },
 	{ "lock", cmd_lock, "resolve the dependencies and write pylock.toml" },
+	{ "sync", cmd_sync, "make .venv exactly what pylock.toml says, locking first if needed" },
 	{ "export", cmd_export, "write the lock as requirements.txt" },
 	{ "graph", cmd_graph, "show the build graph, explain a rebuild, export the last run" },
 	{ NULL, NULL, NULL },

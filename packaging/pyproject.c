@@ -861,6 +861,7 @@ parse_bunpy(TomlDoc *p, const TomlValue *root, PyprojectBunpy *out)
 	static const char *const resolution_names[] = {
 		"highest", "lowest", "lowest-direct", NULL
 	};
+	static const char *const link_mode_names[] = { "clone", "hardlink", "copy", NULL };
 	const TomlValue *tool = toml_get(root, "tool"), *b, *v;
 	int e;
 
@@ -908,6 +909,11 @@ parse_bunpy(TomlDoc *p, const TomlValue *root, PyprojectBunpy *out)
 		if (parse_enum(p, v, "tool.bunpy.resolution", resolution_names, &e) != 0)
 			return -1;
 		out->resolution = (PyprojectResolution)e;
+	}
+	if ((v = toml_get(b, "link-mode"))) {
+		if (parse_enum(p, v, "tool.bunpy.link-mode", link_mode_names, &e) != 0)
+			return -1;
+		out->link_mode = (PyprojectLinkMode)e;
 	}
 	return 0;
 }

@@ -160,6 +160,14 @@ typedef enum PyprojectResolution {
 	PYPROJECT_RESOLUTION_LOWEST_DIRECT,
 } PyprojectResolution;
 
+/* How sync puts files from the cache into the environment. */
+typedef enum PyprojectLinkMode {
+	PYPROJECT_LINK_UNSET,
+	PYPROJECT_LINK_CLONE,
+	PYPROJECT_LINK_HARDLINK,
+	PYPROJECT_LINK_COPY,
+} PyprojectLinkMode;
+
 typedef struct PyprojectBunpy {
 	const TomlValue *table;           /* [tool.bunpy], NULL when absent */
 	const char *index_url;            /* NULL when not set */
@@ -169,6 +177,7 @@ typedef struct PyprojectBunpy {
 	PyprojectReqList override_dependencies;
 	PyprojectPrerelease prerelease;
 	PyprojectResolution resolution;
+	PyprojectLinkMode link_mode;
 } PyprojectBunpy;
 
 typedef struct Pyproject {

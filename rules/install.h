@@ -110,7 +110,7 @@ int install_remove(Installer *in, const InstalledDist *dist, Err *err);
 
 /*
  * Compile the .py files of the given installed distributions (their RECORD) to
- * __pycache__/*.CACHE_TAG.pyc with one run of ROOT/bin/python (compileall-like, files
+ * __pycache__/MODULE.CACHE_TAG.pyc with one run of ROOT/bin/python (compileall-like, files
  * read from its standard input). A file that does not compile is not an error (pip
  * neither); failing to run Python is.
  */

@@ -75,6 +75,11 @@ typedef struct ExportOptions {
 	bool no_hashes;
 } ExportOptions;
 
+/* Whether the lock's package is installed for the extras and groups chosen (its marker,
+ * evaluated with them and, when target is not NULL, the target's environment). */
+bool lockfile_selects(const Pylock *lock, const ExportOptions *o, const MarkerEnv *target,
+		      const PylockPackage *pk);
+
 int lockfile_export_requirements(const Pylock *lock, const ExportOptions *o, Buf *out, Err *err);
 
 #endif

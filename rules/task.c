@@ -22,6 +22,7 @@
 #include "engine/glob.h"
 #include "engine/proc.h"
 #include "lockctx.h"
+#include "syncctx.h"
 #include "rules.h"
 #include "taskdef.h"
 
@@ -337,7 +338,12 @@ rules_register(Engine *eng, Err *err)
 	    eng_register(eng, &rules_index_page_rule, err) != 0 ||
 	    eng_register(eng, &rules_dist_metadata_rule, err) != 0 ||
 	    eng_register(eng, &rules_lock_inputs_rule, err) != 0 ||
-	    eng_register(eng, &rules_resolve_rule, err) != 0)
+	    eng_register(eng, &rules_resolve_rule, err) != 0 ||
+	    eng_register(eng, &rules_wheel_file_rule, err) != 0 ||
+	    eng_register(eng, &rules_wheel_unpack_rule, err) != 0 ||
+	    eng_register(eng, &rules_dist_remove_rule, err) != 0 ||
+	    eng_register(eng, &rules_dist_install_rule, err) != 0 ||
+	    eng_register(eng, &rules_venv_sync_rule, err) != 0)
 		return -1;
 	return 0;
 }

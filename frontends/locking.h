@@ -1,0 +1,100 @@
+/*
+ * locking.h - making the project's pylock.toml current: what `bunpy lock` does, and
+ * what `bunpy sync` does first when the lock is stale.
+ *
+ * The options that choose indexes, the interpreter and the resolution are shared by
+ * both commands (LOCKING_OPTIONS rows in their option tables, locking_option to take
+ * one). locking_run reads pyproject.toml, finds and probes the interpreter, and either
+ * finds the lock up to date (no engine, no network) or resolves and writes it.
+ */
+#ifndef BUNPY_LOCKING_H
+#define BUNPY_LOCKING_H
+
+#include <stdbool.h>
+
+#include "cli.h"
+#include "packaging/pyproject.h"
+#include "project.h"
+#include "rules/lockctx.h"
+#include "rules/lockfile.h"
+#include "rules/target.h"
+
+enum {
+	LOCKING_OPT_INDEX_URL = 100, LOCKING_OPT_EXTRA_INDEX_URL, LOCKING_OPT_FIND_LINKS,
+	LOCKING_OPT_RESOLUTION, LOCKING_OPT_PRERELEASE, LOCKING_OPT_OFFLINE, LOCKING_OPT_REFRESH,
+	LOCKING_OPT_PYTHON, LOCKING_OPT_CERT, LOCKING_OPT_INDEX_CONCURRENCY,
+	SELECT_OPT_EXTRA, SELECT_OPT_ALL_EXTRAS, SELECT_OPT_GROUP, SELECT_OPT_ALL_GROUPS,
+	SELECT_OPT_NO_DEV,
+};
+
+#define LOCKING_OPTIONS \
+	{ "index-url", 'i', "URL", "the package index (default $BUNPY_INDEX_URL, [tool.bunpy] index-url, https://pypi.org/simple)", LOCKING_OPT_INDEX_URL }, \
+	{ "extra-index-url", 0, "URL", "another index, consulted for projects the ones before it lack (repeatable)", LOCKING_OPT_EXTRA_INDEX_URL }, \
+	{ "find-links", 'f', "DIR", "a directory of wheels to use as an index, after the others (repeatable)", LOCKING_OPT_FIND_LINKS }, \
+	{ "resolution", 0, "MODE", "highest (default), lowest, or lowest-direct", LOCKING_OPT_RESOLUTION }, \
+	{ "prerelease", 0, "MODE", "if-necessary (default), allow, or disallow", LOCKING_OPT_PRERELEASE }, \
+	{ "offline", 0, NULL, "never use the network: only cached pages, metadata and wheels", LOCKING_OPT_OFFLINE }, \
+	{ "refresh", 0, NULL, "revalidate every cached index page", LOCKING_OPT_REFRESH }, \
+	{ "python", 'p', "PYTHON", "the interpreter (default $BUNPY_PYTHON, .python-version, requires-python, python3)", LOCKING_OPT_PYTHON }, \
+	{ "cert", 0, "FILE", "CA bundle for TLS (default $SSL_CERT_FILE, else the system's)", LOCKING_OPT_CERT }, \
+	{ "index-concurrency", 0, "N", "requests at once per index host (default $BUNPY_CONCURRENCY_INDEX, else 16)", LOCKING_OPT_INDEX_CONCURRENCY }
+
+/* Which extras and groups a command installs or exports (dev by default). */
+#define SELECT_OPTIONS \
+	{ "extra", 0, "NAME", "include an optional dependency group (repeatable)", SELECT_OPT_EXTRA }, \
+	{ "all-extras", 0, NULL, "include every extra", SELECT_OPT_ALL_EXTRAS }, \
+	{ "group", 0, "NAME", "include a dependency group (repeatable; default: dev)", SELECT_OPT_GROUP }, \
+	{ "all-groups", 0, NULL, "include every dependency group", SELECT_OPT_ALL_GROUPS }, \
+	{ "no-dev", 0, NULL, "leave out the dev group", SELECT_OPT_NO_DEV }
+
+typedef struct Selection {
+	ExportOptions o;             /* extras and groups: the arrays below, after select_finish */
+	const char **extras, **groups;   /* malloc'd */
+	bool no_dev;
+} Selection;
+
+/* Take option id (one of SELECT_OPT_*): 0, or 1 when it is not one. */
+int select_option(Selection *s, int id, const char *arg);
+/* After the options: the dev group unless --no-dev or groups were named. */
+void select_finish(Selection *s);
+void select_free(Selection *s);
+
+typedef struct LockingArgs {
+	const char *index_url;
+	const char **extra_urls, **find_links, **upgrade_pkgs;   /* malloc'd arrays */
+	size_t nextra, nfind, nupgrade;
+	const char *resolution, *prerelease, *python, *cert;
+	bool upgrade, check, dry_run, offline, refresh;
+	bool quiet_up_to_date;       /* say nothing when the lock is up to date (sync) */
+	int index_concurrency;
+} LockingArgs;
+
+/* Take option id (one of LOCKING_OPT_*) with its argument: 0, or 2 after printing a
+ * usage error; 1 when id is not a locking option. */
+int locking_option(Cli *cli, LockingArgs *la, int id, const char *arg);
+void locking_args_free(LockingArgs *la);
+
+/* What locking_run found, for the sync that follows (in the caller's arena). */
+typedef struct LockingResult {
+	Pyproject pyproject;
+	Target target;
+	LockIndex *indexes;          /* malloc'd; the HTTP settings of the sync too */
+	size_t nindexes;
+	bool locked_now;             /* pylock.toml was written by this run */
+} LockingResult;
+
+/* Make pylock.toml current (with la->check: only check it; with la->dry_run: print
+ * what would change). Returns the exit status (0 current or written). */
+int locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena,
+		LockingResult *out);
+
+/* The pyproject, the interpreter and the indexes, without looking at the lock (sync
+ * --frozen). */
+int locking_load(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena,
+		 LockingResult *out);
+
+/* Fill the HTTP and index settings of a LockCtx from the arguments and the result. */
+void locking_ctx(const LockingArgs *la, const LockingResult *r, const char *cache_dir,
+		 LockCtx *lc);
+
+#endif

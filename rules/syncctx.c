@@ -1,3 +1,0 @@
-/* syncctx.c - being written */
-#include "config.h"
-extern int bunpy_placeholder_syncctx;
