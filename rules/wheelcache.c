@@ -28,12 +28,15 @@
 
 #include "wheelcache.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -767,6 +770,7 @@ extract_entry(Unpack *u, const ArchiveApi *la, struct archive *a, struct archive
 	const char *name = la->archive_entry_pathname(e);
 	unsigned type = la->archive_entry_filetype(e);
 	size_t len;
+	const char *base;
 	Member *m;
 	int dirfd;
 
@@ -776,7 +780,7 @@ extract_entry(Unpack *u, const ArchiveApi *la, struct archive *a, struct archive
 	if (type == AE_IFDIR && len > 0 && name[len - 1] == '/')
 		len--;
 	m = find_member(u, name, len);
-	if (!m || m->len != len || m->seen ||
+	if (!m || m->seen ||
 	    type != (m->kind == K_DIR ? AE_IFDIR : m->kind == K_LINK ? AE_IFLNK : AE_IFREG))
 		return fail(u, "the zip's directory and its local headers disagree about member %s",
 			    q(u, name, len));
@@ -787,18 +791,13 @@ extract_entry(Unpack *u, const ArchiveApi *la, struct archive *a, struct archive
 		return 0;
 	if ((dirfd = parent_fd(u, m)) < 0)
 		return -1;
-	if (m->kind == K_LINK) {
-		const char *slash = memrchr(m->name, '/', m->len);
-
-		if (symlinkat(m->target, dirfd, slash ? slash + 1 : m->name) != 0)
-			return err_sys(u->err, "%s: cannot create %s", u->wheel_name, q(u, m->name, m->len));
-		return 0;
-	}
-	{
-		const char *slash = memrchr(m->name, '/', m->len);
-
-		return write_file(u, la, a, m, dirfd, slash ? slash + 1 : m->name);
-	}
+	base = memrchr(m->name, '/', m->len);
+	base = base ? base + 1 : m->name;
+	if (m->kind == K_FILE)
+		return write_file(u, la, a, m, dirfd, base);
+	if (symlinkat(m->target, dirfd, base) != 0)
+		return err_sys(u->err, "%s: cannot create %s", u->wheel_name, q(u, m->name, m->len));
+	return 0;
 }
 
 /*
@@ -878,6 +877,40 @@ wheelcache_has(const char *cache_dir, const Sha256 *sha)
 
 	arena_free(&arena);
 	return has;
+}
+
+int
+wheelcache_sweep(const char *cache_dir, Err *err)
+{
+	Arena arena = { 0 };
+	const char *wheels = arena_printf(&arena, "%s/wheels", cache_dir);
+	DIR *d = opendir(wheels);
+	struct dirent *e;
+	int removed = 0;
+
+	if (!d) {
+		arena_free(&arena);
+		return errno == ENOENT ? 0 : err_sys(err, "cannot read %s", wheels);
+	}
+	while ((e = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, ".tmp-", 5) != 0)
+			continue;
+		pid = strtol(e->d_name + 5, &end, 10);
+		if (end == e->d_name + 5 || *end != '-' || pid <= 0 ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (fs_remove_tree(fs_path_join(&arena, wheels, e->d_name), err) != 0) {
+			removed = -1;
+			break;
+		}
+		removed++;
+	}
+	closedir(d);
+	arena_free(&arena);
+	return removed;
 }
 
 int

@@ -48,6 +48,14 @@ bool wheelcache_has(const char *cache_dir, const Sha256 *sha);
 int wheelcache_unpack(const char *cache_dir, const char *wheel_path, const Sha256 *sha,
 		      const char *wheel_name, Err *err);
 
+/*
+ * Remove the temporary directories of unpacks whose process is gone (killed halfway:
+ * CACHE/wheels/.tmp-PID-XXXXXX where no process PID runs). Cheap enough to call once
+ * per sync, not per wheel (it reads the whole directory). Returns how many were
+ * removed, or -1 with err.
+ */
+int wheelcache_sweep(const char *cache_dir, Err *err);
+
 /* How names that differ only by case are judged: as the cache's filesystem does
  * (probed, what wheelcache_unpack does), or as if it told case apart or ignored it
  * (for tests, which can only run on one kind of filesystem). */

@@ -447,7 +447,7 @@ test_links_and_names(void **state)
 }
 
 static void
-test_errors_outside_the_wheel(void **state)
+test_missing_wheel(void **state)
 {
 	const Case *k = find_case("good_wheel-1.0-py3-none-any.whl");
 	char cache[128];
@@ -467,6 +467,40 @@ test_errors_outside_the_wheel(void **state)
 		buf_free(&w);
 	}
 	buf_free(&names);
+}
+
+/* Temporary directories of dead processes go, of live ones and wheels stay. */
+static void
+test_sweep(void **state)
+{
+	char cache[128], path[512];
+	Buf names = { 0 }, w = { 0 };
+	Err err;
+
+	(void)state;
+	fresh_cache(cache, sizeof(cache));
+	assert_int_equal(wheelcache_sweep(cache, &err), 0);   /* no wheels/ yet */
+	buf_printf(&w, "%s/wheels", cache);
+	assert_int_equal(fs_mkdir_p(w.data, &err), 0);
+	/* pid_max is at most 2^22: no process has this id */
+	snprintf(path, sizeof(path), "%s/.tmp-999999999-abcdef/pkg", w.data);
+	assert_int_equal(fs_mkdir_p(path, &err), 0);
+	snprintf(path, sizeof(path), "%s/.tmp-999999999-abcdef/pkg/x.py", w.data);
+	assert_int_equal(fs_write_atomic(path, "x", 1, 0644, &err), 0);
+	snprintf(path, sizeof(path), "%s/.tmp-%ld-ghijkl", w.data, (long)getpid());
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/%064d", w.data, 0);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/.tmp-notapid", w.data);
+	assert_int_equal(mkdir(path, 0755), 0);
+
+	assert_int_equal(wheelcache_sweep(cache, &err), 1);
+	listing(w.data, &names);
+	buf_clear(&w);
+	buf_printf(&w, ".tmp-%ld-ghijkl .tmp-notapid %064d", (long)getpid(), 0);
+	assert_string_equal(names.data, w.data);
+	buf_free(&names);
+	buf_free(&w);
 }
 
 typedef struct Racer {
@@ -537,7 +571,8 @@ main(void)
 		cmocka_unit_test(test_probe),
 		cmocka_unit_test(test_good_wheel),
 		cmocka_unit_test(test_links_and_names),
-		cmocka_unit_test(test_errors_outside_the_wheel),
+		cmocka_unit_test(test_missing_wheel),
+		cmocka_unit_test(test_sweep),
 		cmocka_unit_test(test_threads),
 	};
 
