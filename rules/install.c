@@ -210,6 +210,25 @@ strvec_free(StrVec *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* A directory stream over a copy of fd, from its start (a copy shares the offset
+ * that an earlier reading of the directory left at its end). */
+static DIR *
+opendir_dup(int fd)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	DIR *d;
+
+	if (copy < 0)
+		return NULL;
+	d = fdopendir(copy);
+	if (!d) {
+		close(copy);
+		return NULL;
+	}
+	rewinddir(d);
+	return d;
+}
+
 /* Remove name (below dirfd) and everything under it, never following a link. */
 static int
 remove_tree_at(int dirfd, const char *name)
@@ -478,7 +497,7 @@ beneath_dir(const Root *r, const char *rel, bool create, int *out, Err *err)
 				const char *inside = root_rel(r, target);
 
 				if (!inside) {
-					err_set(err, "%s/%s%s%s is a symbolic link leading out of %s",
+					err_set(err, "%s/%s%s%s is a symbolic link that leads out of %s",
 						r->given, cstr(&cur), cur.len ? "/" : "", comp, r->given);
 					goto out;
 				}
@@ -759,7 +778,8 @@ remove_paths(const Root *r, const char *const *paths, size_t n, const char *cons
 			while (*d && !is_protected(r, d)) {
 				char *slash;
 
-				if (unlinkat(r->fd, d, AT_REMOVEDIR) != 0)
+				/* ENOENT: gone already (a removal killed halfway): go on up */
+				if (unlinkat(r->fd, d, AT_REMOVEDIR) != 0 && errno != ENOENT)
 					break;
 				slash = strrchr(d, '/');
 				if (slash)
@@ -901,7 +921,7 @@ journal_path(const Root *r, const char *name)
 }
 
 /* Move the .dist-info directory rel out of the environment's sight, into a new
- * directory of the stage (which goes when the stage is cleaned). */
+ * directory of the stage, then remove it. */
 static int
 hide_dist_info(const Root *r, const char *rel, const char *name, Err *err)
 {
@@ -919,6 +939,9 @@ hide_dist_info(const Root *r, const char *rel, const char *name, Err *err)
 	close(fd);
 	if (rc != 0 && errno != ENOENT)
 		return err_sys(err, "cannot move %s/%s aside", r->given, rel);
+	/* gone for Python now; what is left of it goes too (or with the stage, if killed) */
+	if (remove_tree_at(AT_FDCWD, dst) != 0)
+		return err_sys(err, "cannot remove %s", dst);
 	return 0;
 }
 
@@ -1746,14 +1769,11 @@ static int
 stage_tree(Stage *s, int sfd, DstDir *dst, int kind)
 {
 	size_t slen = s->src.len, dlen = s->dst.len;
-	int dfd = fcntl(sfd, F_DUPFD_CLOEXEC, 0);
 	DIR *d;
 	struct dirent *e;
 	int rc = 0;
 
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!(d = opendir_dup(sfd))) {
 		return err_sys(s->err, "%s/%s", s->req->unpacked, cstr(&s->src));
 	}
 	while (rc == 0 && (e = readdir(d))) {
@@ -1769,20 +1789,16 @@ stage_tree(Stage *s, int sfd, DstDir *dst, int kind)
 	return rc;
 }
 
-static const char *metadata_name(Stage *s);
-
-/* include/python3.N -> include/site/python3.N/NAME, NAME as METADATA writes it (pip's
- * choice; sysconfig has no headers directory for a venv). */
+/* include/python3.N -> include/site/python3.N/NAME. pip names the directory after the
+ * requirement (for a wheel file, the name in the file's name with '-' for '_'; from an
+ * index, as the user spelled it); bunpy's requirements are normalized names. */
 static const char *
 headers_rel(Stage *s)
 {
-	const char *name = metadata_name(s);
 	char *inc_parent = parent_of(s->a, s->r->include);
 
-	if (!name)
-		return NULL;
 	return arena_printf(s->a, "%s%ssite/%s/%s", inc_parent, *inc_parent ? "/" : "",
-			    base_of(s->r->include), name);
+			    base_of(s->r->include), s->req->name);
 }
 
 /* NAME.data/KEY/... to the scheme's directories. */
@@ -1825,12 +1841,6 @@ stage_data(Stage *s, const char *name)
 		}
 		if (k == S_HEADERS && !s->scheme_rel[S_HEADERS])
 			s->scheme_rel[S_HEADERS] = headers_rel(s);
-		if (k == S_HEADERS && !s->scheme_rel[S_HEADERS]) {
-			rc = err_set(s->err, "%s: has headers but its METADATA has no Name",
-				     s->req->wheel_name);
-			close(kfd);
-			break;
-		}
 		if (!s->chains[k])
 			s->chains[k] = dstdir_chain(s, s->scheme_rel[k]);
 		buf_clear(&s->src);
@@ -1849,14 +1859,11 @@ stage_data(Stage *s, const char *name)
 static int
 stage_root(Stage *s)
 {
-	int dfd = fcntl(s->ufd, F_DUPFD_CLOEXEC, 0);
 	DIR *d;
 	struct dirent *e;
 	int rc = 0;
 
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!(d = opendir_dup(s->ufd))) {
 		return err_sys(s->err, "%s", s->req->unpacked);
 	}
 	while (rc == 0 && (e = readdir(d))) {
@@ -1884,15 +1891,12 @@ stage_root(Stage *s)
 static int
 find_dist_info(Stage *s)
 {
-	int dfd = fcntl(s->ufd, F_DUPFD_CLOEXEC, 0);
 	DIR *d;
 	struct dirent *e;
 	const char *found = NULL;
 	int rc = 0;
 
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!(d = opendir_dup(s->ufd))) {
 		return err_sys(s->err, "%s", s->req->unpacked);
 	}
 	while ((e = readdir(d))) {
@@ -1936,48 +1940,6 @@ read_dist_file(Stage *s, const char *file, Buf *out, bool *present)
 		return err_sys(s->err, "%s/%s/%s", s->req->unpacked, s->dist_info, file);
 	*present = rc == 0;
 	return 0;
-}
-
-/* The Name field of METADATA, as written (headers go to include/site/python3.N/NAME). */
-static const char *
-metadata_name(Stage *s)
-{
-	Buf b = { 0 };
-	bool present;
-	const char *p, *end, *name = NULL;
-
-	if (read_dist_file(s, "METADATA", &b, &present) != 0 || !present) {
-		buf_free(&b);
-		return NULL;
-	}
-	p = cstr(&b);
-	end = p + b.len;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		if (n == 0)
-			break;
-		if (n > 5 && !strncasecmp(p, "Name:", 5)) {
-			const char *v = p + 5, *e = p + n;
-
-			while (v < e && (*v == ' ' || *v == '\t'))
-				v++;
-			while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-				e--;
-			if (e > v && !memchr(v, '/', (size_t)(e - v)) &&
-			    !(e - v <= 2 && v[0] == '.' && (e - v == 1 || v[1] == '.')))
-				name = arena_strndup(s->a, v, (size_t)(e - v));
-			break;
-		}
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	buf_free(&b);
-	return name;
 }
 
 /* The .dist-info: the wheel's files, then INSTALLER, REQUESTED, direct_url.json, RECORD. */
@@ -2225,14 +2187,11 @@ static int
 merge_dir(Merge *m, int sfd, int dfd)
 {
 	size_t base = m->rel.len;
-	int xfd = fcntl(sfd, F_DUPFD_CLOEXEC, 0);
 	DIR *d;
 	struct dirent *e;
 	int rc = 0;
 
-	if (xfd < 0 || !(d = fdopendir(xfd))) {
-		if (xfd >= 0)
-			close(xfd);
+	if (!(d = opendir_dup(sfd))) {
 		return err_sys(m->err, "%s: the stage", m->wheel);
 	}
 	while (rc == 0 && (e = readdir(d))) {
