@@ -39,7 +39,6 @@ import sys
 import tempfile
 import time
 import urllib.parse
-import urllib.request
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
