@@ -263,7 +263,12 @@ select_option(Selection *s, int id, const char *arg)
 void
 select_finish(Selection *s)
 {
-	if (!s->o.ngroups && !s->no_dev)
+	bool have_dev = false;
+
+	for (size_t i = 0; i < s->o.ngroups; i++)
+		have_dev |= !strcmp(s->groups[i], "dev");
+	/* --group adds to the default, as in uv; only --no-dev leaves dev out */
+	if (!s->no_dev && !have_dev)
 		cli_list_push(&s->groups, &s->o.ngroups, "dev");
 	s->o.extras = s->extras;
 	s->o.groups = s->groups;
