@@ -1246,7 +1246,8 @@ install_scan(const Venv *venv, Arena *arena, InstalledDist **out, size_t *n, Err
 		free(items);
 		return -1;
 	}
-	qsort(items, cnt, sizeof(*items), cmp_dist);
+	if (cnt > 1)
+		qsort(items, cnt, sizeof(*items), cmp_dist);
 	*out = arena_alloc(arena, (cnt ? cnt : 1) * sizeof(**out));
 	if (cnt)
 		memcpy(*out, items, cnt * sizeof(*items));
