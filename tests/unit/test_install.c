@@ -958,9 +958,12 @@ test_recover_journal(void **state)
 	write_text(path, "half\n");
 	pathf(path, sizeof(path), "%s/demo-cli", e.bin);
 	write_text(path, "half\n");
+	pathf(path, sizeof(path), "%s/odd\nname\\x.py", e.purelib);   /* escaped in the journal */
+	write_text(path, "half\n");
 	pathf(path, sizeof(path), "%s/journal/demo-pkg", e.state);
 	write_text(path, "bunpy-journal 1\ninstall\n"
 		   "dist-info lib/python3.11/site-packages/demo_pkg-2.0.dist-info\nino 1\n"
+		   "path lib/python3.11/site-packages/odd\\nname\\\\x.py\n"
 		   "path lib/python3.11/site-packages/demo_pkg/__init__.py\n"
 		   "path lib/python3.11/site-packages/demo_pkg/new.py\n"
 		   "path bin/demo-cli\n"
@@ -971,6 +974,7 @@ test_recover_journal(void **state)
 	assert_settled(&e);
 	assert_false(exists(&e, "lib/python3.11/site-packages/demo_pkg"));
 	assert_false(exists(&e, "bin/demo-cli"));
+	assert_false(exists(&e, "lib/python3.11/site-packages/odd\nname\\x.py"));
 	check_record(find_dist(&e, "other"));
 
 	/* a remove that was under way is finished */
