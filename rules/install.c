@@ -2197,6 +2197,79 @@ typedef struct Merge {
 	Err *err;
 } Merge;
 
+/* What merge_dir returns when a directory of the environment it was moving files into
+ * was removed meanwhile (another thread removed the last distribution using it, just
+ * before this one's files arrived): the caller moves the entry again. */
+#define MERGE_VANISHED (-2)
+#define MERGE_TRIES 4
+
+static int merge_dir(Merge *m, int sfd, int dfd, bool owned);
+
+/* One entry of the stage's directory sfd into dfd (m->rel names it). */
+static int
+merge_entry(Merge *m, int sfd, int dfd, const char *name, unsigned type)
+{
+	struct stat ds;
+	bool have = fstatat(dfd, name, &ds, AT_SYMLINK_NOFOLLOW) == 0;
+	int csfd, cdfd = -1;
+
+	if (!have && errno != ENOENT)
+		return err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
+	if (type != DT_DIR) {
+		if (have && S_ISDIR(ds.st_mode))
+			return err_set(m->err, "%s: cannot install %s: it is a directory in %s",
+				       m->wheel, m->rel.data, m->r->given);
+		if (renameat(sfd, name, dfd, name) == 0)
+			return 0;
+		return errno == ENOENT ? MERGE_VANISHED
+				       : err_sys(m->err, "cannot move %s into %s", m->rel.data,
+						 m->r->given);
+	}
+	if (!have) {
+		/* A directory the environment lacks moves in one rename. */
+		if (renameat2(sfd, name, dfd, name, RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno == EINVAL && renameat(sfd, name, dfd, name) == 0)
+			return 0;
+		if (errno == ENOENT)
+			return MERGE_VANISHED;
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			return err_sys(m->err, "cannot move %s into %s", m->rel.data, m->r->given);
+		if (fstatat(dfd, name, &ds, AT_SYMLINK_NOFOLLOW) != 0)
+			return errno == ENOENT ? MERGE_VANISHED
+					       : err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
+	}
+	if (S_ISDIR(ds.st_mode)) {
+		cdfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cdfd < 0)
+			return errno == ENOENT ? MERGE_VANISHED
+					       : err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
+	} else if (S_ISLNK(ds.st_mode)) {
+		/* a link to a directory inside ROOT is followed; one leading out is refused */
+		int b = beneath_dir(m->r, m->rel.data, false, &cdfd, m->err);
+
+		if (b == 1)
+			return err_set(m->err, "%s/%s is a broken symbolic link", m->r->given,
+				       m->rel.data);
+		if (b != 0)
+			return -1;
+	} else {
+		return err_set(m->err, "%s: cannot install %s: %s/%s is a file", m->wheel,
+			       m->rel.data, m->r->given, m->rel.data);
+	}
+	csfd = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (csfd < 0) {
+		close(cdfd);
+		return err_sys(m->err, "%s: the stage", m->wheel);
+	}
+	{
+		int rc = merge_dir(m, csfd, cdfd, true);
+
+		close(cdfd);
+		return rc;
+	}
+}
+
 /* Move the contents of the stage's directory sfd into dfd (taking sfd when owned). */
 static int
 merge_dir(Merge *m, int sfd, int dfd, bool owned)
@@ -2213,80 +2286,24 @@ merge_dir(Merge *m, int sfd, int dfd, bool owned)
 	}
 	sfd = dirfd(d);
 	while (rc == 0 && (e = readdir(d))) {
-		const char *name = e->d_name;
-		struct stat ds;
-		bool have;
 		unsigned type;
+		int tries;
 
-		if (!strcmp(name, ".") || !strcmp(name, ".."))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		path_push(&m->rel, base, name);
+		path_push(&m->rel, base, e->d_name);
 		if (!strcmp(m->rel.data, m->skip))
 			continue;
 		type = entry_type(sfd, e);
-		have = fstatat(dfd, name, &ds, AT_SYMLINK_NOFOLLOW) == 0;
-		if (!have && errno != ENOENT) {
-			rc = err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
-			break;
-		}
-		if (type == DT_DIR) {
-			int csfd, cdfd = -1;
+		rc = merge_entry(m, sfd, dfd, e->d_name, type);
+		/* a directory below vanished: this entry again (what is left of it moves whole) */
+		for (tries = 1; rc == MERGE_VANISHED && tries < MERGE_TRIES; tries++) {
+			struct stat here;
 
-			if (!have) {
-				/* A directory the environment lacks moves in one rename. */
-				if (renameat2(sfd, name, dfd, name, RENAME_NOREPLACE) == 0)
-					continue;
-				if (errno == EINVAL && renameat(sfd, name, dfd, name) == 0)
-					continue;
-				if (errno != EEXIST && errno != ENOTEMPTY) {
-					rc = err_sys(m->err, "cannot move %s into %s", m->rel.data,
-						     m->r->given);
-					break;
-				}
-				if (fstatat(dfd, name, &ds, AT_SYMLINK_NOFOLLOW) != 0) {
-					rc = err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
-					break;
-				}
-			}
-			if (S_ISDIR(ds.st_mode)) {
-				cdfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-				if (cdfd < 0) {
-					rc = err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
-					break;
-				}
-			} else if (S_ISLNK(ds.st_mode)) {
-				int b = beneath_dir(m->r, m->rel.data, false, &cdfd, m->err);
-
-				if (b != 0) {
-					if (b == 1)
-						err_set(m->err, "%s/%s is a broken symbolic link",
-							m->r->given, m->rel.data);
-					rc = -1;
-					break;
-				}
-			} else {
-				rc = err_set(m->err, "%s: cannot install %s: %s/%s is a file", m->wheel,
-					     m->rel.data, m->r->given, m->rel.data);
-				break;
-			}
-			csfd = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (csfd < 0) {
-				close(cdfd);
-				rc = err_sys(m->err, "%s: the stage", m->wheel);
-				break;
-			}
-			rc = merge_dir(m, csfd, cdfd, true);
-			close(cdfd);
-		} else {
-			if (have && S_ISDIR(ds.st_mode)) {
-				rc = err_set(m->err, "%s: cannot install %s: it is a directory in %s",
-					     m->wheel, m->rel.data, m->r->given);
-				break;
-			}
-			if (renameat(sfd, name, dfd, name) != 0) {
-				rc = err_sys(m->err, "cannot move %s into %s", m->rel.data, m->r->given);
-				break;
-			}
+			if (fstat(dfd, &here) != 0 || here.st_nlink == 0)
+				break;       /* this directory went: the caller starts again */
+			path_push(&m->rel, base, e->d_name);
+			rc = merge_entry(m, sfd, dfd, e->d_name, type);
 		}
 	}
 	closedir(d);
@@ -2324,15 +2341,30 @@ install_commit(Installer *in, Root *r, Stage *s, Journal *j, const char *stage_n
 				d = NULL;    /* done with an earlier scheme of the same place */
 		if (!d || d->fd < 0)
 			continue;
-		if (beneath_dir(r, s->scheme_rel[k], true, &dfd, err) != 0)
-			goto out;
-		buf_clear(&m.rel);
-		buf_puts(&m.rel, s->scheme_rel[k]);
-		mrc = merge_dir(&m, d->fd, dfd, false);
-		if (d == s->lib)
-			libfd = dfd;
-		else
-			close(dfd);
+		for (i = 0, mrc = MERGE_VANISHED; mrc == MERGE_VANISHED && i < MERGE_TRIES; i++) {
+			if (libfd >= 0 && d == s->lib) {
+				close(libfd);
+				libfd = -1;
+			}
+			if (beneath_dir(r, s->scheme_rel[k], true, &dfd, err) != 0) {
+				/* include/site/... may be pruned by another thread meanwhile */
+				if (i + 1 < MERGE_TRIES) {
+					mrc = MERGE_VANISHED;
+					continue;
+				}
+				goto out;
+			}
+			buf_clear(&m.rel);
+			buf_puts(&m.rel, s->scheme_rel[k]);
+			mrc = merge_dir(&m, d->fd, dfd, false);
+			if (d == s->lib)
+				libfd = dfd;
+			else
+				close(dfd);
+		}
+		if (mrc == MERGE_VANISHED)
+			err_set(err, "%s: the directories of %s/%s keep vanishing", s->req->wheel_name,
+				r->given, s->scheme_rel[k]);
 		if (mrc != 0)
 			goto out;
 	}

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -1005,6 +1006,85 @@ test_recover_journal(void **state)
 	env_free(&e);
 }
 
+/* ------------------------------------------------------------ threads */
+
+typedef struct Churner {
+	Env *e;
+	Installer *in;
+	const char *name, *variant;
+	int failures;
+	char error[2048];
+} Churner;
+
+/* Install and remove one project over and over; another thread does the same with a
+ * project sharing the namespace directory ns/, which each removal may leave empty. */
+static void *
+churn_thread(void *arg)
+{
+	Churner *c = arg;
+	int i;
+
+	for (i = 0; i < 40; i++) {
+		const Variant *v = variant(c->variant);
+		char unpacked[PATH_MAX];
+		InstallRequest req = { v->name, v->version, v->wheel,
+				       unpacked_of(c->variant, unpacked, sizeof(unpacked)), false, NULL };
+		Arena a = { 0 };
+		InstalledDist *d;
+		size_t n, k;
+		const InstalledDist *mine = NULL;
+		Err err;
+
+		if (install_scan(&c->e->venv, &a, &d, &n, &err) != 0) {
+			c->failures++;
+			snprintf(c->error, sizeof(c->error), "%s", err.msg);
+		}
+		for (k = 0; k < n; k++)
+			if (!strcmp(d[k].name, c->name))
+				mine = &d[k];
+		if (mine ? install_remove(c->in, mine, &err) : install_wheel(c->in, &req, NULL, &err)) {
+			c->failures++;
+			snprintf(c->error, sizeof(c->error), "%s", err.msg);
+		}
+		arena_free(&a);
+	}
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	Env e;
+	Installer in;
+	pthread_t t[2];
+	Churner c[2];
+	int k;
+
+	(void)state;
+	variant("v2");
+	variant("other");
+	env_init(&e, "threads");
+	open_installer(&e, &in, INSTALL_HARDLINK);
+	for (k = 0; k < 2; k++) {
+		memset(&c[k], 0, sizeof(c[k]));
+		c[k].e = &e;
+		c[k].in = &in;
+		c[k].name = k ? "other" : "demo-pkg";
+		c[k].variant = k ? "other" : "v2";
+		assert_int_equal(pthread_create(&t[k], NULL, churn_thread, &c[k]), 0);
+	}
+	for (k = 0; k < 2; k++) {
+		pthread_join(t[k], NULL);
+		if (c[k].failures)
+			fail_msg("%s: %d failures, the last: %s", c[k].name, c[k].failures, c[k].error);
+	}
+	/* 40 operations each: both removed in the end, nothing left */
+	assert_settled(&e);
+	assert_files(&e, NULL, 0);
+	assert_false(exists(&e, "lib/python3.11/site-packages/ns"));
+	env_free(&e);
+}
+
 /* ------------------------------------------------------------ kill -9 at any moment */
 
 static const char *
@@ -1190,6 +1270,7 @@ main(void)
 		cmocka_unit_test(test_link_modes),
 		cmocka_unit_test(test_compile),
 		cmocka_unit_test(test_recover_journal),
+		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_kill_anywhere),
 	};
 
