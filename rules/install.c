@@ -2465,6 +2465,24 @@ install_wheel(Installer *in, const InstallRequest *req, const InstalledDist *rep
 	j.dist_info = arena_printf(&a, "%s/%s", s.lib_rel, s.dist_info);
 	for (i = 0; i < s.nitems; i++)
 		strvec_push(&j.paths, s.items[i].dst);
+	if (s.chains[S_DATA] && s.nitems > 1) {
+		/* .data/data goes to ROOT, over the other schemes' places: the only way two
+		 * files of the stage can land on one path (RECORD would list it twice) */
+		const char **sorted = xmalloc(s.nitems * sizeof(*sorted));
+		int (*cmp)(const void *, const void *) = in->case_insensitive ? cmp_str_case : cmp_str;
+
+		memcpy(sorted, j.paths.v, s.nitems * sizeof(*sorted));
+		qsort(sorted, s.nitems, sizeof(*sorted), cmp);
+		for (i = 1; i < s.nitems; i++)
+			if (cmp(&sorted[i - 1], &sorted[i]) == 0)
+				break;
+		if (i < s.nitems)
+			err_set(err, "%s: two files of the wheel install to %s", req->wheel_name,
+				sorted[i]);
+		free(sorted);
+		if (i < s.nitems)
+			goto out;
+	}
 	if (replace) {
 		const char *label = arena_printf(&a, "%s %s", replace->name, replace->version);
 

@@ -63,6 +63,7 @@ static const Variant variants[] = {
 	{ "bad-ep", "demo-pkg", "2.0", "demo_pkg-2.0-py3-none-any.whl" },
 	{ "clash", "demo-pkg", "2.0", "demo_pkg-2.0-py3-none-any.whl" },
 	{ "state", "demo-pkg", "2.0", "demo_pkg-2.0-py3-none-any.whl" },
+	{ "overlap", "demo-pkg", "2.0", "demo_pkg-2.0-py3-none-any.whl" },
 };
 
 /* What v1 installs, relative to ROOT. */
@@ -826,6 +827,8 @@ test_broken_wheels(void **state)
 	broken_wheel(&e, &in, "clash", "two files of the wheel install to "
 		     "lib/python3.11/site-packages/demo_pkg/__init__.py");
 	broken_wheel(&e, &in, "state", "bunpy's own");
+	broken_wheel(&e, &in, "overlap", "two files of the wheel install to "
+		     "lib/python3.11/site-packages/demo_pkg/new.py");
 	/* a wheel that is not the project asked for */
 	{
 		char unpacked[PATH_MAX];
