@@ -1262,7 +1262,8 @@ install_scan(const Venv *venv, Arena *arena, InstalledDist **out, size_t *n, Err
 
 /* The paths a .dist-info's RECORD lists, relative to ROOT, checked. */
 static int
-record_paths(const Root *r, const char *dist_rel, const char *label, StrVec *out, Err *err)
+record_paths(const Root *r, const char *dist_rel, const char *verb, const char *label, StrVec *out,
+	     Err *err)
 {
 	const char *base = parent_of(r->arena, dist_rel);
 	const char *what = arena_printf(r->arena, "%s/RECORD", base_of(dist_rel));
@@ -1278,20 +1279,23 @@ record_paths(const Root *r, const char *dist_rel, const char *label, StrVec *out
 		return -1;
 	rc = read_at(fd, "RECORD", &data);
 	close(fd);
-	if (rc == 1)
+	if (rc == 1 && !strcmp(verb, "remove"))
 		return err_set(err, "cannot remove %s: it has no RECORD; remove %s/%s by hand", label,
 			       r->given, dist_rel);
+	if (rc == 1)
+		return err_set(err, "cannot %s %s: %s/%s has no RECORD", verb, label, r->given,
+			       dist_rel);
 	if (rc < 0)
 		return err_sys(err, "%s/%s/RECORD", r->given, dist_rel);
 	rc = record_parse(cstr(&data), data.len, what, r->arena, &rec, err);
 	buf_free(&data);
 	if (rc != 0)
-		return err_wrap(err, "cannot remove %s", label), -1;
+		return err_wrap(err, "cannot %s %s", verb, label), -1;
 	for (i = 0; i < rec.nrows; i++) {
 		const char *p = NULL;
 
 		if (resolve_row(r, base, rec.rows[i].path, what, rec.rows[i].line, &p, err) != 0)
-			return err_wrap(err, "cannot remove %s", label), -1;
+			return err_wrap(err, "cannot %s %s", verb, label), -1;
 		strvec_push(out, p);
 	}
 	return validate_paths(r, out->v, out->n, label, err);
@@ -1324,7 +1328,7 @@ install_remove(Installer *in, const InstalledDist *dist, Err *err)
 	}
 	j.install = false;
 	j.name = dist->name;
-	if (record_paths(&r, j.dist_info, label, &j.paths, err) != 0)
+	if (record_paths(&r, j.dist_info, "remove", label, &j.paths, err) != 0)
 		goto out;
 	if (journal_write(&r, &j, err) != 0)
 		goto out;
@@ -2494,7 +2498,7 @@ install_wheel(Installer *in, const InstallRequest *req, const InstalledDist *rep
 			goto out;
 		}
 		if (!rel_ok(j.old_dist_info) ||
-		    record_paths(&r, j.old_dist_info, label, &j.old, err) != 0) {
+		    record_paths(&r, j.old_dist_info, "remove", label, &j.old, err) != 0) {
 			if (!rel_ok(j.old_dist_info))
 				err_set(err, "%s is not inside the environment", replace->dist_info);
 			err_wrap(err, "cannot install %s", req->wheel_name);
@@ -2573,7 +2577,7 @@ install_compile(const Venv *venv, const char *const *dist_infos, size_t n, Err *
 					r.given);
 			goto out;
 		}
-		if (record_paths(&r, rel, base_of(rel), &paths, err) != 0) {
+		if (record_paths(&r, rel, "compile", base_of(rel), &paths, err) != 0) {
 			strvec_free(&paths);
 			goto out;
 		}
