@@ -813,13 +813,15 @@ journal_line(Buf *b, const char *tag, const char *path)
 
 	buf_puts(b, tag);
 	buf_putc(b, ' ');
-	for (c = path; *c; c++) {
-		if (*c == '\\')
-			buf_puts(b, "\\\\");
-		else if (*c == '\n')
-			buf_puts(b, "\\n");
-		else
-			buf_putc(b, *c);
+	for (c = path; *c;) {
+		size_t n = strcspn(c, "\\\n");
+
+		buf_append(b, c, n);
+		c += n;
+		if (*c) {
+			buf_puts(b, *c == '\n' ? "\\n" : "\\\\");
+			c++;
+		}
 	}
 	buf_putc(b, '\n');
 }
@@ -1246,7 +1248,8 @@ install_scan(const Venv *venv, Arena *arena, InstalledDist **out, size_t *n, Err
 		free(items);
 		return -1;
 	}
-	qsort(items, cnt, sizeof(*items), cmp_dist);
+	if (cnt > 1)
+		qsort(items, cnt, sizeof(*items), cmp_dist);
 	*out = arena_alloc(arena, (cnt ? cnt : 1) * sizeof(**out));
 	if (cnt)
 		memcpy(*out, items, cnt * sizeof(*items));
@@ -1259,7 +1262,8 @@ install_scan(const Venv *venv, Arena *arena, InstalledDist **out, size_t *n, Err
 
 /* The paths a .dist-info's RECORD lists, relative to ROOT, checked. */
 static int
-record_paths(const Root *r, const char *dist_rel, const char *label, StrVec *out, Err *err)
+record_paths(const Root *r, const char *dist_rel, const char *verb, const char *label, StrVec *out,
+	     Err *err)
 {
 	const char *base = parent_of(r->arena, dist_rel);
 	const char *what = arena_printf(r->arena, "%s/RECORD", base_of(dist_rel));
@@ -1275,20 +1279,23 @@ record_paths(const Root *r, const char *dist_rel, const char *label, StrVec *out
 		return -1;
 	rc = read_at(fd, "RECORD", &data);
 	close(fd);
-	if (rc == 1)
+	if (rc == 1 && !strcmp(verb, "remove"))
 		return err_set(err, "cannot remove %s: it has no RECORD; remove %s/%s by hand", label,
 			       r->given, dist_rel);
+	if (rc == 1)
+		return err_set(err, "cannot %s %s: %s/%s has no RECORD", verb, label, r->given,
+			       dist_rel);
 	if (rc < 0)
 		return err_sys(err, "%s/%s/RECORD", r->given, dist_rel);
 	rc = record_parse(cstr(&data), data.len, what, r->arena, &rec, err);
 	buf_free(&data);
 	if (rc != 0)
-		return err_wrap(err, "cannot remove %s", label), -1;
+		return err_wrap(err, "cannot %s %s", verb, label), -1;
 	for (i = 0; i < rec.nrows; i++) {
 		const char *p = NULL;
 
 		if (resolve_row(r, base, rec.rows[i].path, what, rec.rows[i].line, &p, err) != 0)
-			return err_wrap(err, "cannot remove %s", label), -1;
+			return err_wrap(err, "cannot %s %s", verb, label), -1;
 		strvec_push(out, p);
 	}
 	return validate_paths(r, out->v, out->n, label, err);
@@ -1321,7 +1328,7 @@ install_remove(Installer *in, const InstalledDist *dist, Err *err)
 	}
 	j.install = false;
 	j.name = dist->name;
-	if (record_paths(&r, j.dist_info, label, &j.paths, err) != 0)
+	if (record_paths(&r, j.dist_info, "remove", label, &j.paths, err) != 0)
 		goto out;
 	if (journal_write(&r, &j, err) != 0)
 		goto out;
@@ -1353,6 +1360,7 @@ typedef struct DstDir {
 typedef struct Staged {
 	const char *dst;             /* relative to ROOT */
 	const char *src;             /* relative to the wheel; NULL when made here */
+	const RecordRow *row;        /* the wheel's RECORD row for src */
 	bool hashed;
 	bool symlink;
 	unsigned char sha[32];
@@ -1381,10 +1389,12 @@ typedef struct Stage {
 	Staged *items;
 	size_t nitems, cap;
 	DstDir root;                 /* the stage */
-	DstDir *chains[S_COUNT + 1];
+	DstDir *chains[S_COUNT];     /* the stage's directory for each scheme */
 	const char *scheme_rel[S_COUNT];
 	DstDir *lib;                 /* where the wheel's root and .dist-info go */
 	const char *lib_rel;
+	struct dirent *top;          /* the wheel's top level (d_name and d_type) */
+	size_t ntop;
 } Stage;
 
 static int
@@ -1406,36 +1416,40 @@ dstdir_fd(Stage *s, DstDir *d)
 	return d->fd;
 }
 
-/* A chain of directories from the stage's root down to rel (relative to ROOT). */
+static const char *headers_rel(Stage *s);
+
+/*
+ * The stage's directory for scheme k: STAGE/KEY, one per destination (purelib and
+ * platlib are one directory in a venv), so that a wheel's root costs one directory in
+ * the stage rather than lib/python3.N/site-packages; step 4 moves each into its place.
+ */
 static DstDir *
-dstdir_chain(Stage *s, const char *rel)
+scheme_dir(Stage *s, int k)
 {
-	DstDir *d = &s->root;
-	char *copy = arena_strdup(s->a, rel), *c = copy;
+	DstDir *d;
+	int j;
 
-	while (*c) {
-		size_t n = strcspn(c, "/");
-		DstDir *next = arena_zalloc(s->a, sizeof(*next));
-
-		next->parent = d;
-		next->name = arena_strndup(s->a, c, n);
-		next->fd = -1;
-		d = next;
-		c += n;
-		if (*c == '/')
-			c++;
-	}
-	return d;
+	if (s->chains[k])
+		return s->chains[k];
+	if (k == S_HEADERS && !s->scheme_rel[S_HEADERS])
+		s->scheme_rel[S_HEADERS] = headers_rel(s);
+	for (j = 0; j < S_COUNT; j++)
+		if (j != k && s->chains[j] && !strcmp(s->scheme_rel[j], s->scheme_rel[k]))
+			return s->chains[k] = s->chains[j];
+	d = arena_zalloc(s->a, sizeof(*d));
+	d->parent = &s->root;
+	d->name = scheme_keys[k];
+	d->fd = -1;
+	return s->chains[k] = d;
 }
 
 static void
-dstdir_close_chain(DstDir *d)
+dstdir_close(DstDir *d)
 {
-	for (; d && d->parent; d = d->parent)
-		if (d->fd >= 0) {
-			close(d->fd);
-			d->fd = -1;
-		}
+	if (d && d->parent && d->fd >= 0) {
+		close(d->fd);
+		d->fd = -1;
+	}
 }
 
 static Staged *
@@ -1448,6 +1462,7 @@ add_item(Stage *s, const char *src)
 	memset(it, 0, sizeof(*it));
 	it->dst = arena_strdup(s->a, cstr(&s->dst));
 	it->src = src ? arena_strdup(s->a, src) : NULL;
+	it->row = src ? record_find(s->wrec, it->src) : NULL;
 	return it;
 }
 
@@ -1736,7 +1751,6 @@ stage_entry(Stage *s, int sfd, const char *name, unsigned type, DstDir *dst, int
 		rc = stage_tree(s, cfd, &child, kind == K_DISTINFO ? K_PLAIN : kind);
 		if (child.fd >= 0)
 			close(child.fd);
-		close(cfd);
 		return rc;
 	}
 	if (type == DT_LNK)
@@ -1757,11 +1771,24 @@ stage_entry(Stage *s, int sfd, const char *name, unsigned type, DstDir *dst, int
 	}
 	{
 		int dfd = dstdir_fd(s, dst);
+		Staged *it;
 
 		if (dfd < 0 || place_file(s, sfd, name, dfd) != 0)
 			return -1;
+		it = add_item(s, cstr(&s->src));
+		if (!it->row || !it->row->alg) {
+			/* not in the wheel's RECORD (the cache checks that it is): hash it here */
+			Sha256 sha;
+			struct stat sb;
+
+			if (hash_file_at(dfd, name, NULL, &sha, s->err) != 0 ||
+			    fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+				return -1;
+			it->hashed = true;
+			memcpy(it->sha, sha.b, 32);
+			it->size = (uint64_t)sb.st_size;
+		}
 	}
-	add_item(s, cstr(&s->src));
 	return 0;
 }
 
@@ -1773,7 +1800,8 @@ stage_tree(Stage *s, int sfd, DstDir *dst, int kind)
 	struct dirent *e;
 	int rc = 0;
 
-	if (!(d = opendir_dup(sfd))) {
+	if (!(d = fdopendir(sfd))) {
+		close(sfd);
 		return err_sys(s->err, "%s/%s", s->req->unpacked, cstr(&s->src));
 	}
 	while (rc == 0 && (e = readdir(d))) {
@@ -1839,16 +1867,12 @@ stage_data(Stage *s, const char *name)
 			rc = err_sys(s->err, "%s/%s/%s", s->req->unpacked, name, e->d_name);
 			break;
 		}
-		if (k == S_HEADERS && !s->scheme_rel[S_HEADERS])
-			s->scheme_rel[S_HEADERS] = headers_rel(s);
-		if (!s->chains[k])
-			s->chains[k] = dstdir_chain(s, s->scheme_rel[k]);
+		scheme_dir(s, k);
 		buf_clear(&s->src);
 		buf_printf(&s->src, "%s/%s", name, e->d_name);
 		buf_clear(&s->dst);
 		buf_puts(&s->dst, s->scheme_rel[k]);
 		rc = stage_tree(s, kfd, s->chains[k], k == S_SCRIPTS ? K_SCRIPTS : K_PLAIN);
-		close(kfd);
 	}
 	closedir(d);
 	return rc;
@@ -1859,20 +1883,15 @@ stage_data(Stage *s, const char *name)
 static int
 stage_root(Stage *s)
 {
-	DIR *d;
-	struct dirent *e;
+	size_t i;
 	int rc = 0;
 
-	if (!(d = opendir_dup(s->ufd))) {
-		return err_sys(s->err, "%s", s->req->unpacked);
-	}
-	while (rc == 0 && (e = readdir(d))) {
-		unsigned type;
+	for (i = 0; rc == 0 && i < s->ntop; i++) {
+		const struct dirent *e = &s->top[i];
+		unsigned type = e->d_type;
 
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    !strcmp(e->d_name, s->dist_info))
+		if (!strcmp(e->d_name, s->dist_info))
 			continue;
-		type = entry_type(s->ufd, e);
 		if (type == DT_DIR && has_suffix(e->d_name, ".data")) {
 			rc = stage_data(s, e->d_name);
 			continue;
@@ -1883,11 +1902,11 @@ stage_root(Stage *s)
 		buf_printf(&s->dst, "%s/%s", s->lib_rel, e->d_name);
 		rc = stage_entry(s, s->ufd, e->d_name, type, s->lib, K_PLAIN);
 	}
-	closedir(d);
 	return rc;
 }
 
-/* The single top-level .dist-info of the wheel, for the project req->name. */
+/* The single top-level .dist-info of the wheel, for the project req->name; the top
+ * level is kept for stage_root. */
 static int
 find_dist_info(Stage *s)
 {
@@ -1900,7 +1919,22 @@ find_dist_info(Stage *s)
 		return err_sys(s->err, "%s", s->req->unpacked);
 	}
 	while ((e = readdir(d))) {
-		if (!has_suffix(e->d_name, ".dist-info") || entry_type(s->ufd, e) != DT_DIR)
+		size_t cap = s->ntop;
+		struct dirent *t;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (!(s->ntop & (s->ntop - 1))) {   /* 0, 1, 2, 4...: grow to the next power */
+			struct dirent *grown = arena_alloc(s->a, (cap ? 2 * cap : 1) * sizeof(*grown));
+
+			if (s->ntop)
+				memcpy(grown, s->top, s->ntop * sizeof(*grown));
+			s->top = grown;
+		}
+		t = &s->top[s->ntop++];
+		memcpy(t, e, sizeof(*t));
+		t->d_type = (unsigned char)entry_type(s->ufd, e);
+		if (!has_suffix(e->d_name, ".dist-info") || t->d_type != DT_DIR)
 			continue;
 		if (found) {
 			rc = err_set(s->err, "%s: more than one .dist-info directory (%s and %s)",
@@ -1962,7 +1996,6 @@ stage_dist_info(Stage *s, unsigned long long *ino)
 	buf_clear(&s->dst);
 	buf_puts(&s->dst, dist_rel);
 	rc = stage_tree(s, sfd, &di, K_DISTINFO);
-	close(sfd);
 	if (rc != 0)
 		goto out;
 	rc = -1;
@@ -1998,7 +2031,7 @@ stage_dist_info(Stage *s, unsigned long long *ino)
 	for (i = 0; i < s->nitems; i++) {
 		Staged *it = &s->items[i];
 		RecordRow *row = &rows[nrows++];
-		const RecordRow *w = it->src ? record_find(s->wrec, it->src) : NULL;
+		const RecordRow *w = it->row;
 
 		row->path = rel_path(s->a, s->lib_rel, it->dst);
 		if (it->hashed) {
@@ -2013,19 +2046,6 @@ stage_dist_info(Stage *s, unsigned long long *ino)
 			row->digest_len = w->digest_len;
 			row->has_size = w->has_size;
 			row->size = w->size;
-		} else if (!it->symlink) {
-			/* not in the wheel's RECORD (the cache checked it is): hash it here */
-			Sha256 sha;
-			struct stat fsb;
-
-			if (hash_file_at(s->root.fd, it->dst, NULL, &sha, s->err) != 0 ||
-			    fstatat(s->root.fd, it->dst, &fsb, AT_SYMLINK_NOFOLLOW) != 0)
-				goto out;
-			row->alg = "sha256";
-			memcpy(row->digest, sha.b, 32);
-			row->digest_len = 32;
-			row->has_size = true;
-			row->size = (uint64_t)fsb.st_size;
 		}
 	}
 	rows[nrows++].path = arena_printf(s->a, "%s/RECORD", s->dist_info);
@@ -2058,9 +2078,7 @@ stage_launchers(Stage *s)
 
 	if (s->nlaunchers == 0)
 		return 0;
-	if (!s->chains[S_SCRIPTS])
-		s->chains[S_SCRIPTS] = dstdir_chain(s, s->scheme_rel[S_SCRIPTS]);
-	bin = s->chains[S_SCRIPTS];
+	bin = scheme_dir(s, S_SCRIPTS);
 	fd = dstdir_fd(s, bin);
 	if (fd < 0)
 		return -1;
@@ -2183,93 +2201,113 @@ typedef struct Merge {
 	Err *err;
 } Merge;
 
+/* What merge_dir returns when a directory of the environment it was moving files into
+ * was removed meanwhile (another thread removed the last distribution using it, just
+ * before this one's files arrived): the caller moves the entry again. */
+#define MERGE_VANISHED (-2)
+#define MERGE_TRIES 4
+
+static int merge_dir(Merge *m, int sfd, int dfd, bool owned);
+
+/* One entry of the stage's directory sfd into dfd (m->rel names it). */
 static int
-merge_dir(Merge *m, int sfd, int dfd)
+merge_entry(Merge *m, int sfd, int dfd, const char *name, unsigned type)
+{
+	struct stat ds;
+	bool have = fstatat(dfd, name, &ds, AT_SYMLINK_NOFOLLOW) == 0;
+	int csfd, cdfd = -1;
+
+	if (!have && errno != ENOENT)
+		return err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
+	if (type != DT_DIR) {
+		if (have && S_ISDIR(ds.st_mode))
+			return err_set(m->err, "%s: cannot install %s: it is a directory in %s",
+				       m->wheel, m->rel.data, m->r->given);
+		if (renameat(sfd, name, dfd, name) == 0)
+			return 0;
+		return errno == ENOENT ? MERGE_VANISHED
+				       : err_sys(m->err, "cannot move %s into %s", m->rel.data,
+						 m->r->given);
+	}
+	if (!have) {
+		/* A directory the environment lacks moves in one rename. */
+		if (renameat2(sfd, name, dfd, name, RENAME_NOREPLACE) == 0)
+			return 0;
+		if (errno == EINVAL && renameat(sfd, name, dfd, name) == 0)
+			return 0;
+		if (errno == ENOENT)
+			return MERGE_VANISHED;
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			return err_sys(m->err, "cannot move %s into %s", m->rel.data, m->r->given);
+		if (fstatat(dfd, name, &ds, AT_SYMLINK_NOFOLLOW) != 0)
+			return errno == ENOENT ? MERGE_VANISHED
+					       : err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
+	}
+	if (S_ISDIR(ds.st_mode)) {
+		cdfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cdfd < 0)
+			return errno == ENOENT ? MERGE_VANISHED
+					       : err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
+	} else if (S_ISLNK(ds.st_mode)) {
+		/* a link to a directory inside ROOT is followed; one leading out is refused */
+		int b = beneath_dir(m->r, m->rel.data, false, &cdfd, m->err);
+
+		if (b == 1)
+			return err_set(m->err, "%s/%s is a broken symbolic link", m->r->given,
+				       m->rel.data);
+		if (b != 0)
+			return -1;
+	} else {
+		return err_set(m->err, "%s: cannot install %s: %s/%s is a file", m->wheel,
+			       m->rel.data, m->r->given, m->rel.data);
+	}
+	csfd = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (csfd < 0) {
+		close(cdfd);
+		return err_sys(m->err, "%s: the stage", m->wheel);
+	}
+	{
+		int rc = merge_dir(m, csfd, cdfd, true);
+
+		close(cdfd);
+		return rc;
+	}
+}
+
+/* Move the contents of the stage's directory sfd into dfd (taking sfd when owned). */
+static int
+merge_dir(Merge *m, int sfd, int dfd, bool owned)
 {
 	size_t base = m->rel.len;
 	DIR *d;
 	struct dirent *e;
 	int rc = 0;
 
-	if (!(d = opendir_dup(sfd))) {
+	if (!(d = owned ? fdopendir(sfd) : opendir_dup(sfd))) {
+		if (owned)
+			close(sfd);
 		return err_sys(m->err, "%s: the stage", m->wheel);
 	}
+	sfd = dirfd(d);
 	while (rc == 0 && (e = readdir(d))) {
-		const char *name = e->d_name;
-		struct stat ds;
-		bool have;
 		unsigned type;
+		int tries;
 
-		if (!strcmp(name, ".") || !strcmp(name, ".."))
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		path_push(&m->rel, base, name);
+		path_push(&m->rel, base, e->d_name);
 		if (!strcmp(m->rel.data, m->skip))
 			continue;
 		type = entry_type(sfd, e);
-		have = fstatat(dfd, name, &ds, AT_SYMLINK_NOFOLLOW) == 0;
-		if (!have && errno != ENOENT) {
-			rc = err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
-			break;
-		}
-		if (type == DT_DIR) {
-			int csfd, cdfd = -1;
+		rc = merge_entry(m, sfd, dfd, e->d_name, type);
+		/* a directory below vanished: this entry again (what is left of it moves whole) */
+		for (tries = 1; rc == MERGE_VANISHED && tries < MERGE_TRIES; tries++) {
+			struct stat here;
 
-			if (!have) {
-				/* A directory the environment lacks moves in one rename. */
-				if (renameat2(sfd, name, dfd, name, RENAME_NOREPLACE) == 0)
-					continue;
-				if (errno == EINVAL && renameat(sfd, name, dfd, name) == 0)
-					continue;
-				if (errno != EEXIST && errno != ENOTEMPTY) {
-					rc = err_sys(m->err, "cannot move %s into %s", m->rel.data,
-						     m->r->given);
-					break;
-				}
-				if (fstatat(dfd, name, &ds, AT_SYMLINK_NOFOLLOW) != 0) {
-					rc = err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
-					break;
-				}
-			}
-			if (S_ISDIR(ds.st_mode)) {
-				cdfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-				if (cdfd < 0) {
-					rc = err_sys(m->err, "%s/%s", m->r->given, m->rel.data);
-					break;
-				}
-			} else if (S_ISLNK(ds.st_mode)) {
-				int b = beneath_dir(m->r, m->rel.data, false, &cdfd, m->err);
-
-				if (b != 0) {
-					if (b == 1)
-						err_set(m->err, "%s/%s is a broken symbolic link",
-							m->r->given, m->rel.data);
-					rc = -1;
-					break;
-				}
-			} else {
-				rc = err_set(m->err, "%s: cannot install %s: %s/%s is a file", m->wheel,
-					     m->rel.data, m->r->given, m->rel.data);
-				break;
-			}
-			csfd = openat(sfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (csfd < 0) {
-				close(cdfd);
-				rc = err_sys(m->err, "%s: the stage", m->wheel);
-				break;
-			}
-			rc = merge_dir(m, csfd, cdfd);
-			close(csfd);
-			close(cdfd);
-		} else {
-			if (have && S_ISDIR(ds.st_mode)) {
-				rc = err_set(m->err, "%s: cannot install %s: it is a directory in %s",
-					     m->wheel, m->rel.data, m->r->given);
-				break;
-			}
-			if (renameat(sfd, name, dfd, name) != 0) {
-				rc = err_sys(m->err, "cannot move %s into %s", m->rel.data, m->r->given);
-				break;
-			}
+			if (fstat(dfd, &here) != 0 || here.st_nlink == 0)
+				break;       /* this directory went: the caller starts again */
+			path_push(&m->rel, base, e->d_name);
+			rc = merge_entry(m, sfd, dfd, e->d_name, type);
 		}
 	}
 	closedir(d);
@@ -2277,14 +2315,14 @@ merge_dir(Merge *m, int sfd, int dfd)
 	return rc;
 }
 
-/* Steps 3 to 5 once the stage and the journal are ready. */
+/* Steps 3 and 4 once the stage and the journal are ready. */
 static int
-install_commit(Installer *in, Root *r, Stage *s, Journal *j, int stagefd, const char *stage_name,
+install_commit(Installer *in, Root *r, Stage *s, Journal *j, const char *stage_name,
 	       const InstalledDist *replace, Err *err)
 {
 	Merge m = { r, j->dist_info, s->req->wheel_name, { 0 }, err };
 	const char **keep = NULL;
-	int sfd = -1, dfd = -1, rc = -1;
+	int libfd = -1, rc = -1, k;
 
 	if (replace) {
 		/* step 3: the replaced distribution stops existing, then its files go (those the
@@ -2297,20 +2335,49 @@ install_commit(Installer *in, Root *r, Stage *s, Journal *j, int stagefd, const 
 				 err) != 0)
 			goto out;
 	}
-	/* step 4 */
-	if (merge_dir(&m, stagefd, r->fd) != 0)
-		goto out;
-	sfd = openat(stagefd, s->lib_rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sfd < 0) {
-		err_sys(err, "%s: the stage", s->req->wheel_name);
-		goto out;
+	/* step 4: each of the stage's scheme directories into its place */
+	for (k = 0; k < S_COUNT; k++) {
+		DstDir *d = s->chains[k];
+		int dfd, i, mrc;
+
+		for (i = 0; i < k && d; i++)
+			if (s->chains[i] == d)
+				d = NULL;    /* done with an earlier scheme of the same place */
+		if (!d || d->fd < 0)
+			continue;
+		for (i = 0, mrc = MERGE_VANISHED; mrc == MERGE_VANISHED && i < MERGE_TRIES; i++) {
+			if (libfd >= 0 && d == s->lib) {
+				close(libfd);
+				libfd = -1;
+			}
+			if (beneath_dir(r, s->scheme_rel[k], true, &dfd, err) != 0) {
+				/* include/site/... may be pruned by another thread meanwhile */
+				if (i + 1 < MERGE_TRIES) {
+					mrc = MERGE_VANISHED;
+					continue;
+				}
+				goto out;
+			}
+			buf_clear(&m.rel);
+			buf_puts(&m.rel, s->scheme_rel[k]);
+			mrc = merge_dir(&m, d->fd, dfd, false);
+			if (d == s->lib)
+				libfd = dfd;
+			else
+				close(dfd);
+		}
+		if (mrc == MERGE_VANISHED)
+			err_set(err, "%s: the directories of %s/%s keep vanishing", s->req->wheel_name,
+				r->given, s->scheme_rel[k]);
+		if (mrc != 0)
+			goto out;
 	}
-	if (beneath_dir(r, s->lib_rel, true, &dfd, err) != 0)
-		goto out;
 	/* the moment the distribution exists */
-	if (renameat2(sfd, s->dist_info, dfd, s->dist_info, RENAME_NOREPLACE) != 0 &&
-	    (errno != EINVAL || renameat(sfd, s->dist_info, dfd, s->dist_info) != 0)) {
-		if (errno == EEXIST || errno == ENOTEMPTY)
+	if (libfd < 0 || (renameat2(s->lib->fd, s->dist_info, libfd, s->dist_info,
+				    RENAME_NOREPLACE) != 0 &&
+			  (errno != EINVAL ||
+			   renameat(s->lib->fd, s->dist_info, libfd, s->dist_info) != 0))) {
+		if (libfd >= 0 && (errno == EEXIST || errno == ENOTEMPTY))
 			err_set(err, "%s: %s/%s already exists", s->req->wheel_name, r->given,
 				j->dist_info);
 		else
@@ -2322,10 +2389,8 @@ install_commit(Installer *in, Root *r, Stage *s, Journal *j, int stagefd, const 
 out:
 	free(keep);
 	buf_free(&m.rel);
-	if (sfd >= 0)
-		close(sfd);
-	if (dfd >= 0)
-		close(dfd);
+	if (libfd >= 0)
+		close(libfd);
 	return rc;
 }
 
@@ -2395,8 +2460,7 @@ install_wheel(Installer *in, const InstallRequest *req, const InstalledDist *rep
 		goto out;
 	}
 	s.root.fd = stagefd;
-	s.lib = dstdir_chain(&s, s.lib_rel);
-	s.chains[S_COUNT] = s.lib;
+	s.lib = scheme_dir(&s, wf.root_is_purelib ? S_PURELIB : S_PLATLIB);
 	if (stage_root(&s) != 0 || stage_launchers(&s) != 0 || stage_dist_info(&s, &j.ino) != 0)
 		goto out;
 	/* step 2: the journal */
@@ -2405,6 +2469,24 @@ install_wheel(Installer *in, const InstallRequest *req, const InstalledDist *rep
 	j.dist_info = arena_printf(&a, "%s/%s", s.lib_rel, s.dist_info);
 	for (i = 0; i < s.nitems; i++)
 		strvec_push(&j.paths, s.items[i].dst);
+	if (s.chains[S_DATA] && s.nitems > 1) {
+		/* .data/data goes to ROOT, over the other schemes' places: the only way two
+		 * files of the stage can land on one path (RECORD would list it twice) */
+		const char **sorted = xmalloc(s.nitems * sizeof(*sorted));
+		int (*cmp)(const void *, const void *) = in->case_insensitive ? cmp_str_case : cmp_str;
+
+		memcpy(sorted, j.paths.v, s.nitems * sizeof(*sorted));
+		qsort(sorted, s.nitems, sizeof(*sorted), cmp);
+		for (i = 1; i < s.nitems; i++)
+			if (cmp(&sorted[i - 1], &sorted[i]) == 0)
+				break;
+		if (i < s.nitems)
+			err_set(err, "%s: two files of the wheel install to %s", req->wheel_name,
+				sorted[i]);
+		free(sorted);
+		if (i < s.nitems)
+			goto out;
+	}
 	if (replace) {
 		const char *label = arena_printf(&a, "%s %s", replace->name, replace->version);
 
@@ -2416,19 +2498,17 @@ install_wheel(Installer *in, const InstallRequest *req, const InstalledDist *rep
 			goto out;
 		}
 		if (!rel_ok(j.old_dist_info) ||
-		    record_paths(&r, j.old_dist_info, label, &j.old, err) != 0) {
+		    record_paths(&r, j.old_dist_info, "remove", label, &j.old, err) != 0) {
 			if (!rel_ok(j.old_dist_info))
 				err_set(err, "%s is not inside the environment", replace->dist_info);
 			err_wrap(err, "cannot install %s", req->wheel_name);
 			goto out;
 		}
 	}
-	for (k = 0; k <= S_COUNT; k++)
-		dstdir_close_chain(s.chains[k]);
 	if (journal_write(&r, &j, err) != 0)
 		goto out;
 	/* steps 3 and 4 */
-	if (install_commit(in, &r, &s, &j, stagefd, stage_name, replace, err) != 0) {
+	if (install_commit(in, &r, &s, &j, stage_name, replace, err) != 0) {
 		Err again;
 
 		/* undo: the environment goes back to a state the journal describes */
@@ -2440,19 +2520,12 @@ install_wheel(Installer *in, const InstallRequest *req, const InstalledDist *rep
 	journal_drop(&r, j.name);
 	rc = 0;
 out:
-	for (k = 0; k <= S_COUNT; k++)
-		dstdir_close_chain(s.chains[k]);
+	for (k = 0; k < S_COUNT; k++)
+		dstdir_close(s.chains[k]);
 	if (stagefd >= 0)
 		close(stagefd);
-	if (stage_path) {
-		int parent = open(arena_printf(&a, "%s/stage", in->venv->state_dir),
-				  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (parent >= 0) {
-			remove_tree_at(parent, stage_name);
-			close(parent);
-		}
-	}
+	if (stage_path)
+		remove_tree_at(AT_FDCWD, stage_path);
 	if (s.ufd >= 0)
 		close(s.ufd);
 	free(s.items);
@@ -2504,7 +2577,7 @@ install_compile(const Venv *venv, const char *const *dist_infos, size_t n, Err *
 					r.given);
 			goto out;
 		}
-		if (record_paths(&r, rel, base_of(rel), &paths, err) != 0) {
+		if (record_paths(&r, rel, "compile", base_of(rel), &paths, err) != 0) {
 			strvec_free(&paths);
 			goto out;
 		}
