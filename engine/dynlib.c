@@ -81,6 +81,9 @@ load_archive(void)
 		"archive_read_new", "archive_read_support_format_zip_streamable",
 		"archive_read_open_memory", "archive_read_next_header", "archive_read_data",
 		"archive_read_free", "archive_error_string",
+		"archive_read_support_format_zip_seekable", "archive_read_open_fd",
+		"archive_read_data_block", "archive_entry_pathname", "archive_entry_filetype",
+		"archive_entry_hardlink",
 	};
 	void *slots[sizeof(names) / sizeof(*names)];
 

@@ -56,6 +56,12 @@ typedef struct ArchiveApi {
 	DYNLIB_FN(archive_read_data);
 	DYNLIB_FN(archive_read_free);
 	DYNLIB_FN(archive_error_string);
+	DYNLIB_FN(archive_read_support_format_zip_seekable);
+	DYNLIB_FN(archive_read_open_fd);
+	DYNLIB_FN(archive_read_data_block);
+	DYNLIB_FN(archive_entry_pathname);
+	DYNLIB_FN(archive_entry_filetype);
+	DYNLIB_FN(archive_entry_hardlink);
 } ArchiveApi;
 #undef DYNLIB_FN
 

@@ -34,6 +34,7 @@
 #include "rules/lockfile.h"
 #include "rules/syncctx.h"
 #include "rules/venv.h"
+#include "rules/wheelcache.h"
 
 enum { OPT_LOCKED = 1, OPT_FROZEN, OPT_LINK_MODE, OPT_COMPILE, OPT_DRY_RUN };
 
@@ -621,6 +622,8 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		SyncProgress progress = { 0 };
 		NodeRef goal = { "venv-sync", ".venv" };
 
+		/* what killed unpacks left in the wheel cache; a failure only costs space */
+		(void)wheelcache_sweep(proj.cache_dir, NULL);
 		memset(&sc, 0, sizeof(sc));
 		lockctx_init(&sc.lock);
 		have_ctx = true;

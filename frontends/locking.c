@@ -263,7 +263,12 @@ select_option(Selection *s, int id, const char *arg)
 void
 select_finish(Selection *s)
 {
-	if (!s->o.ngroups && !s->no_dev)
+	bool have_dev = false;
+
+	for (size_t i = 0; i < s->o.ngroups; i++)
+		have_dev |= !strcmp(s->groups[i], "dev");
+	/* --group adds to the default, as in uv; only --no-dev leaves dev out */
+	if (!s->no_dev && !have_dev)
 		cli_list_push(&s->groups, &s->o.ngroups, "dev");
 	s->o.extras = s->extras;
 	s->o.groups = s->groups;
@@ -290,7 +295,7 @@ static int
 load(Cli *cli, Project *proj, const LockingArgs *la, Arena *a, LockingResult *r, Buf *text,
      LockOptions *lo)
 {
-	const char *path = arena_printf(a, "%s/pyproject.toml", proj->root), *python, *why;
+	const char *path = arena_printf(a, "%s/pyproject.toml", proj->root), *why;
 	Pyproject *py = &r->pyproject;
 	Err err;
 
@@ -313,9 +318,9 @@ load(Cli *cli, Project *proj, const LockingArgs *la, Arena *a, LockingResult *r,
 			 getenv("BUNPY_PRERELEASE") :
 			 mode_name(py->bunpy.prerelease, prerelease_names, 4) ?
 			 mode_name(py->bunpy.prerelease, prerelease_names, 4) : "if-necessary";
-	if (target_find(la->python, proj->root, py->project.has_requires_python ?
-			py->project.requires_python_text : NULL, a, &python, &why, &err) != 0 ||
-	    target_load(python, proj->cache_dir, a, &r->target, &err) != 0) {
+	if (target_select(la->python, proj->root, py->project.has_requires_python ?
+			  py->project.requires_python_text : NULL, proj->cache_dir, a, &r->target,
+			  &why, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);
 		return 1;
 	}

@@ -43,7 +43,7 @@ enum {
 #define SELECT_OPTIONS \
 	{ "extra", 0, "NAME", "include an optional dependency group (repeatable)", SELECT_OPT_EXTRA }, \
 	{ "all-extras", 0, NULL, "include every extra", SELECT_OPT_ALL_EXTRAS }, \
-	{ "group", 0, "NAME", "include a dependency group (repeatable; default: dev)", SELECT_OPT_GROUP }, \
+	{ "group", 0, "NAME", "include a dependency group as well as dev (repeatable)", SELECT_OPT_GROUP }, \
 	{ "all-groups", 0, NULL, "include every dependency group", SELECT_OPT_ALL_GROUPS }, \
 	{ "no-dev", 0, NULL, "leave out the dev group", SELECT_OPT_NO_DEV }
 
@@ -55,7 +55,7 @@ typedef struct Selection {
 
 /* Take option id (one of SELECT_OPT_*): 0, or 1 when it is not one. */
 int select_option(Selection *s, int id, const char *arg);
-/* After the options: the dev group unless --no-dev or groups were named. */
+/* After the options: the dev group too, unless --no-dev. */
 void select_finish(Selection *s);
 void select_free(Selection *s);
 

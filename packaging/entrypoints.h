@@ -38,7 +38,8 @@ int entrypoints_parse(const char *data, size_t len, const char *what, Arena *are
 		      EntryPoint **out, size_t *n, Err *err);
 
 /* Whether name can be a script's file name in bin/: not empty, no '/', no NUL, not
- * "." or "..", no leading '-' ... as pip accepts (pip refuses only '/' and escapes). */
+ * "." or "..", no leading '-', no control character (pip refuses only '/' and escapes;
+ * the rest would be an option to every command given the name, or an unprintable name). */
 bool entrypoints_script_name_ok(const char *name);
 
 /*

@@ -247,7 +247,7 @@ parse_size(RecordRow *row, const char *s, size_t n, const char *what, Arena *are
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - 9) / 10)
+		if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
 			return err_set(err, "%s:%u: the size %s is not a decimal number of bytes",
 				       what, row->line, quoted(arena, s, n));
 		v = v * 10 + (uint64_t)(s[i] - '0');

@@ -27,7 +27,8 @@ typedef struct WheelFile {
 } WheelFile;
 
 /* Errors name the file (what) and line: a missing or unparsable Wheel-Version, a
- * major version other than 1, a missing Root-Is-Purelib. */
+ * major version other than 1, a missing Root-Is-Purelib, one that is neither true nor
+ * false (any case), either field given twice, a value that is not UTF-8. */
 int wheelfile_parse(const char *data, size_t len, const char *what, Arena *arena,
 		    WheelFile *out, Err *err);
 

@@ -172,7 +172,9 @@ read_entries(const unsigned char *dir, uint64_t size, uint64_t count, uint64_t d
 			return err_set(err, "central directory entry %zu: name runs past the directory", i);
 		if (memchr(e + CDIR_LEN, '\0', name_len))
 			return err_set(err, "central directory entry %zu: the name contains a NUL byte", i);
+		m[i].made_by = rd16(e + 4);
 		m[i].method = rd16(e + 10);
+		m[i].external_attr = rd32(e + 38);
 		m[i].crc32 = rd32(e + 16);
 		csize = rd32(e + 20);
 		usize = rd32(e + 24);

@@ -34,6 +34,8 @@ typedef struct WheelzipMember {
 	uint64_t compressed_size, uncompressed_size;
 	uint32_t crc32;
 	uint16_t method;             /* 0 stored, 8 deflated; others are refused on extraction */
+	uint16_t made_by;            /* "version made by": the high byte is the system, 3 Unix */
+	uint32_t external_attr;      /* made on Unix: st_mode (file type and permissions) << 16 */
 } WheelzipMember;
 
 typedef struct WheelzipDir {

@@ -4,9 +4,10 @@
  * installed or absent (as importlib.metadata sees it: by its .dist-info directory).
  *
  * Installing one wheel (what pip does, in its order, see the packaging digest):
- *   1. stage: ROOT/.bunpy/stage/NAME.RANDOM/ gets the installed tree, laid out relative
- *      to ROOT (lib/python3.N/site-packages/..., bin/..., include/site/python3.N/NAME/...):
- *      every file of the unpacked wheel linked from the wheel cache by the link mode
+ *   1. stage: ROOT/.bunpy/stage/NAME.RANDOM/ gets the installed tree, one directory per
+ *      scheme path (purelib/, scripts/, headers/, data/; one for purelib and platlib when
+ *      they are the same place, as in a venv; headers go to include/site/python3.N/NAME
+ *      with NAME the requested project name, as pip names it): every file of the unpacked wheel linked from the wheel cache by the link mode
  *      (clone with FICLONE, else hard link, else copy: a fallback is reported once per
  *      Installer through its warn hook), the root to purelib or platlib as WHEEL says,
  *      NAME-VER.data/{purelib,platlib,scripts,headers,data}/ to their scheme paths,
@@ -19,7 +20,7 @@
  *   2. journal: ROOT/.bunpy/journal/NAME records "install", the .dist-info name and
  *      every path about to appear (relative to ROOT), written atomically.
  *   3. the distribution being replaced, if any, is removed (as install_remove).
- *   4. every staged path is renamed into place (a top-level directory the environment
+ *   4. every staged path is renamed into place (a directory the environment
  *      does not have yet moves with one rename; otherwise files move one by one, so that
  *      packages sharing a namespace directory merge), the .dist-info directory last:
  *      that rename is the moment the distribution exists.
@@ -31,7 +32,10 @@
  *
  * A sync killed at any point leaves journals behind; installer_open reads them first:
  * an "install" whose .dist-info is in place is finished (journal dropped), one whose
- * .dist-info is not is rolled back (its paths removed); a "remove" is carried on.
+ * .dist-info is not is rolled back (its paths removed, and those of the distribution it
+ * was replacing once that one's .dist-info is gone); a "remove" is carried on. The
+ * journal names the staged .dist-info's inode, so that reinstalling the same version
+ * (the same .dist-info name) is told apart from the old one still in place.
  * Nothing outside ROOT is ever written or removed: every path from a wheel, a RECORD
  * or a journal is checked to stay inside (no "..", no absolute path, no symbolic link
  * on the way that leads out).
@@ -62,13 +66,17 @@ typedef struct Installer {
 	_Atomic int effective;       /* what works between the cache and ROOT (starts as mode) */
 	bool case_insensitive;       /* ROOT's filesystem folds case (probed by installer_open) */
 	/* Called (from any thread, once per fallback) with "cannot clone files from CACHE
-	 * into ROOT (Operation not supported); hard-linking them instead". */
+	 * into ROOT (Operation not supported); hard-linking them instead", and for a wheel
+	 * whose Wheel-Version is newer than 1.0. Set by the caller (before or after
+	 * installer_open, which leaves warn and warn_ctx alone); NULL: no warnings. */
 	void (*warn)(void *ctx, const char *message);
 	void *warn_ctx;
 } Installer;
 
 /* Get ready to change venv: make ROOT/.bunpy/{stage,journal}, probe case folding, and
- * recover from an interrupted sync (see above). The caller holds the sync lock. */
+ * recover from an interrupted sync (see above), then empty the stage. The caller holds
+ * the sync lock. A damaged journal, or one naming a path outside ROOT, is an error
+ * (nothing is touched for it). */
 int installer_open(Installer *in, const Venv *venv, InstallLinkMode mode, Err *err);
 
 /* A distribution the environment holds: a *.dist-info directory in purelib or platlib. */
@@ -110,7 +118,7 @@ int install_remove(Installer *in, const InstalledDist *dist, Err *err);
 
 /*
  * Compile the .py files of the given installed distributions (their RECORD) to
- * __pycache__/NAME.CACHE_TAG.pyc with one run of ROOT/bin/python (compileall-like, files
+ * __pycache__/MODULE.CACHE_TAG.pyc with one run of ROOT/bin/python (compileall-like, files
  * read from its standard input). A file that does not compile is not an error (pip
  * neither); failing to run Python is.
  */

@@ -207,13 +207,13 @@ minor_allowed(const SpecifierSet *req, int minor, Arena *arena)
 	return !range_disjoint(r, m);
 }
 
-/* The newest python3.N on PATH that req admits, or -1. */
-static int
-newest_minor_on_path(const SpecifierSet *req, Arena *arena)
+/* Which python3.N commands on PATH req admits: allowed[N] set. */
+static void
+minors_on_path(const SpecifierSet *req, Arena *arena, bool allowed[TARGET_MINOR_MAX])
 {
 	const char *path = getenv("PATH"), *p;
-	int best = -1;
 
+	memset(allowed, 0, TARGET_MINOR_MAX * sizeof(*allowed));
 	for (p = path ? path : "/usr/bin:/bin"; ; ) {
 		const char *colon = strchr(p, ':');
 		size_t len = colon ? (size_t)(colon - p) : strlen(p);
@@ -224,9 +224,10 @@ newest_minor_on_path(const SpecifierSet *req, Arena *arena)
 		while (d && (e = readdir(d))) {
 			int minor = python3_minor(e->d_name);
 
-			if (minor > best && access(fs_path_join(arena, dir, e->d_name), X_OK) == 0 &&
+			if (minor >= 0 && minor < TARGET_MINOR_MAX && !allowed[minor] &&
+			    access(fs_path_join(arena, dir, e->d_name), X_OK) == 0 &&
 			    minor_allowed(req, minor, arena))
-				best = minor;
+				allowed[minor] = true;
 		}
 		if (d)
 			closedir(d);
@@ -234,7 +235,6 @@ newest_minor_on_path(const SpecifierSet *req, Arena *arena)
 			break;
 		p = colon + 1;
 	}
-	return best;
 }
 
 /*
@@ -281,12 +281,10 @@ python_version_line(const char *line, const char *where, Arena *arena, const cha
 }
 
 int
-target_find(const char *python, const char *project_dir, const char *requires_python,
-	    Arena *arena, const char **out, const char **why, Err *err)
+target_find(const char *python, const char *project_dir, Arena *arena, const char **out,
+	    const char **why, Err *err)
 {
 	const char *env = getenv("BUNPY_PYTHON");
-	SpecifierSet req;
-	int minor;
 
 	if (python && *python) {
 		*out = arena_strdup(arena, python);
@@ -310,8 +308,10 @@ target_find(const char *python, const char *project_dir, const char *requires_py
 		if (found < 0)
 			return -1;
 		if (found == 0) {
-			if (fs_read_file(path, &text, err) != 0)
+			if (fs_read_file(path, &text, err) != 0) {
+				buf_free(&text);
 				return -1;
+			}
 			for (line = text.data; rc == 1 && line; line = next) {
 				char *end;
 
@@ -336,16 +336,58 @@ target_find(const char *python, const char *project_dir, const char *requires_py
 			/* only comments: as if there were no file */
 		}
 	}
-	if (requires_python && *requires_python &&
-	    specset_parse(requires_python, strlen(requires_python), arena, &req, err) == 0 &&
-	    (minor = newest_minor_on_path(&req, arena)) >= 0) {
-		*out = arena_printf(arena, "python3.%d", minor);
-		*why = arena_printf(arena, "requires-python %s", requires_python);
-		return 0;
-	}
 	*out = "python3";
 	*why = "PATH";
 	return 0;
+}
+
+static bool
+target_allowed(const Target *t, const SpecifierSet *req)
+{
+	SpecCandidate c = { &t->full_version, t->full_version.str, strlen(t->full_version.str) };
+
+	return specset_contains(req, &c, PRERELEASES_ALLOW, false);
+}
+
+int
+target_select(const char *python, const char *project_dir, const char *requires_python,
+	      const char *cache_dir, Arena *arena, Target *out, const char **why, Err *err)
+{
+	SpecifierSet req;
+	bool allowed[TARGET_MINOR_MAX];
+	const char *name;
+	Err first;
+	int minor, rc;
+
+	if (target_find(python, project_dir, arena, &name, why, err) != 0)
+		return -1;
+	if (strcmp(*why, "PATH") != 0)
+		return target_load(name, cache_dir, arena, out, err);
+	rc = target_load(name, cache_dir, arena, out, &first);
+	if (!requires_python || !*requires_python ||
+	    specset_parse(requires_python, strlen(requires_python), arena, &req, NULL) != 0 ||
+	    (rc == 0 && target_allowed(out, &req))) {
+		if (rc != 0)
+			*err = first;
+		return rc;
+	}
+	/* python3 does not do: the newest python3.N that requires-python admits and that
+	 * runs (a pyenv shim of a version not installed does not) */
+	minors_on_path(&req, arena, allowed);
+	for (minor = TARGET_MINOR_MAX - 1; minor >= 0; minor--) {
+		Target t;
+
+		if (allowed[minor] &&
+		    target_load(arena_printf(arena, "python3.%d", minor), cache_dir, arena, &t, NULL) == 0 &&
+		    target_allowed(&t, &req)) {
+			*out = t;
+			*why = arena_printf(arena, "requires-python %s", requires_python);
+			return 0;
+		}
+	}
+	if (rc != 0)
+		*err = first;
+	return rc;   /* python3, which the caller finds not allowed, and says so */
 }
 
 static const char *

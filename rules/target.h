@@ -42,18 +42,30 @@ typedef struct Target {
 	bool lib64;                  /* make lib64 -> lib (64-bit POSIX other than macOS) */
 } Target;
 
+/* python3.N commands considered, N below this. */
+#define TARGET_MINOR_MAX 100
+
 /*
- * Which interpreter a project uses, in this order: python (--python), $BUNPY_PYTHON,
+ * Which interpreter a project names, in this order: python (--python), $BUNPY_PYTHON,
  * the project's .python-version (first non-comment line: "3.11" or "3.11.7" names
  * python3.11 on PATH, "cpython@3.11" and "cpython-3.11" too, an absolute path is
- * itself), else the newest python3.N on PATH that requires_python (may be NULL) allows,
- * else python3 on PATH. The answer is a path or a command name for target_load;
- * *why says where it came from ("--python", "BUNPY_PYTHON", ".python-version:1",
- * "requires-python >=3.10", "PATH"). Only an unreadable .python-version or one naming
+ * itself), else python3 on PATH (*why "PATH"). The answer is a path or a command name
+ * for target_load; *why says where it came from ("--python", "BUNPY_PYTHON",
+ * ".python-version:1", "PATH"). Only an unreadable .python-version or one naming
  * nothing usable is an error.
  */
-int target_find(const char *python, const char *project_dir, const char *requires_python,
-		Arena *arena, const char **out, const char **why, Err *err);
+int target_find(const char *python, const char *project_dir, Arena *arena, const char **out,
+		const char **why, Err *err);
+
+/*
+ * Find and load the project's interpreter: what target_find names; when it names
+ * nothing explicitly, python3 if requires_python (may be NULL) admits its version,
+ * else the newest python3.N on PATH that requires_python admits and that runs (*why
+ * "requires-python >=3.12"), else python3 after all (the caller reports that it does
+ * not satisfy requires-python).
+ */
+int target_select(const char *python, const char *project_dir, const char *requires_python,
+		  const char *cache_dir, Arena *arena, Target *out, const char **why, Err *err);
 
 /* python: a path or a command name, NULL for the default. */
 int target_load(const char *python, const char *cache_dir, Arena *arena, Target *out, Err *err);

@@ -173,8 +173,14 @@ venv_check(const char *root, const Target *target, Arena *arena, const char **wh
 	if (fs_read_file(arena_printf(arena, "%s/pyvenv.cfg", abs), &text, err) != 0)
 		return -1;
 	version = cfg_value(text.data, "version", arena);
-	if (!version)
-		version = cfg_value(text.data, "version_info", arena);
+	if (!version && (version = cfg_value(text.data, "version_info", arena))) {
+		/* virtualenv writes "3.11.2.final.0", uv "3.13.0rc1": the release is what
+		 * venv's "version" says */
+		unsigned x, y, z;
+
+		if (sscanf(version, "%u.%u.%u", &x, &y, &z) == 3)
+			version = arena_printf(arena, "%u.%u.%u", x, y, z);
+	}
 	home = cfg_value(text.data, "home", arena);
 	buf_free(&text);
 	if (!version || strcmp(version, target->version)) {

@@ -101,6 +101,7 @@ download_work(void *arg)
 		j->rc = j->rc > 0 ? 0 : -1;  /* another process stored it meanwhile */
 		goto out;
 	}
+	j->rc = -1;
 	req.url = lockctx_unmask(&sc->lock, j->it->url, &a);
 	req.cls = HTTP_CLASS_DOWNLOAD;
 	req.out_fd = fd;
@@ -132,7 +133,13 @@ out:
 static int
 parse_key(const char *key, Sha256 *sha)
 {
-	return strlen(key) > 65 && key[64] == ' ' && hash_unhex(key, sha->b, sizeof(sha->b)) == 0 ? 0 : -1;
+	char hex[65];
+
+	if (strlen(key) <= 65 || key[64] != ' ')
+		return -1;
+	memcpy(hex, key, 64);
+	hex[64] = 0;
+	return hash_unhex(hex, sha->b, sizeof(sha->b));
 }
 
 static RuleStatus

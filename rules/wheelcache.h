@@ -48,4 +48,29 @@ bool wheelcache_has(const char *cache_dir, const Sha256 *sha);
 int wheelcache_unpack(const char *cache_dir, const char *wheel_path, const Sha256 *sha,
 		      const char *wheel_name, Err *err);
 
+/*
+ * Remove the temporary directories of unpacks whose process is gone (killed halfway:
+ * CACHE/wheels/.tmp-PID-XXXXXX where no process PID runs). Cheap enough to call once
+ * per sync, not per wheel (it reads the whole directory). Returns how many were
+ * removed, or -1 with err.
+ */
+int wheelcache_sweep(const char *cache_dir, Err *err);
+
+/* How names that differ only by case are judged: as the cache's filesystem does
+ * (probed, what wheelcache_unpack does), or as if it told case apart or ignored it
+ * (for tests, which can only run on one kind of filesystem). */
+typedef enum WheelcacheCase {
+	WHEELCACHE_CASE_PROBE,
+	WHEELCACHE_CASE_SENSITIVE,
+	WHEELCACHE_CASE_INSENSITIVE,
+} WheelcacheCase;
+
+int wheelcache_unpack_case(const char *cache_dir, const char *wheel_path, const Sha256 *sha,
+			   const char *wheel_name, WheelcacheCase how, Err *err);
+
+/* Whether the filesystem of the directory dirfd ignores case: 1 or 0, or -1 with err. A
+ * probe file "case-probe" is made in it and removed, so dirfd must be a directory of the
+ * caller's own. */
+int wheelcache_ignores_case(int dirfd, Err *err);
+
 #endif
