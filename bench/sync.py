@@ -5,7 +5,7 @@ Workloads, each built into a local index (tests/fixtures/mkindex.py's pages and
 layout) and served over HTTP on 127.0.0.1 by tests/fixtures/serve.py:
 
   flat-47     47 packages without dependencies between them, each a wheel of 20 to
-              200 files (spread evenly on a log scale: 3,700 files in all) of
+              200 files (spread evenly on a log scale: 3,948 files in all with the dist-info) of
               generated Python source and some JSON, lognormal sizes around 3 KB;
               every fourth has a console script
   PROFILE     the four seed profiles (tests/fixtures/scenarios/profile-*.json, from
@@ -55,6 +55,13 @@ After every timed run the venv is read with its own interpreter (importlib.metad
 each tool must have installed the same distributions (names and versions) as
 pylock.toml selects, not counting virtualenv's seed packages, and every file each
 RECORD lists must exist. A difference is printed as a WARNING line.
+
+Nothing is deleted while tools are timed: the venvs and caches a run replaces are moved
+aside and deleted when the benchmark ends. On ext4 without a journal (the machine this
+was written on) the inode allocator skips every recently freed inode one by one, so
+creating files within a few minutes of deleting thousands costs up to 0.7 ms each:
+each run would pay for the cleanup of the one before it (perf: find_inode_bit ->
+recently_deleted).
 
 Times are wall-clock medians over the runs, in ms, from starting the process to its
 exit. Ratios are peer / bunpy: "12.3x" means bunpy took 12.3 times less time. The
@@ -352,7 +359,7 @@ class Installer:
 
     def new_cache(self):
         if self.cache:
-            remove(self.cache)
+            self.bench.discard(self.cache)
         self.ncache += 1
         self.cache = os.path.join(self.base, f"cache{self.ncache}")
         os.makedirs(os.path.join(self.cache, "home"))
@@ -376,7 +383,7 @@ class Installer:
         return secs
 
     def drop_venv(self):
-        remove(self.venv, *(os.path.join(self.proj, p) for p in self.state))
+        self.bench.discard(self.venv, *(os.path.join(self.proj, p) for p in self.state))
 
     def prepare(self):
         """Write the project and lock it, untimed."""
@@ -418,7 +425,7 @@ class Bunpy(Installer):
     def run_mode(self, mode):
         if mode == "cold":
             # the project's own state goes too: nothing from an earlier run
-            remove(os.path.join(self.proj, ".bunpy"))
+            self.bench.discard(os.path.join(self.proj, ".bunpy"))
         return super().run_mode(mode)
 
     def install(self, mode):
@@ -515,6 +522,20 @@ class Bench:
         wheels = sorted(glob.glob("/usr/share/python-wheels/pip-*.whl"))
         self.pip_wheel = wheels[-1] if wheels else None
         self.pip_dir = os.path.join(root, "pip")
+        self.trash = os.path.join(root, "trash")
+        self.ntrash = 0
+        os.makedirs(self.trash)
+
+    def discard(self, *paths):
+        """Move paths out of the way, into a trash emptied when the benchmark ends.
+        Nothing is deleted while tools are timed: on ext4 without a journal (this
+        machine's) the inode allocator skips recently freed inodes one by one, so
+        creating files within minutes of deleting thousands costs up to 0.7 ms each,
+        and a run would pay for the one before it."""
+        for p in paths:
+            if os.path.lexists(p):
+                self.ntrash += 1
+                os.rename(p, os.path.join(self.trash, str(self.ntrash)))
 
     def warn(self, text):
         self.warnings.append(text)
@@ -682,7 +703,7 @@ def bench_block(bench, wl, tools, runs, root):
     finally:
         for s in servers.values():
             s.stop()
-        remove(base)
+        bench.discard(base)
 
 
 # ------------------------------------------------------------------ output
@@ -855,7 +876,8 @@ def main():
     report += ["", table(records, peers), "",
                "ms = median wall time of the command (venv creation included); x = peer / bunpy. "
                "cold: empty cache, no venv; warm: cache filled, venv deleted; no-op: again, nothing changed; "
-               "warm, copy: bunpy --link-mode copy, against the peers' warm runs. pip: "
+               "warm, copy: bunpy --link-mode copy, against the peers' warm runs. Nothing is deleted while tools are timed "
+               "(see --help: ext4 without a journal makes creating files after mass deletion slow). pip: "
                + {"dir": "its wheel unpacked, run by the venv's python",
                   "zip": "run from its wheel file", "system": "the system pip with --python"}[args.pip_way]
                + ", --no-compile (bunpy does not compile bytecode by default); pdm compiles no bytecode either; "
