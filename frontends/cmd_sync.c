@@ -327,19 +327,9 @@ plan_wanted(Cli *cli, const Pylock *lock, const char *lock_dir, const Selection 
 typedef struct SyncProgress {
 	Cli *cli;
 	SyncCtx *sc;
-	bool tty;
-	int64_t shown_us;
+	TermProgress line;
 	size_t total;
 } SyncProgress;
-
-static void
-progress_clear(SyncProgress *sp)
-{
-	if (sp->shown_us) {
-		fputs("\r\033[K", stderr);
-		sp->shown_us = 0;
-	}
-}
 
 static void
 on_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t us,
@@ -347,22 +337,12 @@ on_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t 
 {
 	SyncProgress *sp = ctx;
 	SyncCtx *sc = sp->sc;
-	int64_t now = fs_monotonic_us();
 
-	if (sp->cli->term.verbosity >= 1 && (r == NR_RAN || r == NR_FAILED)) {
-		progress_clear(sp);
-		term_debug(&sp->cli->term, "%s:%s %s (%.1f ms)%s%s", kind, key,
-			   r == NR_RAN ? "ran" : "failed", (double)us / 1e3, error ? ": " : "",
-			   error ? error : "");
-	}
-	if (sp->tty && sp->cli->term.verbosity == 0 && now - sp->shown_us > 100000) {
-		fprintf(stderr, "\r\033[KSyncing: %u downloaded (%.1f MiB), %u unpacked, %u of %zu installed",
-			atomic_load(&sc->downloaded),
-			(double)atomic_load(&sc->bytes_downloaded) / (1 << 20),
-			atomic_load(&sc->unpacked), atomic_load(&sc->installed), sp->total);
-		fflush(stderr);
-		sp->shown_us = now;
-	}
+	project_trace_node(sp->cli, &sp->line, kind, key, r, us, error);
+	term_progress_show(&sp->line, "Syncing: %u downloaded (%.1f MiB), %u unpacked, %u of %zu installed",
+			   atomic_load(&sc->downloaded),
+			   (double)atomic_load(&sc->bytes_downloaded) / (1 << 20),
+			   atomic_load(&sc->unpacked), atomic_load(&sc->installed), sp->total);
 }
 
 static void
@@ -370,7 +350,7 @@ on_warning(void *ctx, const char *message)
 {
 	SyncProgress *sp = ctx;
 
-	progress_clear(sp);
+	term_progress_clear(&sp->line);
 	term_warn(&sp->cli->term, "%s", message);
 }
 
@@ -646,19 +626,19 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		cfg.user = &sc;
 		progress.cli = cli;
 		progress.sc = &sc;
-		progress.tty = isatty(2);
+		term_progress_init(&progress.line, &cli->term);
 		progress.total = ninstalls;
 		cfg.hooks = (EngineHooks){ &progress, NULL, on_finished, on_warning };
 		if ((rc = project_open(cli, &proj, &cfg, &eng)) != 0)
 			goto out;
 		rc = 1;
 		if (eng_build(eng, &goal, 1, &report, &err) != 0) {
-			progress_clear(&progress);
+			term_progress_clear(&progress.line);
 			term_error(&cli->term, "%s", err.msg);
 			eng_close(eng);
 			goto out;
 		}
-		progress_clear(&progress);
+		term_progress_clear(&progress.line);
 		if (report.interrupted) {
 			term_error(&cli->term, "interrupted; every package is either installed or not, and the "
 				   "next bunpy sync goes on");
