@@ -621,6 +621,10 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		sc.ninstalls = ninstalls;
 		sc.removals = removals;
 		sc.nremovals = nremovals;
+		/* unpacking and installing wait on the filesystem as much as they compute:
+		 * twice as many threads as cores keep the cores busy (cold, 47 wheels on
+		 * tmpfs: 176 ms with two threads, 102 ms with four) */
+		cfg.cpu_threads = 2 * (int)sysconf(_SC_NPROCESSORS_ONLN);
 		cfg.command = "sync";
 		cfg.handle_signals = true;
 		cfg.user = &sc;
