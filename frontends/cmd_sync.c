@@ -100,6 +100,10 @@ venv_stamp(const Venv *v, char out[2 * 2 * FILESTAT_PACKED + 1])
 	hash_hex(packed, sizeof(packed), out);
 }
 
+/* The stamp's length in hex, for sscanf (checked against the buffer below). */
+#define STAMP_HEX_WIDTH "160"
+_Static_assert(2 * 2 * FILESTAT_PACKED == 160, "STAMP_HEX_WIDTH is the stamp's length");
+
 /* The state file: magic, request digest, stamp, then "NAME SHA256" per installed wheel. */
 typedef struct SyncState {
 	char digest[33];
@@ -120,7 +124,8 @@ state_read(const Venv *v, SyncState *s)
 		return false;
 	ok = fs_read_file(path, &s->text, NULL) == 0 &&
 	     s->text.len > strlen(STATE_MAGIC) && !memcmp(s->text.data, STATE_MAGIC, strlen(STATE_MAGIC)) &&
-	     sscanf(s->text.data + strlen(STATE_MAGIC), "%32s %64s", s->digest, s->stamp) == 2;
+	     sscanf(s->text.data + strlen(STATE_MAGIC), "%32s %" STAMP_HEX_WIDTH "s", s->digest,
+		    s->stamp) == 2;
 	free(path);
 	if (ok)
 		for (p = s->text.data; (p = strchr(p, '\n')) != NULL; p++)

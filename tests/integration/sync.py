@@ -496,6 +496,15 @@ def basic(tmp):
     check(before == after and (L.read(p.lockfile), os.stat(p.lockfile).st_mtime_ns) == lock_before,
           "a second sync changes nothing (paths, contents, mtimes; the lock too)",
           snap_diff(before, after))
+    # once the venv has been still for longer than the racy window (100 ms), a no-op
+    # ends at .venv/.bunpy/state: it neither scans nor writes the state again
+    state = os.path.join(p.venv, ".bunpy", "state")
+    time.sleep(0.15)
+    p.sync()
+    ino = os.stat(state).st_ino
+    r = p.sync()
+    check(ok_sync(r) and "Audited" in r.stderr and os.stat(state).st_ino == ino,
+          "a no-op sync stops at the state file (the state is not rewritten)", r.stderr[-300:])
 
     # --dry-run changes nothing
     r = p.sync("--dry-run", "--no-dev", "--extra", "fast")
