@@ -10,12 +10,14 @@
  *
  * A sync that changes nothing must cost next to nothing, so the last sync's result is
  * kept in .venv/.bunpy/state: the digest of what it was asked (the lock's text, the
- * selection, the interpreter) and the stat of site-packages and bin, whose change
- * times move whenever anything (pip included) adds or removes a distribution. When
- * both match, the command ends there: "Audited".
+ * selection, the interpreter) and the stat of site-packages, bin and the journal
+ * directory, whose change times move whenever anything (pip included) adds or removes
+ * a distribution, or a sync begins to. When both match, the command ends there:
+ * "Audited".
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,28 +88,45 @@ request_digest(const Buf *lock, const Selection *sel, const Target *t, const cha
 	buf_free(&b);
 }
 
-/* The stat of the directories whose change time moves with every install and removal. */
-static void
-venv_stamp(const Venv *v, char out[2 * 2 * FILESTAT_PACKED + 1])
+/*
+ * The stat of the directories whose change time moves with every install and removal:
+ * site-packages, bin, and the journal directory (every install or removal writes its
+ * journal first, so a sync killed before it changed site-packages or bin, with files
+ * already merged into existing directories, still shows). True when a stat is racy
+ * (changed too recently for its times to tell a later change apart): then the stamp
+ * proves nothing.
+ */
+#define STAMP_STATS 3
+#define STAMP_HEX (2 * STAMP_STATS * FILESTAT_PACKED)
+#define STAMP_HEX_WIDTH "240"
+_Static_assert(STAMP_HEX == 240, "STAMP_HEX_WIDTH is the stamp's length");
+
+static bool
+venv_stamp(const Venv *v, char out[STAMP_HEX + 1])
 {
-	unsigned char packed[2 * FILESTAT_PACKED] = { 0 };
+	unsigned char packed[STAMP_STATS * FILESTAT_PACKED] = { 0 };
+	char *journal = NULL;
+	const char *dirs[STAMP_STATS] = { v->purelib, v->bin, NULL };
+	bool racy = false;
 	FileStat st;
 
-	if (fs_stat(v->purelib, &st, NULL) == 0)
-		fs_stat_pack(&st, packed);
-	if (fs_stat(v->bin, &st, NULL) == 0)
-		fs_stat_pack(&st, packed + FILESTAT_PACKED);
+	if (asprintf(&journal, "%s/journal", v->state_dir) < 0)
+		abort();
+	dirs[2] = journal;
+	for (size_t i = 0; i < STAMP_STATS; i++)
+		if (fs_stat(dirs[i], &st, NULL) == 0) {
+			fs_stat_pack(&st, packed + i * FILESTAT_PACKED);
+			racy |= st.racy;
+		}
+	free(journal);
 	hash_hex(packed, sizeof(packed), out);
+	return racy;
 }
-
-/* The stamp's length in hex, for sscanf (checked against the buffer below). */
-#define STAMP_HEX_WIDTH "160"
-_Static_assert(2 * 2 * FILESTAT_PACKED == 160, "STAMP_HEX_WIDTH is the stamp's length");
 
 /* The state file: magic, request digest, stamp, then "NAME SHA256" per installed wheel. */
 typedef struct SyncState {
 	char digest[33];
-	char stamp[2 * 2 * FILESTAT_PACKED + 1];
+	char stamp[STAMP_HEX + 1];
 	Buf text;                    /* the file, for the NAME SHA256 lines */
 	size_t npackages;
 } SyncState;
@@ -155,7 +174,7 @@ state_sha(const SyncState *s, const char *name, char out[65])
 static int
 state_write(const Venv *v, const char *digest, const SyncInstall *all, size_t n, Err *err)
 {
-	char stamp[2 * 2 * FILESTAT_PACKED + 1], *path = NULL;
+	char stamp[STAMP_HEX + 1], *path = NULL;
 	Buf b = { 0 };
 	int rc;
 
@@ -169,6 +188,26 @@ state_write(const Venv *v, const char *digest, const SyncInstall *all, size_t n,
 	free(path);
 	buf_free(&b);
 	return rc;
+}
+
+/* Whether an interrupted sync left a journal in the environment. */
+static bool
+journal_pending(const Venv *v)
+{
+	char *path = NULL;
+	struct dirent *e;
+	bool any = false;
+	DIR *d;
+
+	if (asprintf(&path, "%s/journal", v->state_dir) < 0)
+		abort();
+	if ((d = opendir(path))) {
+		while (!any && (e = readdir(d)))
+			any = e->d_name[0] != '.';
+		closedir(d);
+	}
+	free(path);
+	return any;
 }
 
 /* The project's direct dependencies for the selection: they get REQUESTED. */
@@ -507,8 +546,7 @@ cmd_sync(Cli *cli, int argc, char **argv)
 	if (venv_state == 1 && !dry && state_read(&venv, &state) && !strcmp(state.digest, digest)) {
 		char stamp[sizeof(state.stamp)];
 
-		venv_stamp(&venv, stamp);
-		if (!strcmp(stamp, state.stamp)) {
+		if (!venv_stamp(&venv, stamp) && !strcmp(stamp, state.stamp)) {
 			term_note(&cli->term, "Audited %zu package%s in %.0f ms", state.npackages,
 				  state.npackages == 1 ? "" : "s", (double)(fs_monotonic_us() - t0) / 1e3);
 			rc = 0;
@@ -556,6 +594,16 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		if ((rc = plan_wanted(cli, &lock, lock_dir, &sel, &res, &a, &wanted, &nwanted)) != 0)
 			goto out;
 		rc = 1;
+	}
+	/* what an interrupted sync left is settled before the scan: recovery may finish a
+	 * removal or undo an install, and the plan must see the result */
+	if (venv_state == 1 && !dry && journal_pending(&venv)) {
+		Installer recover = { 0 };
+
+		if (installer_open(&recover, &venv, link_mode, &err) != 0) {
+			term_error(&cli->term, "%s", err.msg);
+			goto out;
+		}
 	}
 	if (venv_state == 1 && install_scan(&venv, &a, &have, &nhave, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);

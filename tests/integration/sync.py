@@ -505,6 +505,35 @@ def basic(tmp):
     r = p.sync()
     check(ok_sync(r) and "Audited" in r.stderr and os.stat(state).st_ino == ino,
           "a no-op sync stops at the state file (the state is not rewritten)", r.stderr[-300:])
+    # a sync killed after it merged a file into an existing package directory (neither
+    # site-packages nor bin changed) left its journal: the next sync must not stop at
+    # the state file, it rolls the journal back
+    orphan = os.path.join(p.site, "libdep", "orphan.py")
+    with open(orphan, "w") as f:
+        f.write("X = 1\n")
+    rel = os.path.relpath(p.site, p.venv)
+    with open(os.path.join(p.venv, ".bunpy", "journal", "ghost"), "w") as f:
+        f.write(
+            "bunpy-journal 1\ninstall\ndist-info %s/ghost-1.0.dist-info\nino 1\n"
+            "path %s/libdep/orphan.py\n" % (rel, rel))
+    time.sleep(0.15)
+    r = p.sync()
+    check(ok_sync(r) and not os.path.exists(orphan) and
+          not os.listdir(os.path.join(p.venv, ".bunpy", "journal")),
+          "a journal left by a killed sync is recovered even when the state file matches",
+          r.stderr[-300:])
+    # a removal killed before it hid the .dist-info: recovery carries it on, so the
+    # plan must be made after recovery (sub is locked: it is installed again)
+    sub_di = glob.glob(os.path.join(p.site, "sub-1.0.dist-info"))[0]
+    with open(os.path.join(p.venv, ".bunpy", "journal", "sub"), "w") as f:
+        f.write("bunpy-journal 1\nremove\ndist-info %s/sub-1.0.dist-info\n" % rel +
+                "".join("path %s/%s\n" % (rel, row[0]) for row in record_rows(sub_di)))
+    r = p.sync()
+    check(ok_sync(r) and versions(p.venv) == DEFAULT1 and not record_problems(p.venv) and
+          not os.listdir(os.path.join(p.venv, ".bunpy", "journal")),
+          "a removal left half done is finished before the plan, which installs it again",
+          "%s %s" % (versions(p.venv), r.stderr[-300:]))
+    before = snapshot(p.venv, mtimes=True)
 
     # --dry-run changes nothing
     r = p.sync("--dry-run", "--no-dev", "--extra", "fast")
