@@ -114,11 +114,14 @@ download_work(void *arg)
 	if (resp.status != 200) {
 		err_set(&j->err, "GET %s: HTTP %ld", shown.data, resp.status);
 	} else if (check_size(j->it, (uint64_t)resp.body_bytes, &j->err) == 0 &&
-		   check_hash(j->it, &resp.sha256, &j->err) == 0 &&
-		   cas_commit(j->cas, &j->sha, tmp.data, fd, &j->err) == 0) {
-		atomic_fetch_add(&sc->bytes_downloaded, (uint64_t)resp.body_bytes);
-		atomic_fetch_add(&sc->downloaded, 1);
-		j->rc = 0;
+		   check_hash(j->it, &resp.sha256, &j->err) == 0) {
+		/* cas_commit closes fd and removes the file itself when it fails: fd may
+		 * already be another thread's, so it is not closed again */
+		if (cas_commit(j->cas, &j->sha, tmp.data, fd, &j->err) == 0) {
+			atomic_fetch_add(&sc->bytes_downloaded, (uint64_t)resp.body_bytes);
+			atomic_fetch_add(&sc->downloaded, 1);
+			j->rc = 0;
+		}
 		http_response_free(&resp);
 		goto out;
 	}
