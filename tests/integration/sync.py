@@ -837,6 +837,30 @@ def faults(tmp):
     finally:
         srv.stop()
 
+    # 5b. a wheel in the CAS whose blob was damaged (the CAS allows it: blobs may share
+    # an inode with a task's output) is checked, not trusted, and downloaded again
+    srv = L.Server(index)
+    try:
+        p = Project(tmp, "f-cas", ["base", "victim"], srv.url)
+        r = p.sync()
+        hexd = hashlib.sha256(good_bytes).hexdigest()
+        blob = os.path.join(p.cache, "cas", hexd[:2], hexd[2:])
+        check(ok_sync(r) and os.path.exists(blob), "f-cas: the wheel is in the CAS",
+              "%s %s" % (blob, r.stderr[-300:]))
+        shutil.rmtree(p.venv)
+        shutil.rmtree(os.path.join(p.cache, "wheels"))
+        os.chmod(blob, 0o644)
+        with open(blob, "wb") as f:
+            f.write(repack(good_bytes, replace={"victim/v.py": "V = 666\n"}))
+        r = p.sync()
+        vfile = os.path.join(p.site, "victim", "v.py")
+        check(ok_sync(r) and os.path.exists(vfile) and L.read(vfile) == b"V = 1\n" and
+              L.read(blob) == good_bytes,
+              "a damaged CAS blob is not installed: the wheel is downloaded again",
+              "%s %s" % (os.path.exists(vfile) and L.read(vfile), r.stderr[-300:]))
+    finally:
+        srv.stop()
+
     # 6. no venv before: still none after
     p = Project(tmp, "f-novenv", ["base", "victim"], url)
     L.lock(p.dir, env=p.env())
