@@ -31,6 +31,7 @@
 #include "locking.h"
 #include "packaging/filename.h"
 #include "packaging/name.h"
+#include "packaging/version.h"
 #include "project.h"
 #include "rules/install.h"
 #include "rules/lockfile.h"
@@ -188,6 +189,20 @@ state_write(const Venv *v, const char *digest, const SyncInstall *all, size_t n,
 	free(path);
 	buf_free(&b);
 	return rc;
+}
+
+/* Whether an installed version is the locked one: by PEP 440, since a .dist-info may be
+ * named with the version as its wheel spelled it ("1.01") and the lock holds it
+ * normalized ("1.1"). */
+static bool
+same_version(const char *installed, const char *locked, Arena *a)
+{
+	Version x, y;
+
+	if (version_parse(installed, strlen(installed), a, &x, NULL) != 0 ||
+	    version_parse(locked, strlen(locked), a, &y, NULL) != 0)
+		return !strcmp(installed, locked);
+	return version_cmp(&x, &y) == 0;
 }
 
 /* Whether an interrupted sync left a journal in the environment. */
@@ -622,7 +637,7 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		/* same version: the same distribution unless the last sync installed another
 		 * wheel of it (a rebuilt wheel keeps its version); one installed by another
 		 * tool at the locked version is kept, as pip and uv keep it */
-		if (cur && !strcmp(cur->version, wanted[i].version) &&
+		if (cur && same_version(cur->version, wanted[i].version, &a) &&
 		    (!(old = state_sha(&state, cur->name, sha)) || !strcmp(old, wanted[i].sha_hex)))
 			continue;
 		installs[ninstalls] = wanted[i];

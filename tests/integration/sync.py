@@ -636,6 +636,21 @@ def basic(tmp):
     bytecode(tmp, p)
     other_python(tmp, p)
     concurrent(tmp)
+    unnormalized_version(tmp)
+
+
+def unnormalized_version(tmp):
+    """A .dist-info named with the version as the wheel spells it (odd-1.01) and the
+    lock's normalized one (1.1) are the same version: the next sync only audits."""
+    url = build_index({"packages": {"odd": {"1.01": {}}}}, os.path.join(tmp, "index-odd"))
+    p = Project(tmp, "p-odd", ["odd"], url)
+    r = p.sync()
+    check(ok_sync(r) and versions(p.venv) == {"odd": "1.01"}, "odd 1.01 installs",
+          r.stderr[-300:])
+    r = p.sync()
+    check(ok_sync(r) and "Audited" in r.stderr and "Installed" not in r.stderr,
+          "a version spelled otherwise than the lock's is not reinstalled by every sync",
+          r.stderr[-300:])
 
 
 def inodes_under(d):
