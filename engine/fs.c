@@ -172,8 +172,8 @@ fs_tmp_name(Buf *out, const char *path)
 	buf_printf(out, "%s.tmp-%ld-%s", path, (long)getpid(), hex);
 }
 
-static int
-write_all(int fd, const void *data, size_t n)
+int
+fs_write_all(int fd, const void *data, size_t n)
 {
 	const char *p = data;
 
@@ -204,7 +204,7 @@ fs_write_atomic(const char *path, const void *data, size_t n, unsigned mode, Err
 		buf_free(&tmp);
 		return -1;
 	}
-	if (write_all(fd, data, n) != 0 || close(fd) != 0) {
+	if (fs_write_all(fd, data, n) != 0 || close(fd) != 0) {
 		err_sys(err, "%s: write", path);
 		unlink(tmp.data);
 		buf_free(&tmp);
@@ -291,7 +291,7 @@ copy_fd(int in, int out)
 				continue;
 			return -1;
 		}
-		if (write_all(out, buf, (size_t)n) != 0)
+		if (fs_write_all(out, buf, (size_t)n) != 0)
 			return -1;
 	}
 	return 0;
@@ -353,7 +353,7 @@ fs_copy_hashing(const char *src, const char *dst, unsigned mode, struct Hasher *
 			break;
 		}
 		hasher_update(h, buf, (size_t)n);
-		if (write_all(out, buf, (size_t)n) != 0) {
+		if (fs_write_all(out, buf, (size_t)n) != 0) {
 			rc = err_sys(err, "%s: write", dst);
 			break;
 		}

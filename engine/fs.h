@@ -44,6 +44,8 @@ int64_t fs_monotonic_us(void);     /* for durations */
 
 int fs_read_file(const char *path, Buf *out, Err *err);
 /* Write data to path through a temporary file and rename. */
+/* Write all n bytes (again after EINTR and short writes); -1 with errno set. */
+int fs_write_all(int fd, const void *data, size_t n);
 int fs_write_atomic(const char *path, const void *data, size_t n, unsigned mode, Err *err);
 /* A unique temporary name next to path, for write-then-rename. */
 void fs_tmp_name(Buf *out, const char *path);

@@ -31,7 +31,6 @@
 #include "config.h"
 
 #include "http.h"
-#include "dynlib.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -48,6 +47,9 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+
+#include "dynlib.h"
+#include "fs.h"
 
 #define HTTP_DEFAULT_INDEX_CAP 16
 #define HTTP_DEFAULT_DOWNLOAD_CAP 32
@@ -291,31 +293,12 @@ http_response_free(HttpResponse *resp)
 	memset(resp, 0, sizeof(*resp));
 }
 
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *s = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, s, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Body bytes go to out_fd or the Buf, through the hash. -1 with errno on a write error. */
 static int
 body_put(const HttpRequest *req, HttpResponse *resp, Hasher *sha, const void *p, size_t n)
 {
 	if (req->out_fd >= 0) {
-		if (write_all(req->out_fd, p, n) < 0)
+		if (fs_write_all(req->out_fd, p, n) < 0)
 			return -1;
 	} else {
 		buf_append(&resp->body, p, n);

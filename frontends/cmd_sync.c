@@ -10,12 +10,14 @@
  *
  * A sync that changes nothing must cost next to nothing, so the last sync's result is
  * kept in .venv/.bunpy/state: the digest of what it was asked (the lock's text, the
- * selection, the interpreter) and the stat of site-packages and bin, whose change
- * times move whenever anything (pip included) adds or removes a distribution. When
- * both match, the command ends there: "Audited".
+ * selection, the interpreter) and the stat of site-packages, bin and the journal
+ * directory, whose change times move whenever anything (pip included) adds or removes
+ * a distribution, or a sync begins to. When both match, the command ends there:
+ * "Audited".
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@
 #include "locking.h"
 #include "packaging/filename.h"
 #include "packaging/name.h"
+#include "packaging/version.h"
 #include "project.h"
 #include "rules/install.h"
 #include "rules/lockfile.h"
@@ -86,24 +89,45 @@ request_digest(const Buf *lock, const Selection *sel, const Target *t, const cha
 	buf_free(&b);
 }
 
-/* The stat of the directories whose change time moves with every install and removal. */
-static void
-venv_stamp(const Venv *v, char out[2 * 2 * FILESTAT_PACKED + 1])
+/*
+ * The stat of the directories whose change time moves with every install and removal:
+ * site-packages, bin, and the journal directory (every install or removal writes its
+ * journal first, so a sync killed before it changed site-packages or bin, with files
+ * already merged into existing directories, still shows). True when a stat is racy
+ * (changed too recently for its times to tell a later change apart): then the stamp
+ * proves nothing.
+ */
+#define STAMP_STATS 3
+#define STAMP_HEX (2 * STAMP_STATS * FILESTAT_PACKED)
+#define STAMP_HEX_WIDTH "240"
+_Static_assert(STAMP_HEX == 240, "STAMP_HEX_WIDTH is the stamp's length");
+
+static bool
+venv_stamp(const Venv *v, char out[STAMP_HEX + 1])
 {
-	unsigned char packed[2 * FILESTAT_PACKED] = { 0 };
+	unsigned char packed[STAMP_STATS * FILESTAT_PACKED] = { 0 };
+	char *journal = NULL;
+	const char *dirs[STAMP_STATS] = { v->purelib, v->bin, NULL };
+	bool racy = false;
 	FileStat st;
 
-	if (fs_stat(v->purelib, &st, NULL) == 0)
-		fs_stat_pack(&st, packed);
-	if (fs_stat(v->bin, &st, NULL) == 0)
-		fs_stat_pack(&st, packed + FILESTAT_PACKED);
+	if (asprintf(&journal, "%s/journal", v->state_dir) < 0)
+		abort();
+	dirs[2] = journal;
+	for (size_t i = 0; i < STAMP_STATS; i++)
+		if (fs_stat(dirs[i], &st, NULL) == 0) {
+			fs_stat_pack(&st, packed + i * FILESTAT_PACKED);
+			racy |= st.racy;
+		}
+	free(journal);
 	hash_hex(packed, sizeof(packed), out);
+	return racy;
 }
 
 /* The state file: magic, request digest, stamp, then "NAME SHA256" per installed wheel. */
 typedef struct SyncState {
 	char digest[33];
-	char stamp[2 * 2 * FILESTAT_PACKED + 1];
+	char stamp[STAMP_HEX + 1];
 	Buf text;                    /* the file, for the NAME SHA256 lines */
 	size_t npackages;
 } SyncState;
@@ -120,7 +144,8 @@ state_read(const Venv *v, SyncState *s)
 		return false;
 	ok = fs_read_file(path, &s->text, NULL) == 0 &&
 	     s->text.len > strlen(STATE_MAGIC) && !memcmp(s->text.data, STATE_MAGIC, strlen(STATE_MAGIC)) &&
-	     sscanf(s->text.data + strlen(STATE_MAGIC), "%32s %64s", s->digest, s->stamp) == 2;
+	     sscanf(s->text.data + strlen(STATE_MAGIC), "%32s %" STAMP_HEX_WIDTH "s", s->digest,
+		    s->stamp) == 2;
 	free(path);
 	if (ok)
 		for (p = s->text.data; (p = strchr(p, '\n')) != NULL; p++)
@@ -150,7 +175,7 @@ state_sha(const SyncState *s, const char *name, char out[65])
 static int
 state_write(const Venv *v, const char *digest, const SyncInstall *all, size_t n, Err *err)
 {
-	char stamp[2 * 2 * FILESTAT_PACKED + 1], *path = NULL;
+	char stamp[STAMP_HEX + 1], *path = NULL;
 	Buf b = { 0 };
 	int rc;
 
@@ -164,6 +189,40 @@ state_write(const Venv *v, const char *digest, const SyncInstall *all, size_t n,
 	free(path);
 	buf_free(&b);
 	return rc;
+}
+
+/* Whether an installed version is the locked one: by PEP 440, since a .dist-info may be
+ * named with the version as its wheel spelled it ("1.01") and the lock holds it
+ * normalized ("1.1"). */
+static bool
+same_version(const char *installed, const char *locked, Arena *a)
+{
+	Version x, y;
+
+	if (version_parse(installed, strlen(installed), a, &x, NULL) != 0 ||
+	    version_parse(locked, strlen(locked), a, &y, NULL) != 0)
+		return !strcmp(installed, locked);
+	return version_cmp(&x, &y) == 0;
+}
+
+/* Whether an interrupted sync left a journal in the environment. */
+static bool
+journal_pending(const Venv *v)
+{
+	char *path = NULL;
+	struct dirent *e;
+	bool any = false;
+	DIR *d;
+
+	if (asprintf(&path, "%s/journal", v->state_dir) < 0)
+		abort();
+	if ((d = opendir(path))) {
+		while (!any && (e = readdir(d)))
+			any = e->d_name[0] != '.';
+		closedir(d);
+	}
+	free(path);
+	return any;
 }
 
 /* The project's direct dependencies for the selection: they get REQUESTED. */
@@ -327,19 +386,9 @@ plan_wanted(Cli *cli, const Pylock *lock, const char *lock_dir, const Selection 
 typedef struct SyncProgress {
 	Cli *cli;
 	SyncCtx *sc;
-	bool tty;
-	int64_t shown_us;
+	TermProgress line;
 	size_t total;
 } SyncProgress;
-
-static void
-progress_clear(SyncProgress *sp)
-{
-	if (sp->shown_us) {
-		fputs("\r\033[K", stderr);
-		sp->shown_us = 0;
-	}
-}
 
 static void
 on_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t us,
@@ -347,22 +396,12 @@ on_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t 
 {
 	SyncProgress *sp = ctx;
 	SyncCtx *sc = sp->sc;
-	int64_t now = fs_monotonic_us();
 
-	if (sp->cli->term.verbosity >= 1 && (r == NR_RAN || r == NR_FAILED)) {
-		progress_clear(sp);
-		term_debug(&sp->cli->term, "%s:%s %s (%.1f ms)%s%s", kind, key,
-			   r == NR_RAN ? "ran" : "failed", (double)us / 1e3, error ? ": " : "",
-			   error ? error : "");
-	}
-	if (sp->tty && sp->cli->term.verbosity == 0 && now - sp->shown_us > 100000) {
-		fprintf(stderr, "\r\033[KSyncing: %u downloaded (%.1f MiB), %u unpacked, %u of %zu installed",
-			atomic_load(&sc->downloaded),
-			(double)atomic_load(&sc->bytes_downloaded) / (1 << 20),
-			atomic_load(&sc->unpacked), atomic_load(&sc->installed), sp->total);
-		fflush(stderr);
-		sp->shown_us = now;
-	}
+	project_trace_node(sp->cli, &sp->line, kind, key, r, us, error);
+	term_progress_show(&sp->line, "Syncing: %u downloaded (%.1f MiB), %u unpacked, %u of %zu installed",
+			   atomic_load(&sc->downloaded),
+			   (double)atomic_load(&sc->bytes_downloaded) / (1 << 20),
+			   atomic_load(&sc->unpacked), atomic_load(&sc->installed), sp->total);
 }
 
 static void
@@ -370,7 +409,7 @@ on_warning(void *ctx, const char *message)
 {
 	SyncProgress *sp = ctx;
 
-	progress_clear(sp);
+	term_progress_clear(&sp->line);
 	term_warn(&sp->cli->term, "%s", message);
 }
 
@@ -522,8 +561,7 @@ cmd_sync(Cli *cli, int argc, char **argv)
 	if (venv_state == 1 && !dry && state_read(&venv, &state) && !strcmp(state.digest, digest)) {
 		char stamp[sizeof(state.stamp)];
 
-		venv_stamp(&venv, stamp);
-		if (!strcmp(stamp, state.stamp)) {
+		if (!venv_stamp(&venv, stamp) && !strcmp(stamp, state.stamp)) {
 			term_note(&cli->term, "Audited %zu package%s in %.0f ms", state.npackages,
 				  state.npackages == 1 ? "" : "s", (double)(fs_monotonic_us() - t0) / 1e3);
 			rc = 0;
@@ -572,6 +610,16 @@ cmd_sync(Cli *cli, int argc, char **argv)
 			goto out;
 		rc = 1;
 	}
+	/* what an interrupted sync left is settled before the scan: recovery may finish a
+	 * removal or undo an install, and the plan must see the result */
+	if (venv_state == 1 && !dry && journal_pending(&venv)) {
+		Installer recover = { 0 };
+
+		if (installer_open(&recover, &venv, link_mode, &err) != 0) {
+			term_error(&cli->term, "%s", err.msg);
+			goto out;
+		}
+	}
 	if (venv_state == 1 && install_scan(&venv, &a, &have, &nhave, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);
 		goto out;
@@ -589,7 +637,7 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		/* same version: the same distribution unless the last sync installed another
 		 * wheel of it (a rebuilt wheel keeps its version); one installed by another
 		 * tool at the locked version is kept, as pip and uv keep it */
-		if (cur && !strcmp(cur->version, wanted[i].version) &&
+		if (cur && same_version(cur->version, wanted[i].version, &a) &&
 		    (!(old = state_sha(&state, cur->name, sha)) || !strcmp(old, wanted[i].sha_hex)))
 			continue;
 		installs[ninstalls] = wanted[i];
@@ -641,24 +689,28 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		sc.ninstalls = ninstalls;
 		sc.removals = removals;
 		sc.nremovals = nremovals;
+		/* unpacking and installing wait on the filesystem as much as they compute:
+		 * twice as many threads as cores keep the cores busy (cold, 47 wheels on
+		 * tmpfs: 176 ms with two threads, 102 ms with four) */
+		cfg.cpu_threads = 2 * (int)sysconf(_SC_NPROCESSORS_ONLN);
 		cfg.command = "sync";
 		cfg.handle_signals = true;
 		cfg.user = &sc;
 		progress.cli = cli;
 		progress.sc = &sc;
-		progress.tty = isatty(2);
+		term_progress_init(&progress.line, &cli->term);
 		progress.total = ninstalls;
 		cfg.hooks = (EngineHooks){ &progress, NULL, on_finished, on_warning };
 		if ((rc = project_open(cli, &proj, &cfg, &eng)) != 0)
 			goto out;
 		rc = 1;
 		if (eng_build(eng, &goal, 1, &report, &err) != 0) {
-			progress_clear(&progress);
+			term_progress_clear(&progress.line);
 			term_error(&cli->term, "%s", err.msg);
 			eng_close(eng);
 			goto out;
 		}
-		progress_clear(&progress);
+		term_progress_clear(&progress.line);
 		if (report.interrupted) {
 			term_error(&cli->term, "interrupted; every package is either installed or not, and the "
 				   "next bunpy sync goes on");

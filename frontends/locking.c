@@ -166,53 +166,32 @@ print_changes(const Cli *cli, const LockPrevious *prev, const char *json, size_t
 /* What the build has done so far, for the progress line on a terminal. */
 typedef struct LockProgress {
 	Cli *cli;
-	bool tty;
+	TermProgress line;
 	size_t pages, metadata;
-	int64_t shown_us;
 } LockProgress;
-
-static void
-progress_clear(LockProgress *lp)
-{
-	if (lp->shown_us) {
-		fputs("\r\033[K", stderr);
-		lp->shown_us = 0;
-	}
-}
 
 static void
 on_lock_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t us,
 		 const char *error)
 {
 	LockProgress *lp = ctx;
-	Cli *cli = lp->cli;
-	int64_t now;
 
 	if (!strcmp(kind, "index-page"))
 		lp->pages++;
 	else if (!strcmp(kind, "dist-metadata"))
 		lp->metadata++;
-	if (cli->term.verbosity >= 1 && (r == NR_RAN || r == NR_FAILED)) {
-		progress_clear(lp);
-		term_debug(&cli->term, "%s:%s %s (%.1f ms)%s%s", kind, key,
-			   r == NR_RAN ? "ran" : "failed", (double)us / 1e3, error ? ": " : "",
-			   error ? error : "");
-	}
-	/* one line, redrawn at most ten times a second, only on a terminal */
-	now = fs_monotonic_us();
-	if (lp->tty && cli->term.verbosity == 0 && now - lp->shown_us > 100000) {
-		fprintf(stderr, "\r\033[KResolving: %zu project pages, %zu wheel metadata read",
-			lp->pages, lp->metadata);
-		fflush(stderr);
-		lp->shown_us = now;
-	}
+	project_trace_node(lp->cli, &lp->line, kind, key, r, us, error);
+	term_progress_show(&lp->line, "Resolving: %zu project pages, %zu wheel metadata read",
+			   lp->pages, lp->metadata);
 }
 
 static void
 on_lock_warning(void *ctx, const char *message)
 {
-	progress_clear(ctx);
-	term_warn(&((LockProgress *)ctx)->cli->term, "%s", message);
+	LockProgress *lp = ctx;
+
+	term_progress_clear(&lp->line);
+	term_warn(&lp->cli->term, "%s", message);
 }
 
 int
@@ -451,7 +430,7 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 	cfg.handle_signals = true;
 	cfg.user = &lc;
 	progress.cli = cli;
-	progress.tty = isatty(2);
+	term_progress_init(&progress.line, &cli->term);
 	cfg.hooks = (EngineHooks){ &progress, NULL, on_lock_finished, on_lock_warning };
 	if ((rc = project_open(cli, proj, &cfg, &eng)) != 0) {
 		lockctx_free(&lc);
@@ -459,7 +438,7 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 	}
 	rc = 1;
 	rc = eng_build(eng, &goal, 1, &report, &err);
-	progress_clear(&progress);
+	term_progress_clear(&progress.line);
 	if (rc != 0) {
 		rc = 1;
 		term_error(&cli->term, "%s", err.msg);

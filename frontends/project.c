@@ -128,3 +128,14 @@ project_target(Engine *eng, const char *arg, char **owned)
 	}
 	return ref;
 }
+
+void
+project_trace_node(const Cli *cli, TermProgress *line, const char *kind, const char *key,
+		   NodeResult r, int64_t us, const char *error)
+{
+	if (cli->term.verbosity < 1 || (r != NR_RAN && r != NR_FAILED))
+		return;
+	term_progress_clear(line);
+	term_debug(&cli->term, "%s:%s %s (%.1f ms)%s%s", kind, key, r == NR_RAN ? "ran" : "failed",
+		   (double)us / 1e3, error ? ": " : "", error ? error : "");
+}

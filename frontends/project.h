@@ -24,6 +24,10 @@ void project_free(Project *p);
  * holds the project. Returns 0 or an exit status after printing the error; with
  * cfg->readonly, 3 means nothing was built yet (nothing printed). */
 int project_open(Cli *cli, Project *p, EngineConfig *cfg, Engine **eng);
+/* With --verbose, one line per node that ran or failed (the progress line cleared
+ * first): "dist-install:anyio ran (3.1 ms)". */
+void project_trace_node(const Cli *cli, TermProgress *line, const char *kind, const char *key,
+			NodeResult r, int64_t us, const char *error);
 /* A target on the command line: "KIND:KEY" for a node of a known kind, else a task. */
 NodeRef project_target(Engine *eng, const char *arg, char **owned);
 

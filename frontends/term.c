@@ -5,6 +5,8 @@
 
 #include "term.h"
 
+#include "engine/fs.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +86,38 @@ term_debug(const Term *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	say(t, NULL, NULL, fmt, ap);
 	va_end(ap);
+}
+
+void
+term_progress_init(TermProgress *p, const Term *t)
+{
+	p->on = t->verbosity == 0 && isatty(2);
+	p->shown_us = 0;
+}
+
+void
+term_progress_show(TermProgress *p, const char *fmt, ...)
+{
+	int64_t now = fs_monotonic_us();
+	va_list ap;
+
+	if (!p->on || now - p->shown_us < 100000)
+		return;
+	fputs("\r\033[K", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fflush(stderr);
+	p->shown_us = now;
+}
+
+void
+term_progress_clear(TermProgress *p)
+{
+	if (p->shown_us) {
+		fputs("\r\033[K", stderr);
+		p->shown_us = 0;
+	}
 }
 
 static bool

@@ -9,6 +9,7 @@
 #define BUNPY_TERM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "engine/err.h"
@@ -27,6 +28,20 @@ void term_warn(const Term *t, const char *fmt, ...) ERR_PRINTF(2, 3);
 void term_note(const Term *t, const char *fmt, ...) ERR_PRINTF(2, 3);
 /* Details: shown with --verbose only. */
 void term_debug(const Term *t, const char *fmt, ...) ERR_PRINTF(2, 3);
+
+/*
+ * One status line on standard error, redrawn in place at most ten times a second, and
+ * only on a terminal at normal verbosity: "Resolving: 12 project pages, 30 wheel
+ * metadata read". term_progress_clear wipes it before anything else is printed.
+ */
+typedef struct TermProgress {
+	bool on;
+	int64_t shown_us;
+} TermProgress;
+
+void term_progress_init(TermProgress *p, const Term *t);
+void term_progress_show(TermProgress *p, const char *fmt, ...) ERR_PRINTF(2, 3);
+void term_progress_clear(TermProgress *p);
 
 /* SGR sequences, or "" when colour is off for that stream. */
 const char *term_bold(const Term *t, FILE *f);

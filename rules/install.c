@@ -99,25 +99,6 @@ has_suffix(const char *s, const char *suffix)
 	return n >= m && !memcmp(s + n - m, suffix, m);
 }
 
-static int
-write_all(int fd, const void *data, size_t n)
-{
-	const char *p = data;
-
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The whole file name (relative to dirfd) into out: 0, 1 when it does not exist, -1
  * with errno. */
 static int
@@ -159,7 +140,7 @@ write_new_at(int dirfd, const char *name, const void *data, size_t n, unsigned m
 
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, n) != 0 || fchmod(fd, mode) != 0) {
+	if (fs_write_all(fd, data, n) != 0 || fchmod(fd, mode) != 0) {
 		int e = errno;
 
 		close(fd);
@@ -1520,7 +1501,7 @@ copy_fd(int in, int out)
 				continue;
 			return -1;
 		}
-		if (write_all(out, buf, (size_t)n) != 0)
+		if (fs_write_all(out, buf, (size_t)n) != 0)
 			return -1;
 	}
 }
@@ -2597,7 +2578,7 @@ install_compile(const Venv *venv, const char *const *dist_infos, size_t n, Err *
 	/* the list goes through a memory file: a pipe would need a writer thread, and a
 	 * child that dies early would send SIGPIPE */
 	mfd = memfd_create("bunpy-compile", MFD_CLOEXEC);
-	if (mfd < 0 || write_all(mfd, list.data, list.len) != 0 || lseek(mfd, 0, SEEK_SET) != 0) {
+	if (mfd < 0 || fs_write_all(mfd, list.data, list.len) != 0 || lseek(mfd, 0, SEEK_SET) != 0) {
 		err_sys(err, "cannot list the files to compile");
 		goto out;
 	}

@@ -4,9 +4,10 @@
  *
  * A wheel on an index is downloaded in the net pool straight into a temporary file of
  * the CAS, hashed while it arrives, and renamed to its blob name only when its hash and
- * size are the lock's; a wheel in a local directory (file: URLs, --find-links) is read
- * where it is, hashed in the cpu pool. Either way the payload is the checked file's
- * path. wheel-unpack asks for the file only when the wheel cache lacks the wheel, so a
+ * size are the lock's (a blob already there is hashed again before it is used: the CAS
+ * lets a blob be damaged, see cas.h, and is then downloaded anew); a wheel in a local
+ * directory (file: URLs, --find-links) is read where it is, hashed in the cpu pool.
+ * Either way the payload is the checked file's path. wheel-unpack asks for the file only when the wheel cache lacks the wheel, so a
  * warm sync reads no wheel at all.
  */
 #include "config.h"
@@ -28,6 +29,8 @@ typedef struct FileJob {
 	Sha256 sha;
 	char *path;                  /* the result: where the checked file is */
 	const char *wheel;           /* wheel-unpack: the file to unpack */
+	bool cached;                 /* the blob was in the CAS: being checked (blobs can be
+				      * damaged, cas.h), downloaded again when it fails */
 	int rc;
 	Err err;
 } FileJob;
@@ -114,11 +117,14 @@ download_work(void *arg)
 	if (resp.status != 200) {
 		err_set(&j->err, "GET %s: HTTP %ld", shown.data, resp.status);
 	} else if (check_size(j->it, (uint64_t)resp.body_bytes, &j->err) == 0 &&
-		   check_hash(j->it, &resp.sha256, &j->err) == 0 &&
-		   cas_commit(j->cas, &j->sha, tmp.data, fd, &j->err) == 0) {
-		atomic_fetch_add(&sc->bytes_downloaded, (uint64_t)resp.body_bytes);
-		atomic_fetch_add(&sc->downloaded, 1);
-		j->rc = 0;
+		   check_hash(j->it, &resp.sha256, &j->err) == 0) {
+		/* cas_commit closes fd and removes the file itself when it fails: fd may
+		 * already be another thread's, so it is not closed again */
+		if (cas_commit(j->cas, &j->sha, tmp.data, fd, &j->err) == 0) {
+			atomic_fetch_add(&sc->bytes_downloaded, (uint64_t)resp.body_bytes);
+			atomic_fetch_add(&sc->downloaded, 1);
+			j->rc = 0;
+		}
 		http_response_free(&resp);
 		goto out;
 	}
@@ -152,6 +158,15 @@ file_run(RuleCtx *ctx)
 	Buf blob = { 0 };
 
 	if (j) {
+		if (j->cached) {
+			j->cached = false;
+			if (j->rc != 0) {
+				/* not what its name says: away with it, and download the wheel */
+				unlink(j->path);
+				j->rc = 0;
+				return rule_offload(ctx, POOL_NET, download_work, j);
+			}
+		}
 		if (j->rc != 0)
 			return rule_fail(ctx, 1, "%s %s: %s", j->it->name, j->it->version, j->err.msg);
 		rule_set_data(ctx, j->path, strlen(j->path) + 1);
@@ -173,8 +188,10 @@ file_run(RuleCtx *ctx)
 	j->path = xstrdup(blob.data);
 	buf_free(&blob);
 	if (access(j->path, F_OK) == 0) {
-		rule_set_data(ctx, j->path, strlen(j->path) + 1);
-		return RULE_DONE;
+		/* asked for only when the wheel cache lacks the wheel: the cost of a hash is
+		 * paid once, before the unpack */
+		j->cached = true;
+		return rule_offload(ctx, POOL_CPU, local_work, j);
 	}
 	return rule_offload(ctx, POOL_NET, download_work, j);
 }

@@ -496,6 +496,44 @@ def basic(tmp):
     check(before == after and (L.read(p.lockfile), os.stat(p.lockfile).st_mtime_ns) == lock_before,
           "a second sync changes nothing (paths, contents, mtimes; the lock too)",
           snap_diff(before, after))
+    # once the venv has been still for longer than the racy window (100 ms), a no-op
+    # ends at .venv/.bunpy/state: it neither scans nor writes the state again
+    state = os.path.join(p.venv, ".bunpy", "state")
+    time.sleep(0.15)
+    p.sync()
+    ino = os.stat(state).st_ino
+    r = p.sync()
+    check(ok_sync(r) and "Audited" in r.stderr and os.stat(state).st_ino == ino,
+          "a no-op sync stops at the state file (the state is not rewritten)", r.stderr[-300:])
+    # a sync killed after it merged a file into an existing package directory (neither
+    # site-packages nor bin changed) left its journal: the next sync must not stop at
+    # the state file, it rolls the journal back
+    orphan = os.path.join(p.site, "libdep", "orphan.py")
+    with open(orphan, "w") as f:
+        f.write("X = 1\n")
+    rel = os.path.relpath(p.site, p.venv)
+    with open(os.path.join(p.venv, ".bunpy", "journal", "ghost"), "w") as f:
+        f.write(
+            "bunpy-journal 1\ninstall\ndist-info %s/ghost-1.0.dist-info\nino 1\n"
+            "path %s/libdep/orphan.py\n" % (rel, rel))
+    time.sleep(0.15)
+    r = p.sync()
+    check(ok_sync(r) and not os.path.exists(orphan) and
+          not os.listdir(os.path.join(p.venv, ".bunpy", "journal")),
+          "a journal left by a killed sync is recovered even when the state file matches",
+          r.stderr[-300:])
+    # a removal killed before it hid the .dist-info: recovery carries it on, so the
+    # plan must be made after recovery (sub is locked: it is installed again)
+    sub_di = glob.glob(os.path.join(p.site, "sub-1.0.dist-info"))[0]
+    with open(os.path.join(p.venv, ".bunpy", "journal", "sub"), "w") as f:
+        f.write("bunpy-journal 1\nremove\ndist-info %s/sub-1.0.dist-info\n" % rel +
+                "".join("path %s/%s\n" % (rel, row[0]) for row in record_rows(sub_di)))
+    r = p.sync()
+    check(ok_sync(r) and versions(p.venv) == DEFAULT1 and not record_problems(p.venv) and
+          not os.listdir(os.path.join(p.venv, ".bunpy", "journal")),
+          "a removal left half done is finished before the plan, which installs it again",
+          "%s %s" % (versions(p.venv), r.stderr[-300:]))
+    before = snapshot(p.venv, mtimes=True)
 
     # --dry-run changes nothing
     r = p.sync("--dry-run", "--no-dev", "--extra", "fast")
@@ -598,6 +636,21 @@ def basic(tmp):
     bytecode(tmp, p)
     other_python(tmp, p)
     concurrent(tmp)
+    unnormalized_version(tmp)
+
+
+def unnormalized_version(tmp):
+    """A .dist-info named with the version as the wheel spells it (odd-1.01) and the
+    lock's normalized one (1.1) are the same version: the next sync only audits."""
+    url = build_index({"packages": {"odd": {"1.01": {}}}}, os.path.join(tmp, "index-odd"))
+    p = Project(tmp, "p-odd", ["odd"], url)
+    r = p.sync()
+    check(ok_sync(r) and versions(p.venv) == {"odd": "1.01"}, "odd 1.01 installs",
+          r.stderr[-300:])
+    r = p.sync()
+    check(ok_sync(r) and "Audited" in r.stderr and "Installed" not in r.stderr,
+          "a version spelled otherwise than the lock's is not reinstalled by every sync",
+          r.stderr[-300:])
 
 
 def inodes_under(d):
@@ -796,6 +849,30 @@ def faults(tmp):
         expect_fail("a truncated download", p, r, before, [])
         check(any(w in r.stderr for w in ("short", "size", "truncat", "remaining", "sha256")),
               "a truncated download: the error says what is wrong", r.stderr[-300:])
+    finally:
+        srv.stop()
+
+    # 5b. a wheel in the CAS whose blob was damaged (the CAS allows it: blobs may share
+    # an inode with a task's output) is checked, not trusted, and downloaded again
+    srv = L.Server(index)
+    try:
+        p = Project(tmp, "f-cas", ["base", "victim"], srv.url)
+        r = p.sync()
+        hexd = hashlib.sha256(good_bytes).hexdigest()
+        blob = os.path.join(p.cache, "cas", hexd[:2], hexd[2:])
+        check(ok_sync(r) and os.path.exists(blob), "f-cas: the wheel is in the CAS",
+              "%s %s" % (blob, r.stderr[-300:]))
+        shutil.rmtree(p.venv)
+        shutil.rmtree(os.path.join(p.cache, "wheels"))
+        os.chmod(blob, 0o644)
+        with open(blob, "wb") as f:
+            f.write(repack(good_bytes, replace={"victim/v.py": "V = 666\n"}))
+        r = p.sync()
+        vfile = os.path.join(p.site, "victim", "v.py")
+        check(ok_sync(r) and os.path.exists(vfile) and L.read(vfile) == b"V = 1\n" and
+              L.read(blob) == good_bytes,
+              "a damaged CAS blob is not installed: the wheel is downloaded again",
+              "%s %s" % (os.path.exists(vfile) and L.read(vfile), r.stderr[-300:]))
     finally:
         srv.stop()
 
