@@ -10,9 +10,9 @@
  *
  * A sync that changes nothing must cost next to nothing, so the last sync's result is
  * kept in .venv/.bunpy/state: the digest of what it was asked (the lock's text, the
- * selection, the interpreter) and the stat of site-packages, bin and the journal
- * directory, whose change times move whenever anything (pip included) adds or removes
- * a distribution, or a sync begins to. When both match, the command ends there:
+ * selection, the interpreter) and the stat of site-packages, bin and bunpy's journal
+ * and stage directories, whose change times move whenever anything (pip included) adds
+ * or removes a distribution, or a sync begins to. When both match, the command ends there:
  * "Audited".
  */
 #include "config.h"
@@ -91,35 +91,38 @@ request_digest(const Buf *lock, const Selection *sel, const Target *t, const cha
 
 /*
  * The stat of the directories whose change time moves with every install and removal:
- * site-packages, bin, and the journal directory (every install or removal writes its
- * journal first, so a sync killed before it changed site-packages or bin, with files
- * already merged into existing directories, still shows). True when a stat is racy
- * (changed too recently for its times to tell a later change apart): then the stamp
- * proves nothing.
+ * site-packages, bin, and bunpy's journal and stage directories (every install stages
+ * and every install or removal writes its journal first, so a sync killed before it
+ * changed site-packages or bin, with files already merged into existing directories or
+ * a stage left half made, still shows). True when a stat is racy (changed too recently
+ * for its times to tell a later change apart): then the stamp proves nothing.
  */
-#define STAMP_STATS 3
+#define STAMP_STATS 4
 #define STAMP_HEX (2 * STAMP_STATS * FILESTAT_PACKED)
-#define STAMP_HEX_WIDTH "240"
-_Static_assert(STAMP_HEX == 240, "STAMP_HEX_WIDTH is the stamp's length");
+#define STAMP_HEX_WIDTH "320"
+_Static_assert(STAMP_HEX == 320, "STAMP_HEX_WIDTH is the stamp's length");
 
 static bool
 venv_stamp(const Venv *v, char out[STAMP_HEX + 1])
 {
 	unsigned char packed[STAMP_STATS * FILESTAT_PACKED] = { 0 };
-	char *journal = NULL;
-	const char *dirs[STAMP_STATS] = { v->purelib, v->bin, NULL };
+	char *journal = NULL, *stage = NULL;
+	const char *dirs[STAMP_STATS] = { v->purelib, v->bin, NULL, NULL };
 	bool racy = false;
 	FileStat st;
 
-	if (asprintf(&journal, "%s/journal", v->state_dir) < 0)
+	if (asprintf(&journal, "%s/journal", v->state_dir) < 0 ||
+	    asprintf(&stage, "%s/stage", v->state_dir) < 0)
 		abort();
 	dirs[2] = journal;
+	dirs[3] = stage;
 	for (size_t i = 0; i < STAMP_STATS; i++)
 		if (fs_stat(dirs[i], &st, NULL) == 0) {
 			fs_stat_pack(&st, packed + i * FILESTAT_PACKED);
 			racy |= st.racy;
 		}
 	free(journal);
+	free(stage);
 	hash_hex(packed, sizeof(packed), out);
 	return racy;
 }
@@ -205,23 +208,27 @@ same_version(const char *installed, const char *locked, Arena *a)
 	return version_cmp(&x, &y) == 0;
 }
 
-/* Whether an interrupted sync left a journal in the environment. */
+/* Whether an interrupted sync left a journal or a stage in the environment. */
 static bool
-journal_pending(const Venv *v)
+leftovers_pending(const Venv *v)
 {
-	char *path = NULL;
-	struct dirent *e;
+	static const char *const dirs[] = { "journal", "stage" };
 	bool any = false;
-	DIR *d;
 
-	if (asprintf(&path, "%s/journal", v->state_dir) < 0)
-		abort();
-	if ((d = opendir(path))) {
-		while (!any && (e = readdir(d)))
-			any = e->d_name[0] != '.';
-		closedir(d);
+	for (size_t i = 0; i < 2 && !any; i++) {
+		char *path = NULL;
+		struct dirent *e;
+		DIR *d;
+
+		if (asprintf(&path, "%s/%s", v->state_dir, dirs[i]) < 0)
+			abort();
+		if ((d = opendir(path))) {
+			while (!any && (e = readdir(d)))
+				any = e->d_name[0] != '.';
+			closedir(d);
+		}
+		free(path);
 	}
-	free(path);
 	return any;
 }
 
@@ -611,8 +618,9 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		rc = 1;
 	}
 	/* what an interrupted sync left is settled before the scan: recovery may finish a
-	 * removal or undo an install, and the plan must see the result */
-	if (venv_state == 1 && !dry && journal_pending(&venv)) {
+	 * removal or undo an install, and the plan must see the result; a stage left
+	 * without a journal is only removed */
+	if (venv_state == 1 && !dry && leftovers_pending(&venv)) {
 		Installer recover = { 0 };
 
 		if (installer_open(&recover, &venv, link_mode, &err) != 0) {
