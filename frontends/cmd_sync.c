@@ -552,7 +552,10 @@ cmd_sync(Cli *cli, int argc, char **argv)
 	}
 	rc = 1;
 	lock_path = arena_printf(&a, "%s/%s", proj.root, LOCKFILE_NAME);
-	if (fs_read_file(lock_path, &lock_text, &err) != 0) {
+	/* read once: the lock step has it unless frozen */
+	if (res.lock_text) {
+		buf_append(&lock_text, res.lock_text, res.lock_len);
+	} else if (fs_read_file(lock_path, &lock_text, &err) != 0) {
 		term_error(&cli->term, "%s; run bunpy lock first", err.msg);
 		goto out;
 	}
@@ -605,10 +608,11 @@ cmd_sync(Cli *cli, int argc, char **argv)
 
 	/* the plan */
 	{
-		Pylock lock;
+		Pylock lock = res.lock;
 		char *lock_dir = arena_strdup(&a, proj.root);
 
-		if (pylock_read(arena_strndup(&a, lock_text.data, lock_text.len), lock_text.len, lock_path,
+		if (!res.have_lock &&
+		    pylock_read(arena_strndup(&a, lock_text.data, lock_text.len), lock_text.len, lock_path,
 				&a, &lock, &err) != 0) {
 			term_error(&cli->term, "%s", err.msg);
 			goto out;

@@ -406,6 +406,10 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 		if (!la->quiet_up_to_date)
 			term_note(&cli->term, "%s is up to date (%zu packages)", LOCKFILE_NAME,
 				  prev.lock.packages_len);
+		res->lock_text = prev.text;
+		res->lock_len = prev.text_len;
+		res->lock = prev.lock;
+		res->have_lock = true;
 		rc = 0;
 		goto out;
 	}
@@ -482,6 +486,10 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 			rc = 1;
 		}
 		res->locked_now = !la->dry_run && rc == 0;
+		if (res->locked_now) {
+			res->lock_text = arena_strndup(a, out.data, out.len);
+			res->lock_len = out.len;
+		}
 	}
 	build_report_free(&report);
 close:

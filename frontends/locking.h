@@ -81,6 +81,12 @@ typedef struct LockingResult {
 	LockIndex *indexes;          /* malloc'd; the HTTP settings of the sync too */
 	size_t nindexes;
 	bool locked_now;             /* pylock.toml was written by this run */
+	/* pylock.toml as it now is (NULL when this run did not read or write it: frozen,
+	 * dry run), and its parsed packages when it was read up to date (have_lock) */
+	const char *lock_text;
+	size_t lock_len;
+	bool have_lock;
+	Pylock lock;
 } LockingResult;
 
 /* Make pylock.toml current (with la->check: only check it; with la->dry_run: print

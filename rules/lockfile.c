@@ -51,6 +51,8 @@ lockfile_previous(const char *path, Arena *arena, LockPrevious *out, Err *err)
 		return -1;
 	}
 	out->present = true;
+	out->text = arena_strndup(arena, text.data, text.len);
+	out->text_len = text.len;
 	d = out->lock.tool ? toml_get_path(out->lock.tool, "bunpy.input-digest") : NULL;
 	if (d && d->type == TOML_STRING)
 		out->digest = d->u.str.ptr;

@@ -43,6 +43,8 @@ typedef struct LockPrevious {
 	const char **names, **versions;
 	size_t n;
 	Pylock lock;
+	const char *text;            /* the file as read (in the arena), for whoever reads on */
+	size_t text_len;
 } LockPrevious;
 
 /* The digest of a lock's text before its [tool.bunpy] table ("xxh3:" and 32 hex
