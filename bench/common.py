@@ -385,3 +385,26 @@ def fmt_ms(s):
         return "-"
     ms = s * 1e3
     return f"{ms:.0f}" if ms >= 100 else f"{ms:.1f}"
+
+
+def find_tools(wanted, version, runs, peer_runs, peers, title, env, python):
+    """Which of the wanted tools are installed (version(name) gives (version, why)),
+    how many runs each gets, printed as the benchmark's header after title ("bunpy lock
+    vs pip, poetry; target CPython"). Returns the tools found, the peers among them, runs
+    per tool, and the versions and reasons (why a tool is missing) by tool."""
+    versions, missing = {}, {}
+    for t in wanted:
+        v, why = version(t)
+        if v is None:
+            missing[t] = why
+        else:
+            versions[t] = v
+    tools = [t for t in wanted if t in versions]
+    peers = [p for p in peers if p in wanted]
+    nruns = {t: (runs if t == "bunpy" else peer_runs) for t in tools}
+    print(title.format(peers=", ".join(peers)) + f" {env['python_full_version']} "
+          f"{env['sys_platform']} {env['platform_machine']} ({python})")
+    for t in wanted:
+        print(f"  {t}: {versions.get(t) or 'MISSING: ' + missing[t]}"
+              + (f", median of {nruns[t]} runs" if t in nruns else ""))
+    return tools, peers, nruns, versions, missing

@@ -64,7 +64,7 @@ import subprocess
 import sys
 import time
 
-from common import (FIXTURES, MARKER_ENV_PROBE, Failed, Markers, Server, bunpy_pyproject, clean_env,
+from common import (FIXTURES, find_tools, MARKER_ENV_PROBE, Failed, Markers, Server, bunpy_pyproject, clean_env,
                     differences, fmt_ms, normalize, pdm_pyproject, poetry_pyproject, read_pdm_lock,
                     read_poetry_lock, read_pylock, remove, run, version_of, write_text)
 
@@ -570,22 +570,10 @@ def main():
     root = os.path.join(out, "lock-tmp")
     remove(root)
     os.makedirs(root)
-    versions, missing = {}, {}
-    for t in wanted:
-        v, why = tool_version(t, bench)
-        if v is None:
-            missing[t] = why
-        else:
-            versions[t] = v
-    tools = [t for t in wanted if t in versions]
-    peers = [p for p in PEERS if p in wanted]
-    runs = {t: (args.runs if t == "bunpy" else peer_runs) for t in tools}
     env = bench.marker_env
-    print(f"bunpy lock vs {', '.join(peers)}; target CPython {env['python_full_version']} "
-          f"{env['sys_platform']} {env['platform_machine']} ({args.python})")
-    for t in wanted:
-        print(f"  {t}: {versions.get(t) or 'MISSING: ' + missing[t]}"
-              + (f", median of {runs[t]} runs" if t in runs else ""))
+    tools, peers, runs, versions, missing = find_tools(wanted, lambda t: tool_version(t, bench), args.runs,
+                                    peer_runs, PEERS, "bunpy lock vs {peers}; target CPython",
+                                    env, args.python)
     print("workloads:", flush=True)
     records = []
     try:

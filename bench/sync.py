@@ -85,7 +85,7 @@ import sys
 import time
 import zipfile
 
-from common import (FIXTURES, Failed, Markers, Server, bunpy_pyproject, clean_env, differences, fmt_ms,
+from common import (FIXTURES, find_tools, Failed, Markers, Server, bunpy_pyproject, clean_env, differences, fmt_ms,
                     normalize, pdm_pyproject, poetry_pyproject, probe_marker_env, read_pdm_lock,
                     read_poetry_lock, read_pylock, remove, run, version_of, write_text)
 
@@ -827,22 +827,10 @@ def main():
     remove(root)
     os.makedirs(root)
     bench = Bench(args, root)
-    versions, missing = {}, {}
-    for t in wanted:
-        v, why = bench.version(t)
-        if v is None:
-            missing[t] = why
-        else:
-            versions[t] = v
-    tools = [t for t in wanted if t in versions]
-    peers = [p for p in PEERS if p in wanted]
-    runs = {t: (args.runs if t == "bunpy" else peer_runs) for t in tools}
     env = bench.marker_env
-    print(f"bunpy sync vs {', '.join(peers)}; venvs for CPython {env['python_full_version']} "
-          f"{env['sys_platform']} {env['platform_machine']} ({args.python})")
-    for t in wanted:
-        print(f"  {t}: {versions.get(t) or 'MISSING: ' + missing[t]}"
-              + (f", median of {runs[t]} runs" if t in runs else ""))
+    tools, peers, runs, versions, missing = find_tools(wanted, bench.version, args.runs, peer_runs, PEERS,
+                                    "bunpy sync vs {peers}; venvs for CPython",
+                                    env, args.python)
     print("workloads:", flush=True)
     records = []
     load_before = os.getloadavg()
