@@ -15,7 +15,7 @@
 
 enum { OPT_DIRECTORY = 1000, OPT_QUIET, OPT_VERBOSE, OPT_COLOR, OPT_HELP };
 
-static const CliOption global_options[] = {
+const CliOption cli_global_options[] = {
 	{ "directory", 'C', "DIR", "run as if bunpy was started in DIR", OPT_DIRECTORY },
 	{ "quiet", 'q', NULL, "print only errors", OPT_QUIET },
 	{ "verbose", 'v', NULL, "say more about what happens (repeat for more)", OPT_VERBOSE },
@@ -25,15 +25,13 @@ static const CliOption global_options[] = {
 };
 
 void
-cli_begin(Cli *cli, const char *command, const char *usage, const char *summary,
-	  const CliOption *options, int argc, char **argv)
+cli_begin(Cli *cli, const CliCommand *spec, int argc, char **argv)
 {
 	static char *const none[] = { NULL };
 
-	cli->command = command;
-	cli->usage = usage;
-	cli->summary = summary;
-	cli->options = options;
+	cli->command = spec->name;
+	cli->spec = spec;
+	cli->options = spec->options;
 	cli->argc = argc;
 	cli->argv = argv;
 	cli->pos = 1;
@@ -120,7 +118,7 @@ short_option(Cli *cli, const char *p, const char **arg, int *err)
 
 	*err = 0;
 	if (!o)
-		o = find_short(global_options, *p);
+		o = find_short(cli_global_options, *p);
 	if (!o) {
 		*err = cli_usage_error(cli, "unknown option '-%c'", *p);
 		return NULL;
@@ -179,7 +177,7 @@ cli_next(Cli *cli, const char **arg)
 
 				o = find_long(cli->options, a + 2, len);
 				if (!o)
-					o = find_long(global_options, a + 2, len);
+					o = find_long(cli_global_options, a + 2, len);
 				if (!o)
 					return cli_usage_error(cli, "unknown option '%.*s'", (int)len + 2, a), CLI_ERROR;
 				if (o->arg) {
@@ -227,13 +225,13 @@ cli_help(const Cli *cli)
 {
 	if (!cli->command[0])
 		return;   /* before a command: main() prints the general usage */
-	printf("%s\n\nUsage: bunpy %s %s\n", cli->summary, cli->command, cli->usage);
+	printf("%s\n\nUsage: bunpy %s %s\n", cli->spec->description, cli->command, cli->spec->usage);
 	if (cli->options && cli->options->name) {
 		printf("\nOptions:\n");
 		print_options(cli->options);
 	}
 	printf("\nGlobal options:\n");
-	print_options(global_options);
+	print_options(cli_global_options);
 }
 
 int

@@ -21,14 +21,31 @@ typedef struct CliOption {
 	int id;                  /* returned by cli_next */
 } CliOption;
 
-typedef struct Cli {
+/*
+ * A command: its name, its help and its option table, in one place, so that parsing,
+ * `--help`, `bunpy --help`, shell completion and the documentation's check all read the
+ * same description. Each cmd_*.c defines one (or two) and commands.c lists them.
+ */
+typedef struct Cli Cli;
+typedef struct CliCommand {
+	const char *name;
+	const char *usage;       /* "[OPTIONS] [TASK...]" */
+	const char *summary;     /* one line for `bunpy --help` */
+	const char *description; /* the paragraph `bunpy COMMAND --help` starts with */
+	const CliOption *options;
+	/* words the first operand may be ("dir clean prune"), NULL when free */
+	const char *subcommands;
+	bool hidden;             /* left out of `bunpy --help` (internal commands) */
+	int (*run)(Cli *cli, int argc, char **argv);
+} CliCommand;
+
+struct Cli {
 	Term term;
 	const char *directory;   /* -C DIR */
 	const char *color;
 	/* the command being parsed */
 	const char *command;
-	const char *usage;       /* "[OPTIONS] [TASK...]" */
-	const char *summary;
+	const CliCommand *spec;
 	const CliOption *options;
 	char **argv;
 	int argc, pos;
@@ -37,13 +54,14 @@ typedef struct Cli {
 	bool past_dashdash;
 	const char *bundle;      /* short flags left in an argument like -kv */
 	bool stop_at_operand;    /* parse options up to the first operand only */
-} Cli;
+};
 
 enum { CLI_DONE = -1, CLI_ERROR = -2, CLI_HELP = -3 };
 
 /* Start parsing a command's arguments (argv[0] is the command's name). */
-void cli_begin(Cli *cli, const char *command, const char *usage, const char *summary,
-	       const CliOption *options, int argc, char **argv);
+void cli_begin(Cli *cli, const CliCommand *spec, int argc, char **argv);
+/* The options every command takes (-C, -q, -v, --color, --help). */
+extern const CliOption cli_global_options[];
 /* The next option's id (its argument in *arg), CLI_DONE at the end, CLI_ERROR after
  * printing a usage error, CLI_HELP after printing the help. Global options are handled
  * inside and not returned. Operands are collected for after. */

@@ -23,6 +23,8 @@ static const CliOption graph_options[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
+static int graph_main(Cli *cli, int argc, char **argv);
+
 /* Mark targets and everything they read or write, transitively. */
 static int
 select_nodes(Cli *cli, Engine *eng, uint8_t *shown, uint32_t limit)
@@ -143,8 +145,8 @@ last_run(Cli *cli, Engine *eng, const char *trace_file, bool stats)
 	return rc;
 }
 
-int
-cmd_graph(Cli *cli, int argc, char **argv)
+static int
+graph_main(Cli *cli, int argc, char **argv)
 {
 	EngineConfig cfg = { .readonly = true, .command = "graph" };
 	const char *format = "text", *kind = NULL, *why = NULL, *trace = NULL, *arg;
@@ -153,10 +155,7 @@ cmd_graph(Cli *cli, int argc, char **argv)
 	Engine *eng = NULL;
 	int id, rc;
 
-	cli_begin(cli, "graph", "[OPTIONS] [TARGET...]",
-		  "Show the graph bunpy keeps of this project's work: every node, what it read and\n"
-		  "what it wrote. TARGET (a task name, or KIND:KEY such as file:src/app.py) limits it\n"
-		  "to what TARGET depends on.", graph_options, argc, argv);
+	cli_begin(cli, &cmd_graph, argc, argv);
 	while ((id = cli_next(cli, &arg)) != CLI_DONE) {
 		switch (id) {
 		case CLI_HELP: return 0;
@@ -228,3 +227,14 @@ cmd_graph(Cli *cli, int argc, char **argv)
 	project_free(&p);
 	return rc;
 }
+
+const CliCommand cmd_graph = {
+	.name = "graph",
+	.usage = "[OPTIONS] [TARGET...]",
+	.summary = "show the build graph, explain a rebuild, export the last run",
+	.description = "Show the graph bunpy keeps of this project's work: every node, what it read and\n"
+		"what it wrote. TARGET (a task name, or KIND:KEY such as file:src/app.py) limits it\n"
+		"to what TARGET depends on.",
+	.options = graph_options,
+	.run = graph_main,
+};

@@ -29,8 +29,10 @@ static const CliOption lock_options[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
-int
-cmd_lock(Cli *cli, int argc, char **argv)
+static int lock_main(Cli *cli, int argc, char **argv);
+
+static int
+lock_main(Cli *cli, int argc, char **argv)
 {
 	LockingArgs la = { 0 };
 	LockingResult res;
@@ -39,11 +41,7 @@ cmd_lock(Cli *cli, int argc, char **argv)
 	const char *arg;
 	int id, rc;
 
-	cli_begin(cli, "lock", "[OPTIONS]",
-		  "Resolve the project's dependencies, optional dependencies and dependency groups\n"
-		  "for the target interpreter and write them to pylock.toml (PEP 751). A lock whose\n"
-		  "inputs did not change is left alone; versions already locked are kept unless an\n"
-		  "input needs them to move (or --upgrade).", lock_options, argc, argv);
+	cli_begin(cli, &cmd_lock, argc, argv);
 	while ((id = cli_next(cli, &arg)) != CLI_DONE) {
 		switch (id) {
 		case CLI_HELP: rc = 0; goto done;
@@ -72,6 +70,18 @@ done:
 	return rc;
 }
 
+const CliCommand cmd_lock = {
+	.name = "lock",
+	.usage = "[OPTIONS]",
+	.summary = "resolve the dependencies and write pylock.toml",
+	.description = "Resolve the project's dependencies, optional dependencies and dependency groups\n"
+		"for the target interpreter and write them to pylock.toml (PEP 751). A lock whose\n"
+		"inputs did not change is left alone; versions already locked are kept unless an\n"
+		"input needs them to move (or --upgrade).",
+	.options = lock_options,
+	.run = lock_main,
+};
+
 static const CliOption export_options[] = {
 	{ "format", 0, "FORMAT", "requirements.txt (the only format so far)", OPT_FORMAT },
 	{ "output", 'o', "FILE", "write to FILE instead of standard output", OPT_OUTPUT },
@@ -80,8 +90,10 @@ static const CliOption export_options[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
-int
-cmd_export(Cli *cli, int argc, char **argv)
+static int export_main(Cli *cli, int argc, char **argv);
+
+static int
+export_main(Cli *cli, int argc, char **argv)
 {
 	Selection sel = { 0 };
 	const char *arg, *output = NULL, *path;
@@ -92,9 +104,7 @@ cmd_export(Cli *cli, int argc, char **argv)
 	Err err;
 	int id, rc = 1;
 
-	cli_begin(cli, "export", "[OPTIONS]",
-		  "Write the locked packages in another format: requirements.txt with hashes,\n"
-		  "for pip install --require-hashes.", export_options, argc, argv);
+	cli_begin(cli, &cmd_export, argc, argv);
 	while ((id = cli_next(cli, &arg)) != CLI_DONE) {
 		switch (id) {
 		case CLI_HELP: rc = 0; goto done;
@@ -140,3 +150,13 @@ done:
 	arena_free(&a);
 	return rc;
 }
+
+const CliCommand cmd_export = {
+	.name = "export",
+	.usage = "[OPTIONS]",
+	.summary = "write the lock as requirements.txt",
+	.description = "Write the locked packages in another format: requirements.txt with hashes,\n"
+		"for pip install --require-hashes.",
+	.options = export_options,
+	.run = export_main,
+};

@@ -22,6 +22,8 @@ static const CliOption run_options[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
+static int run_main(Cli *cli, int argc, char **argv);
+
 typedef struct RunState {
 	Cli *cli;
 	size_t ran, clean, restored, failed, skipped;
@@ -184,8 +186,8 @@ summarize(Cli *cli, const RunState *rs, const BuildReport *report)
 	buf_free(&parts);
 }
 
-int
-cmd_run(Cli *cli, int argc, char **argv)
+static int
+run_main(Cli *cli, int argc, char **argv)
 {
 	EngineConfig cfg = { 0 };
 	RunState rs = { .cli = cli };
@@ -198,10 +200,7 @@ cmd_run(Cli *cli, int argc, char **argv)
 	Err err;
 	int id, rc, i;
 
-	cli_begin(cli, "run", "[OPTIONS] [TASK...]",
-		  "Run the project's tasks ([tool.bunpy.tasks] in pyproject.toml), each only when\n"
-		  "its command, environment, inputs or dependencies changed or an output is missing.\n"
-		  "Without TASK, list the tasks.", run_options, argc, argv);
+	cli_begin(cli, &cmd_run, argc, argv);
 	while ((id = cli_next(cli, &arg)) != CLI_DONE) {
 		switch (id) {
 		case CLI_HELP: return 0;
@@ -259,3 +258,14 @@ out:
 	project_free(&p);
 	return rc;
 }
+
+const CliCommand cmd_run = {
+	.name = "run",
+	.usage = "[OPTIONS] [TASK...]",
+	.summary = "run the project's tasks, only those out of date",
+	.description = "Run the project's tasks ([tool.bunpy.tasks] in pyproject.toml), each only when\n"
+		"its command, environment, inputs or dependencies changed or an output is missing.\n"
+		"Without TASK, list the tasks.",
+	.options = run_options,
+	.run = run_main,
+};

@@ -33,24 +33,24 @@
 #include "packaging/name.h"
 #include "packaging/version.h"
 #include "project.h"
+#include "syncing.h"
 #include "rules/install.h"
 #include "rules/lockfile.h"
 #include "rules/syncctx.h"
 #include "rules/venv.h"
 #include "rules/wheelcache.h"
 
-enum { OPT_LOCKED = 1, OPT_FROZEN, OPT_LINK_MODE, OPT_COMPILE, OPT_DRY_RUN };
+enum { OPT_DRY_RUN = 1 };
 
 static const CliOption sync_options[] = {
 	SELECT_OPTIONS,
-	{ "locked", 0, NULL, "fail if pylock.toml is out of date instead of locking", OPT_LOCKED },
-	{ "frozen", 0, NULL, "install pylock.toml as it is, without checking it", OPT_FROZEN },
-	{ "link-mode", 0, "MODE", "clone (default), hardlink or copy files from the cache ($BUNPY_LINK_MODE)", OPT_LINK_MODE },
-	{ "compile-bytecode", 0, NULL, "compile the installed modules to .pyc files", OPT_COMPILE },
+	SYNC_OPTIONS,
 	{ "dry-run", 'n', NULL, "print what would change; change nothing", OPT_DRY_RUN },
 	LOCKING_OPTIONS,
 	{ NULL, 0, NULL, NULL, 0 },
 };
+
+static int sync_main(Cli *cli, int argc, char **argv);
 
 #define STATE_MAGIC "bunpy-sync 1\n"
 
@@ -467,12 +467,34 @@ compile_installed(const Venv *v, const SyncInstall *ins, size_t n, Arena *a, Err
 }
 
 int
-cmd_sync(Cli *cli, int argc, char **argv)
+sync_option(Cli *cli, SyncArgs *s, int id, const char *arg)
 {
-	LockingArgs la = { 0 };
+	switch (id) {
+	case SYNC_OPT_LOCKED: s->locked = true; return 0;
+	case SYNC_OPT_FROZEN: s->frozen = true; return 0;
+	case SYNC_OPT_COMPILE: s->compile = true; return 0;
+	case SYNC_OPT_LINK_MODE:
+		s->link_mode_set = true;
+		if (link_mode_parse(arg, &s->link_mode) != 0)
+			return cli_usage_error(cli, "--link-mode is clone, hardlink or copy, not '%s'", arg);
+		return 0;
+	}
+	if (select_option(&s->sel, id, arg) == 0)
+		return 0;
+	return locking_option(cli, &s->la, id, arg);
+}
+
+void
+sync_args_free(SyncArgs *s)
+{
+	locking_args_free(&s->la);
+	select_free(&s->sel);
+}
+
+int
+sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
+{
 	LockingResult res = { 0 };
-	Selection sel = { 0 };
-	Project proj;
 	Arena a = { 0 };
 	Buf lock_text = { 0 };
 	SyncState state = { 0 };
@@ -482,58 +504,27 @@ cmd_sync(Cli *cli, int argc, char **argv)
 	InstalledDist *have = NULL, *removals = NULL;
 	size_t nwanted = 0, nhave = 0, nremovals = 0, ninstalls = 0, i, k;
 	SyncInstall *installs = NULL;
-	InstallLinkMode link_mode = INSTALL_CLONE;
-	const char *arg, *lock_path, *venv_root, *why = NULL, *env;
+	InstallLinkMode link_mode = s->link_mode_set ? s->link_mode : INSTALL_CLONE;
+	const char *lock_path, *venv_root, *why = NULL, *env;
 	char digest[33];
-	bool link_mode_flag = false, locked = false, frozen = false, compile = false, dry = false, have_ctx = false;
+	bool link_mode_flag = s->link_mode_set, locked = s->locked, frozen = s->frozen;
+	bool compile = s->compile, dry = s->la.dry_run, have_ctx = false;
 	int64_t t0 = fs_monotonic_us(), t_sync;
-	int id, rc = 2, lockfd = -1, venv_state;
+	int rc = 2, lockfd = -1, venv_state, verbosity = cli->term.verbosity;
+	SyncOutcome none;
 	Err err;
 
-	cli_begin(cli, "sync", "[OPTIONS]",
-		  "Make the project's .venv exactly what pylock.toml says for the chosen extras and\n"
-		  "groups (dev by default): lock first if the lock is out of date, create the\n"
-		  "environment if it is missing, download and check what is not cached, install what\n"
-		  "is missing or changed, and remove what the lock no longer has.", sync_options, argc, argv);
-	while ((id = cli_next(cli, &arg)) != CLI_DONE) {
-		switch (id) {
-		case CLI_HELP: rc = 0; goto done;
-		case CLI_ERROR: goto done;
-		case OPT_LOCKED: locked = true; break;
-		case OPT_FROZEN: frozen = true; break;
-		case OPT_COMPILE: compile = true; break;
-		case OPT_DRY_RUN: dry = true; break;
-		case OPT_LINK_MODE:
-			link_mode_flag = true;
-			if (link_mode_parse(arg, &link_mode) != 0) {
-				rc = cli_usage_error(cli, "--link-mode is clone, hardlink or copy, not '%s'", arg);
-				goto done;
-			}
-			break;
-		default:
-			if (select_option(&sel, id, arg) == 0)
-				break;
-			if (locking_option(cli, &la, id, arg) == 2)
-				goto done;
-		}
-	}
-	if (cli->noperands) {
-		rc = cli_usage_error(cli, "sync takes no operands ('%s')", cli->operands[0]);
-		goto done;
-	}
-	if (locked && frozen) {
-		rc = cli_usage_error(cli, "--locked and --frozen contradict each other: choose one");
-		goto done;
-	}
-	select_finish(&sel);
-	if ((rc = project_find(cli, &proj)) != 0)
-		goto done;
+	if (!outcome)
+		outcome = &none;
+	memset(outcome, 0, sizeof(*outcome));
+	if (s->quiet)
+		cli->term.verbosity = -1;
+	select_finish(&s->sel);
 
 	/* the lock, made current unless frozen */
-	la.quiet_up_to_date = true;
-	la.check = locked;
-	la.dry_run = dry;
-	rc = frozen ? locking_load(cli, &proj, &la, &a, &res) : locking_run(cli, &proj, &la, &a, &res);
+	s->la.quiet_up_to_date = true;
+	s->la.check = locked;
+		rc = frozen ? locking_load(cli, proj, &s->la, &a, &res) : locking_run(cli, proj, &s->la, &a, &res);
 	if (rc != 0)
 		goto out;
 	/* flags, then the environment, then [tool.bunpy] */
@@ -551,7 +542,7 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		}
 	}
 	rc = 1;
-	lock_path = arena_printf(&a, "%s/%s", proj.root, LOCKFILE_NAME);
+	lock_path = arena_printf(&a, "%s/%s", proj->root, LOCKFILE_NAME);
 	/* read once: the lock step has it unless frozen */
 	if (res.lock_text) {
 		buf_append(&lock_text, res.lock_text, res.lock_len);
@@ -559,9 +550,9 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		term_error(&cli->term, "%s; run bunpy lock first", err.msg);
 		goto out;
 	}
-	venv_root = arena_printf(&a, "%s/.venv", proj.root);
+	venv_root = arena_printf(&a, "%s/.venv", proj->root);
 	venv_layout(venv_root, &res.target, &a, &venv);
-	request_digest(&lock_text, &sel, &res.target, venv_root, digest);
+	request_digest(&lock_text, &s->sel, &res.target, venv_root, digest);
 
 	/* the no-op: asked the same, and nothing moved in the environment since */
 	if ((venv_state = venv_check(venv_root, &res.target, &a, &why, &err)) < 0) {
@@ -572,6 +563,7 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		char stamp[sizeof(state.stamp)];
 
 		if (!venv_stamp(&venv, stamp) && !strcmp(stamp, state.stamp)) {
+			outcome->audited = state.npackages;
 			term_note(&cli->term, "Audited %zu package%s in %.0f ms", state.npackages,
 				  state.npackages == 1 ? "" : "s", (double)(fs_monotonic_us() - t0) / 1e3);
 			rc = 0;
@@ -581,14 +573,14 @@ cmd_sync(Cli *cli, int argc, char **argv)
 
 	/* one sync at a time per project, from here to the end */
 	{
-		char *lock_file = arena_printf(&a, "%s/.bunpy/sync.lock", proj.root);
+		char *lock_file = arena_printf(&a, "%s/.bunpy/sync.lock", proj->root);
 
 		if (fs_mkdir_parent(lock_file, &err) != 0) {
 			term_error(&cli->term, "%s", err.msg);
 			goto out;
 		}
 		if ((lockfd = fs_lock(lock_file, false, &err)) == -2) {
-			term_note(&cli->term, "waiting for another bunpy in %s", proj.root);
+			term_note(&cli->term, "waiting for another bunpy in %s", proj->root);
 			lockfd = fs_lock(lock_file, true, &err);
 		}
 		if (lockfd < 0) {
@@ -609,7 +601,7 @@ cmd_sync(Cli *cli, int argc, char **argv)
 	/* the plan */
 	{
 		Pylock lock = res.lock;
-		char *lock_dir = arena_strdup(&a, proj.root);
+		char *lock_dir = arena_strdup(&a, proj->root);
 
 		if (!res.have_lock &&
 		    pylock_read(arena_strndup(&a, lock_text.data, lock_text.len), lock_text.len, lock_path,
@@ -617,7 +609,7 @@ cmd_sync(Cli *cli, int argc, char **argv)
 			term_error(&cli->term, "%s", err.msg);
 			goto out;
 		}
-		if ((rc = plan_wanted(cli, &lock, lock_dir, &sel, &res, &a, &wanted, &nwanted)) != 0)
+		if ((rc = plan_wanted(cli, &lock, lock_dir, &s->sel, &res, &a, &wanted, &nwanted)) != 0)
 			goto out;
 		rc = 1;
 	}
@@ -683,12 +675,12 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		NodeRef goal = { "venv-sync", ".venv" };
 
 		/* what killed unpacks left in the wheel cache; a failure only costs space */
-		(void)wheelcache_sweep(proj.cache_dir, NULL);
+		(void)wheelcache_sweep(proj->cache_dir, NULL);
 		memset(&sc, 0, sizeof(sc));
 		lockctx_init(&sc.lock);
 		have_ctx = true;
-		locking_ctx(&la, &res, proj.cache_dir, &sc.lock);
-		sc.cache_dir = proj.cache_dir;
+		locking_ctx(&s->la, &res, proj->cache_dir, &sc.lock);
+		sc.cache_dir = proj->cache_dir;
 		sc.venv_root = venv_root;
 		sc.target = &res.target;
 		sc.venv = &venv;
@@ -713,7 +705,7 @@ cmd_sync(Cli *cli, int argc, char **argv)
 		term_progress_init(&progress.line, &cli->term);
 		progress.total = ninstalls;
 		cfg.hooks = (EngineHooks){ &progress, NULL, on_finished, on_warning };
-		if ((rc = project_open(cli, &proj, &cfg, &eng)) != 0)
+		if ((rc = project_open(cli, proj, &cfg, &eng)) != 0)
 			goto out;
 		rc = 1;
 		if (eng_build(eng, &goal, 1, &report, &err) != 0) {
@@ -751,6 +743,10 @@ cmd_sync(Cli *cli, int argc, char **argv)
 	qsort(wanted, nwanted, sizeof(*wanted), cmp_install_name);
 	if (state_write(&venv, digest, wanted, nwanted, &err) != 0)
 		term_warn(&cli->term, "%s (the next sync will look at the environment again)", err.msg);
+	outcome->installed = ninstalls;
+	outcome->removed = nremovals;
+	outcome->audited = nwanted;
+	outcome->venv_created = venv_state == 0;
 	if (ninstalls || nremovals) {
 		term_note(&cli->term, "%s %zu package%s in %.0f ms", ninstalls ? "Installed" : "Removed",
 			  ninstalls ? ninstalls : nremovals, (ninstalls ? ninstalls : nremovals) == 1 ? "" : "s",
@@ -766,16 +762,62 @@ out:
 		lockctx_free(&sc.lock);
 	if (lockfd >= 0)
 		fs_unlock(lockfd);
-	project_free(&proj);
-done:
+	outcome->locked_now = res.locked_now;
+	cli->term.verbosity = verbosity;
 	free(res.indexes);
 	free(wanted);
 	free(installs);
 	free(removals);
 	buf_free(&state.text);
 	buf_free(&lock_text);
-	locking_args_free(&la);
-	select_free(&sel);
 	arena_free(&a);
 	return rc;
 }
+
+static int
+sync_main(Cli *cli, int argc, char **argv)
+{
+	SyncArgs s = { 0 };
+	Project proj;
+	const char *arg;
+	int id, rc = 2;
+
+	cli_begin(cli, &cmd_sync, argc, argv);
+	while ((id = cli_next(cli, &arg)) != CLI_DONE) {
+		switch (id) {
+		case CLI_HELP: rc = 0; goto done;
+		case CLI_ERROR: goto done;
+		case OPT_DRY_RUN: s.la.dry_run = true; break;
+		default:
+			if (sync_option(cli, &s, id, arg) == 2)
+				goto done;
+		}
+	}
+	if (cli->noperands) {
+		rc = cli_usage_error(cli, "sync takes no operands ('%s')", cli->operands[0]);
+		goto done;
+	}
+	if (s.locked && s.frozen) {
+		rc = cli_usage_error(cli, "--locked and --frozen contradict each other: choose one");
+		goto done;
+	}
+	if ((rc = project_find(cli, &proj)) != 0)
+		goto done;
+	rc = sync_project(cli, &proj, &s, NULL);
+	project_free(&proj);
+done:
+	sync_args_free(&s);
+	return rc;
+}
+
+const CliCommand cmd_sync = {
+	.name = "sync",
+	.usage = "[OPTIONS]",
+	.summary = "make .venv exactly what pylock.toml says, locking first if needed",
+	.description = "Make the project's .venv exactly what pylock.toml says for the chosen extras and\n"
+		"groups (dev by default): lock first if the lock is out of date, create the\n"
+		"environment if it is missing, download and check what is not cached, install what\n"
+		"is missing or changed, and remove what the lock no longer has.",
+	.options = sync_options,
+	.run = sync_main,
+};

@@ -1,15 +1,20 @@
 /*
- * commands.h - the commands main() dispatches to. Each returns the exit status.
+ * commands.h - every command bunpy has, each described by a CliCommand (cli.h) defined
+ * in its cmd_*.c file, and the list main() dispatches from (commands.c).
  */
 #ifndef BUNPY_COMMANDS_H
 #define BUNPY_COMMANDS_H
 
 #include "cli.h"
 
-int cmd_run(Cli *cli, int argc, char **argv);
-int cmd_graph(Cli *cli, int argc, char **argv);
-int cmd_lock(Cli *cli, int argc, char **argv);
-int cmd_export(Cli *cli, int argc, char **argv);
-int cmd_sync(Cli *cli, int argc, char **argv);
+extern const CliCommand cmd_init, cmd_add, cmd_remove, cmd_run, cmd_lock, cmd_sync,
+	cmd_update, cmd_outdated, cmd_tree, cmd_why, cmd_export, cmd_python, cmd_cache,
+	cmd_graph, cmd_complete;
+
+/* In the order `bunpy --help` lists them; NULL-terminated. */
+extern const CliCommand *const commands_all[];
+
+/* The command of that name, NULL when there is none. */
+const CliCommand *commands_find(const char *name);
 
 #endif

@@ -13,31 +13,17 @@
 #include "cli.h"
 #include "commands.h"
 
-typedef struct Command {
-	const char *name;
-	int (*run)(Cli *cli, int argc, char **argv);
-	const char *summary;
-} Command;
-
-static const Command commands[] = {
-	{ "run", cmd_run, "run the project's tasks, only those out of date" },
-	{ "lock", cmd_lock, "resolve the dependencies and write pylock.toml" },
-	{ "sync", cmd_sync, "make .venv exactly what pylock.toml says, locking first if needed" },
-	{ "export", cmd_export, "write the lock as requirements.txt" },
-	{ "graph", cmd_graph, "show the build graph, explain a rebuild, export the last run" },
-	{ NULL, NULL, NULL },
-};
-
 static void
 usage(FILE *f)
 {
-	const Command *c;
+	const CliCommand *const *c;
 
 	fprintf(f, "bunpy %s - a fast, all-in-one toolchain for Python projects\n\n"
 		"Usage: bunpy [GLOBAL OPTIONS] COMMAND [ARGS...]\n\nCommands:\n", PACKAGE_VERSION);
-	for (c = commands; c->name; c++)
-		fprintf(f, "  %-8s %s\n", c->name, c->summary);
-	fprintf(f, "  %-8s %s\n", "help", "show help for a command");
+	for (c = commands_all; *c; c++)
+		if (!(*c)->hidden)
+			fprintf(f, "  %-9s %s\n", (*c)->name, (*c)->summary);
+	fprintf(f, "  %-9s %s\n", "help", "show help for a command");
 	fprintf(f, "\nGlobal options (before or after the command):\n"
 		"  -C, --directory DIR  run as if bunpy was started in DIR\n"
 		"  -q, --quiet          print only errors\n"
@@ -49,17 +35,6 @@ usage(FILE *f)
 		" NO_COLOR.\nRun 'bunpy COMMAND --help' for a command's options.\n");
 }
 
-static const Command *
-find(const char *name)
-{
-	const Command *c;
-
-	for (c = commands; c->name; c++)
-		if (!strcmp(c->name, name))
-			return c;
-	return NULL;
-}
-
 enum { OPT_VERSION = 1 };
 
 static const CliOption top_options[] = {
@@ -67,17 +42,19 @@ static const CliOption top_options[] = {
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
+static const CliCommand top = { .name = "", .usage = "COMMAND [ARGS...]", .options = top_options };
+
 int
 main(int argc, char **argv)
 {
 	Cli cli = { 0 };
-	const Command *c;
+	const CliCommand *c;
 	const char *arg;
 	int i, id;
 
 	term_init(&cli.term, "auto");
 	/* Global options before the command; the command's parser takes them too. */
-	cli_begin(&cli, "", "COMMAND [ARGS...]", "", top_options, argc, argv);
+	cli_begin(&cli, &top, argc, argv);
 	cli.stop_at_operand = true;
 	while ((id = cli_next(&cli, &arg)) != CLI_DONE) {
 		switch (id) {
@@ -104,14 +81,14 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
-		c = find(argv[i + 1]);
+		c = commands_find(argv[i + 1]);
 		if (!c) {
 			term_error(&cli.term, "no command '%s' (see 'bunpy --help')", argv[i + 1]);
 			return 2;
 		}
 		return c->run(&cli, 2, help_argv);
 	}
-	c = find(argv[i]);
+	c = commands_find(argv[i]);
 	if (!c) {
 		term_error(&cli.term, "no command '%s' (see 'bunpy --help')", argv[i]);
 		return 2;
