@@ -1,0 +1,4 @@
+/* cacheindex.c - being written */
+#include "config.h"
+
+#include "cacheindex.h"

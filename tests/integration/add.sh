@@ -1,0 +1,3 @@
+#!/bin/sh
+# add.sh - being written
+exit 77

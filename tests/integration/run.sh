@@ -1,0 +1,3 @@
+#!/bin/sh
+# run.sh - being written
+exit 77

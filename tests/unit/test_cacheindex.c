@@ -1,0 +1,7 @@
+/* test_cacheindex.c - being written */
+int main(void);
+int
+main(void)
+{
+	return 77;
+}

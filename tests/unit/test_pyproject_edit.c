@@ -1,0 +1,7 @@
+/* test_pyproject_edit.c - being written */
+int main(void);
+int
+main(void)
+{
+	return 77;
+}
