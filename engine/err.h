@@ -27,6 +27,14 @@ int err_sys(Err *err, const char *fmt, ...) ERR_PRINTF(2, 3);
 const char *err_reason(const char *msg, const char *phrase);
 /* Prefix the current message with context, "context: message". */
 void err_wrap(Err *err, const char *fmt, ...) ERR_PRINTF(2, 3);
+/*
+ * Add what the person can do about it: the message goes on with ERR_HINT and the hint
+ * ("...: sha256 mismatch ...\nhint: run bunpy lock --refresh if that is expected").
+ * The front end prints the hint on a line of its own; err_wrap keeps it at the end.
+ * Returns -1 like err_set.
+ */
+int err_hint(Err *err, const char *fmt, ...) ERR_PRINTF(2, 3);
+#define ERR_HINT "\nhint: "
 
 /* Allocation that cannot fail: out of memory ends the process with a message. */
 _Noreturn void xout_of_memory(size_t n);

@@ -305,6 +305,8 @@ body_put(const HttpRequest *req, HttpResponse *resp, Hasher *sha, const void *p,
 	}
 	hasher_update(sha, p, n);
 	resp->body_bytes += (int64_t)n;
+	if (req->received)
+		atomic_fetch_add(req->received, (uint64_t)n);
 	return 0;
 }
 

@@ -34,6 +34,7 @@
 #ifndef BUNPY_HTTP_H
 #define BUNPY_HTTP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -72,6 +73,9 @@ typedef struct HttpRequest {
 	int64_t range_start, range_len;
 	int out_fd;                      /* >= 0: the body is written there, else kept in memory */
 	int64_t max_bytes;               /* a longer body is an error; 0: no limit */
+	/* when set, every body byte received is added here as it arrives (a progress line
+	 * reads it from another thread; a retried attempt counts again) */
+	_Atomic uint64_t *received;
 } HttpRequest;
 
 typedef struct HttpResponse {

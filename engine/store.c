@@ -164,12 +164,12 @@ migrate(Store *st, Err *err)
 	if (schema_version(st, &version, err) != 0)
 		return -1;
 	if (version > n)
-		return err_set(err, "%s was written by a newer bunpy (schema %d, this one knows %d);"
-			       " delete the .bunpy directory to start over", st->path, version, n);
+		return err_set(err, "%s was written by a newer bunpy (schema %d, this one knows %d)"
+			       ERR_HINT "delete the .bunpy directory to start over", st->path, version, n);
 	if (version == n)
 		return 0;
 	if (st->readonly)
-		return err_set(err, "%s needs upgrading; run a build first", st->path);
+		return err_set(err, "%s needs upgrading" ERR_HINT "run a build first", st->path);
 	if (exec(st, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
 	for (; version < n; version++) {

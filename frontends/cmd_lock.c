@@ -132,7 +132,7 @@ export_main(Cli *cli, int argc, char **argv)
 	if (lockfile_previous(path, &a, &prev, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);
 	} else if (!prev.present) {
-		term_error(&cli->term, "%s: no lock yet; run bunpy lock first", path);
+		term_error(&cli->term, "%s: no lock yet" ERR_HINT "run bunpy lock first", path);
 	} else if (lockfile_export_requirements(&prev.lock, &sel.o, &out, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);
 	} else if (output) {

@@ -395,6 +395,7 @@ typedef struct SyncProgress {
 	SyncCtx *sc;
 	TermProgress line;
 	size_t total;
+	int64_t started_us;
 } SyncProgress;
 
 static void
@@ -404,11 +405,18 @@ on_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t 
 	SyncProgress *sp = ctx;
 	SyncCtx *sc = sp->sc;
 
+	uint64_t bytes = atomic_load(&sc->bytes_received);
+	double secs = (double)(fs_monotonic_us() - sp->started_us) / 1e6;
+
 	project_trace_node(sp->cli, &sp->line, kind, key, r, us, error);
-	term_progress_show(&sp->line, "Syncing: %u downloaded (%.1f MiB), %u unpacked, %u of %zu installed",
-			   atomic_load(&sc->downloaded),
-			   (double)atomic_load(&sc->bytes_downloaded) / (1 << 20),
-			   atomic_load(&sc->unpacked), atomic_load(&sc->installed), sp->total);
+	if (bytes)
+		term_progress_show(&sp->line, "Syncing: %u downloaded (%.1f MiB, %.1f MiB/s), %u unpacked, "
+				   "%u of %zu installed", atomic_load(&sc->downloaded),
+				   (double)bytes / (1 << 20), secs > 0 ? (double)bytes / (1 << 20) / secs : 0.0,
+				   atomic_load(&sc->unpacked), atomic_load(&sc->installed), sp->total);
+	else
+		term_progress_show(&sp->line, "Syncing: %u unpacked, %u of %zu installed",
+				   atomic_load(&sc->unpacked), atomic_load(&sc->installed), sp->total);
 }
 
 static void
@@ -547,7 +555,7 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 	if (res.lock_text) {
 		buf_append(&lock_text, res.lock_text, res.lock_len);
 	} else if (fs_read_file(lock_path, &lock_text, &err) != 0) {
-		term_error(&cli->term, "%s; run bunpy lock first", err.msg);
+		term_error(&cli->term, "%s" ERR_HINT "run bunpy lock first", err.msg);
 		goto out;
 	}
 	venv_root = arena_printf(&a, "%s/.venv", proj->root);
@@ -704,6 +712,7 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 		progress.sc = &sc;
 		term_progress_init(&progress.line, &cli->term);
 		progress.total = ninstalls;
+		progress.started_us = fs_monotonic_us();
 		cfg.hooks = (EngineHooks){ &progress, NULL, on_finished, on_warning };
 		if ((rc = project_open(cli, proj, &cfg, &eng)) != 0)
 			goto out;

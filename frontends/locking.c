@@ -376,7 +376,7 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 	path = arena_printf(a, "%s/%s", proj->root, LOCKFILE_NAME);
 	if (lockfile_previous(path, a, &prev, &err) != 0) {
 		if (la->check) {
-			term_error(&cli->term, "%s is not a valid lock: %s; run bunpy lock", LOCKFILE_NAME,
+			term_error(&cli->term, "%s is not a valid lock: %s" ERR_HINT "run bunpy lock", LOCKFILE_NAME,
 				   err.msg);
 			rc = 1;
 			goto out;
@@ -414,7 +414,7 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 		goto out;
 	}
 	if (la->check) {
-		term_error(&cli->term, "%s is %s; run bunpy lock", LOCKFILE_NAME,
+		term_error(&cli->term, "%s is %s" ERR_HINT "run bunpy lock", LOCKFILE_NAME,
 			   !prev.present ? "missing" :
 			   prev.digest && !strcmp(prev.digest, digest) ?
 			   "not as bunpy wrote it (its packages were edited)" :

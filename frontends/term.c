@@ -5,6 +5,7 @@
 
 #include "term.h"
 
+#include "engine/buf.h"
 #include "engine/fs.h"
 
 #include <stdarg.h>
@@ -31,7 +32,7 @@ term_init(Term *t, const char *when)
 }
 
 static void
-say(const Term *t, const char *label, const char *color, const char *fmt, va_list ap)
+say_line(const Term *t, const char *label, const char *color, const char *text, size_t len)
 {
 	fputs("bunpy: ", stderr);
 	if (label) {
@@ -40,8 +41,26 @@ say(const Term *t, const char *label, const char *color, const char *fmt, va_lis
 		else
 			fprintf(stderr, "%s ", label);
 	}
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%.*s\n", (int)len, text);
+}
+
+/* One line per message; what follows ERR_HINT goes on "bunpy: hint:" lines of its own. */
+static void
+say(const Term *t, const char *label, const char *color, const char *fmt, va_list ap)
+{
+	Buf b = { 0 };
+	const char *s, *hint;
+
+	buf_vprintf(&b, fmt, ap);
+	s = b.data ? b.data : "";
+	while ((hint = strstr(s, ERR_HINT))) {
+		say_line(t, label, color, s, (size_t)(hint - s));
+		s = hint + strlen(ERR_HINT);
+		label = "hint:";
+		color = "1;36";
+	}
+	say_line(t, label, color, s, strlen(s));
+	buf_free(&b);
 }
 
 void

@@ -342,7 +342,7 @@ lockfile_render(const Pyproject *p, const LockOptions *o, const char *digest,
 	int rc = -1;
 
 	if (!cJSON_IsArray(pkgs)) {
-		err_set(err, "the resolution is damaged; delete .bunpy and lock again");
+		err_set(err, "the resolution is damaged" ERR_HINT "delete .bunpy and lock again");
 		goto out;
 	}
 	lock.lock_version = "1.0";

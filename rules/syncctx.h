@@ -58,7 +58,8 @@ typedef struct SyncCtx {
 	const InstalledDist *removals;
 	size_t nremovals;
 	/* for progress lines, from any thread */
-	_Atomic uint64_t bytes_downloaded;
+	_Atomic uint64_t bytes_downloaded;   /* of finished, checked downloads */
+	_Atomic uint64_t bytes_received;     /* as they arrive, for the rate */
 	_Atomic unsigned downloaded, unpacked, installed, removed;
 } SyncCtx;
 

@@ -54,8 +54,8 @@ check_hash(const SyncInstall *it, const Sha256 *got, Err *err)
 	hash_hex(got->b, sizeof(got->b), hex);
 	if (strcmp(hex, it->sha_hex) != 0)
 		return err_set(err, "%s: sha256 mismatch: the lock says %s, the file has %s; the file "
-			       "on the index changed since the lock was made (run bunpy lock --refresh "
-			       "if that is expected)", it->wheel_name, it->sha_hex, hex);
+			       "on the index changed since the lock was made"
+			       ERR_HINT "run bunpy lock --refresh if that is expected", it->wheel_name, it->sha_hex, hex);
 	return 0;
 }
 
@@ -108,6 +108,7 @@ download_work(void *arg)
 	req.url = lockctx_unmask(&sc->lock, j->it->url, &a);
 	req.cls = HTTP_CLASS_DOWNLOAD;
 	req.out_fd = fd;
+	req.received = &sc->bytes_received;
 	req.max_bytes = j->it->has_size ? (int64_t)j->it->size : 0;
 	http_mask_url(j->it->url, &shown);
 	if (http_fetch(http, &req, &resp, &j->err) != 0) {
