@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -268,6 +269,29 @@ locking_args_free(LockingArgs *la)
 	free(la->upgrade_pkgs);
 }
 
+/* A mode from the environment: *out stays NULL when the variable is unset or empty; a
+ * value that is not one of names is a configuration error, not silently ignored. */
+static int
+env_mode(Cli *cli, const char *var, const char *const *names, size_t n, const char **out)
+{
+	const char *v = getenv(var);
+
+	*out = NULL;
+	if (!v || !*v)
+		return 0;
+	if (!one_of(v, names, n)) {
+		Buf all = { 0 };
+
+		for (size_t i = 1; i < n; i++)
+			buf_printf(&all, "%s%s", i > 1 ? ", " : "", names[i]);
+		term_error(&cli->term, "$%s is '%s', which is none of %s", var, v, all.data);
+		buf_free(&all);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 /* pyproject.toml, the indexes, the modes and the interpreter: what both the lock and
  * a frozen sync start from. */
 static int
@@ -287,16 +311,19 @@ load(Cli *cli, Project *proj, const LockingArgs *la, Arena *a, LockingResult *r,
 	collect_indexes(la, py, proj->root, a, &r->indexes, &r->nindexes);
 	lo->indexes = r->indexes;
 	lo->nindexes = r->nindexes;
-	lo->resolution = la->resolution ? la->resolution :
-			 getenv("BUNPY_RESOLUTION") && one_of(getenv("BUNPY_RESOLUTION"), resolution_names, 4) ?
-			 getenv("BUNPY_RESOLUTION") :
-			 mode_name(py->bunpy.resolution, resolution_names, 4) ?
-			 mode_name(py->bunpy.resolution, resolution_names, 4) : "highest";
-	lo->prerelease = la->prerelease ? la->prerelease :
-			 getenv("BUNPY_PRERELEASE") && one_of(getenv("BUNPY_PRERELEASE"), prerelease_names, 4) ?
-			 getenv("BUNPY_PRERELEASE") :
-			 mode_name(py->bunpy.prerelease, prerelease_names, 4) ?
-			 mode_name(py->bunpy.prerelease, prerelease_names, 4) : "if-necessary";
+	if (env_mode(cli, "BUNPY_RESOLUTION", resolution_names, 4, &lo->resolution) != 0 ||
+	    env_mode(cli, "BUNPY_PRERELEASE", prerelease_names, 4, &lo->prerelease) != 0)
+		return 2;
+	if (la->resolution)
+		lo->resolution = la->resolution;
+	else if (!lo->resolution)
+		lo->resolution = mode_name(py->bunpy.resolution, resolution_names, 4) ?
+				 mode_name(py->bunpy.resolution, resolution_names, 4) : "highest";
+	if (la->prerelease)
+		lo->prerelease = la->prerelease;
+	else if (!lo->prerelease)
+		lo->prerelease = mode_name(py->bunpy.prerelease, prerelease_names, 4) ?
+				 mode_name(py->bunpy.prerelease, prerelease_names, 4) : "if-necessary";
 	if (target_select(la->python, proj->root, py->project.has_requires_python ?
 			  py->project.requires_python_text : NULL, proj->cache_dir, a, &r->target,
 			  &why, &err) != 0) {
@@ -334,17 +361,20 @@ locking_load(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Locki
 void
 locking_ctx(const LockingArgs *la, const LockingResult *r, const char *cache_dir, LockCtx *lc)
 {
-	const char *dbg = getenv("BUNPY_DEBUG");
+	const char *dbg = getenv("BUNPY_DEBUG"), *off = getenv("BUNPY_OFFLINE");
+	/* the flag, else the environment: "1", "true" or "yes" */
+	bool offline = la->offline || (off && (!strcmp(off, "1") || !strcasecmp(off, "true") ||
+						!strcasecmp(off, "yes")));
 
 	lc->cache_dir = cache_dir;
-	lc->offline = la->offline;
+	lc->offline = offline;
 	lc->refresh = la->refresh;
 	lc->indexes = r->indexes;
 	lc->nindexes = r->nindexes;
 	lc->target = &r->target;
 	lc->http_config.ca_file = la->cert;
 	lc->http_config.index_cap = la->index_concurrency;
-	lc->http_config.offline = la->offline;
+	lc->http_config.offline = offline;
 	lc->http_config.debug = dbg && strstr(dbg, "http");
 }
 

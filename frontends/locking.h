@@ -33,7 +33,7 @@ enum {
 	{ "find-links", 'f', "DIR", "a directory of wheels to use as an index, after the others (repeatable)", LOCKING_OPT_FIND_LINKS }, \
 	{ "resolution", 0, "MODE", "highest (default), lowest, or lowest-direct", LOCKING_OPT_RESOLUTION }, \
 	{ "prerelease", 0, "MODE", "if-necessary (default), allow, or disallow", LOCKING_OPT_PRERELEASE }, \
-	{ "offline", 0, NULL, "never use the network: only cached pages, metadata and wheels", LOCKING_OPT_OFFLINE }, \
+	{ "offline", 0, NULL, "never use the network: only cached pages, metadata and wheels ($BUNPY_OFFLINE=1)", LOCKING_OPT_OFFLINE }, \
 	{ "refresh", 0, NULL, "revalidate every cached index page", LOCKING_OPT_REFRESH }, \
 	{ "python", 'p', "PYTHON", "the interpreter (default $BUNPY_PYTHON, .python-version, requires-python, python3)", LOCKING_OPT_PYTHON }, \
 	{ "cert", 0, "FILE", "CA bundle for TLS (default $SSL_CERT_FILE, else the system's)", LOCKING_OPT_CERT }, \
