@@ -13,10 +13,11 @@
 
 #include "engine/err.h"
 
-enum { OPT_DIRECTORY = 1000, OPT_QUIET, OPT_VERBOSE, OPT_COLOR, OPT_HELP };
+enum { OPT_DIRECTORY = 1000, OPT_CACHE_DIR, OPT_QUIET, OPT_VERBOSE, OPT_COLOR, OPT_HELP };
 
 const CliOption cli_global_options[] = {
 	{ "directory", 'C', "DIR", "run as if bunpy was started in DIR", OPT_DIRECTORY },
+	{ "cache-dir", 0, "DIR", "the shared cache (default $BUNPY_CACHE_DIR, else $XDG_CACHE_HOME/bunpy)", OPT_CACHE_DIR },
 	{ "quiet", 'q', NULL, "print only errors", OPT_QUIET },
 	{ "verbose", 'v', NULL, "say more about what happens (repeat for more)", OPT_VERBOSE },
 	{ "color", 0, "WHEN", "colour output: auto, always or never", OPT_COLOR },
@@ -89,6 +90,9 @@ global(Cli *cli, int id, const char *arg)
 	switch (id) {
 	case OPT_DIRECTORY:
 		cli->directory = arg;
+		return 0;
+	case OPT_CACHE_DIR:
+		cli->cache_dir = arg;
 		return 0;
 	case OPT_QUIET:
 		cli->term.verbosity = -1;

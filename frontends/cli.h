@@ -42,6 +42,7 @@ typedef struct CliCommand {
 struct Cli {
 	Term term;
 	const char *directory;   /* -C DIR */
+	const char *cache_dir;   /* --cache-dir DIR */
 	const char *color;
 	/* the command being parsed */
 	const char *command;

@@ -26,13 +26,17 @@ usage(FILE *f)
 	fprintf(f, "  %-9s %s\n", "help", "show help for a command");
 	fprintf(f, "\nGlobal options (before or after the command):\n"
 		"  -C, --directory DIR  run as if bunpy was started in DIR\n"
+		"      --cache-dir DIR  the shared cache (default $BUNPY_CACHE_DIR, else\n"
+		"                       $XDG_CACHE_HOME/bunpy, else ~/.cache/bunpy)\n"
 		"  -q, --quiet          print only errors\n"
 		"  -v, --verbose        say more about what happens\n"
 		"      --color WHEN     auto, always or never\n"
 		"  -h, --help           show help\n"
 		"  -V, --version        show the version\n"
-		"\nEnvironment: BUNPY_CACHE_DIR (shared cache; default $XDG_CACHE_HOME/bunpy),"
-		" NO_COLOR.\nRun 'bunpy COMMAND --help' for a command's options.\n");
+		"\nExit status: 0 success, 1 failure, 2 bad usage or configuration, 130 interrupted;\n"
+		"a task's or a program's own status. Settings: flags, then BUNPY_* variables, then\n"
+		"[tool.bunpy] in pyproject.toml (see bunpy(1)).\n"
+		"Run 'bunpy COMMAND --help' for a command's options.\n");
 }
 
 enum { OPT_VERSION = 1 };

@@ -13,12 +13,14 @@
 #include "engine/fs.h"
 #include "rules/rules.h"
 
-static char *
-cache_dir(void)
+char *
+project_cache_dir(const Cli *cli)
 {
 	const char *v = getenv("BUNPY_CACHE_DIR");
 	Buf b = { 0 };
 
+	if (cli->cache_dir && *cli->cache_dir)
+		return xstrdup(cli->cache_dir);
 	if (v && *v)
 		return xstrdup(v);
 	if ((v = getenv("XDG_CACHE_HOME")) && *v == '/')
@@ -57,14 +59,15 @@ project_find(Cli *cli, Project *p)
 
 			if (!realpath(start, here))
 				strcpy(here, start);
-			term_error(&cli->term, "no %s in %s or any directory above it;"
-				   " run bunpy inside a project (or use -C DIR)", RULES_PYPROJECT, here);
+			term_error(&cli->term, "no %s in %s or any directory above it" ERR_HINT
+				   "run bunpy inside a project, use -C DIR, or start one with bunpy init",
+				   RULES_PYPROJECT, here);
 			return 2;
 		}
 		*slash = '\0';
 	}
 	p->root = xstrdup(dir);
-	p->cache_dir = cache_dir();
+	p->cache_dir = project_cache_dir(cli);
 	return 0;
 }
 

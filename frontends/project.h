@@ -2,8 +2,8 @@
  * project.h - finding the project a command works on, and opening its engine.
  *
  * The project is the nearest directory, from the current one (or -C DIR) upwards, that
- * holds a pyproject.toml. Its state lives in ROOT/.bunpy; the shared cache (the CAS) in
- * $BUNPY_CACHE_DIR, else $XDG_CACHE_HOME/bunpy, else ~/.cache/bunpy.
+ * holds a pyproject.toml. Its state lives in ROOT/.bunpy; the shared cache in --cache-dir,
+ * else $BUNPY_CACHE_DIR, else $XDG_CACHE_HOME/bunpy, else ~/.cache/bunpy.
  */
 #ifndef BUNPY_PROJECT_H
 #define BUNPY_PROJECT_H
@@ -20,6 +20,8 @@ typedef struct Project {
 /* Find the project; on failure prints why and returns the exit status (2). */
 int project_find(Cli *cli, Project *p);
 void project_free(Project *p);
+/* The shared cache's directory (malloc'd), NULL when there is no way to tell (no HOME). */
+char *project_cache_dir(const Cli *cli);
 /* Open the engine with every rule registered. Waits (saying so) when another bunpy
  * holds the project. Returns 0 or an exit status after printing the error; with
  * cfg->readonly, 3 means nothing was built yet (nothing printed). */
