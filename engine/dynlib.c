@@ -84,6 +84,11 @@ load_archive(void)
 		"archive_read_support_format_zip_seekable", "archive_read_open_fd",
 		"archive_read_data_block", "archive_entry_pathname", "archive_entry_filetype",
 		"archive_entry_hardlink",
+		"archive_write_new", "archive_write_set_format_zip", "archive_write_open_fd",
+		"archive_write_header", "archive_write_data", "archive_write_close",
+		"archive_write_free", "archive_entry_new", "archive_entry_free",
+		"archive_entry_set_pathname", "archive_entry_set_size", "archive_entry_set_filetype",
+		"archive_entry_set_perm", "archive_entry_set_mtime",
 	};
 	void *slots[sizeof(names) / sizeof(*names)];
 

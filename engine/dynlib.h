@@ -62,6 +62,21 @@ typedef struct ArchiveApi {
 	DYNLIB_FN(archive_entry_pathname);
 	DYNLIB_FN(archive_entry_filetype);
 	DYNLIB_FN(archive_entry_hardlink);
+	/* writing zips (the project's editable wheel) */
+	DYNLIB_FN(archive_write_new);
+	DYNLIB_FN(archive_write_set_format_zip);
+	DYNLIB_FN(archive_write_open_fd);
+	DYNLIB_FN(archive_write_header);
+	DYNLIB_FN(archive_write_data);
+	DYNLIB_FN(archive_write_close);
+	DYNLIB_FN(archive_write_free);
+	DYNLIB_FN(archive_entry_new);
+	DYNLIB_FN(archive_entry_free);
+	DYNLIB_FN(archive_entry_set_pathname);
+	DYNLIB_FN(archive_entry_set_size);
+	DYNLIB_FN(archive_entry_set_filetype);
+	DYNLIB_FN(archive_entry_set_perm);
+	DYNLIB_FN(archive_entry_set_mtime);
 } ArchiveApi;
 #undef DYNLIB_FN
 

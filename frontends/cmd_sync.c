@@ -34,6 +34,7 @@
 #include "packaging/version.h"
 #include "project.h"
 #include "syncing.h"
+#include "rules/editable.h"
 #include "rules/install.h"
 #include "rules/lockfile.h"
 #include "rules/syncctx.h"
@@ -68,16 +69,18 @@ link_mode_parse(const char *s, InstallLinkMode *out)
 	return 0;
 }
 
-/* What the last sync was asked: the lock's text, the selection, the interpreter. */
+/* What the last sync was asked: the lock's text, the selection, the interpreter, the
+ * project's own editable wheel. */
 static void
-request_digest(const Buf *lock, const Selection *sel, const Target *t, const char *venv, char hex[33])
+request_digest(const Buf *lock, const Selection *sel, const Target *t, const char *venv,
+	       const char *project, char hex[33])
 {
 	Buf b = { 0 };
 	Digest d;
 	size_t i;
 
 	buf_append(&b, lock->data, lock->len);
-	buf_printf(&b, "%c%s%c%s%c%s%c", 0, t->identity, 0, t->python, 0, venv, 0);
+	buf_printf(&b, "%c%s%c%s%c%s%c%s%c", 0, t->identity, 0, t->python, 0, venv, 0, project, 0);
 	buf_printf(&b, "extras%s:", sel->o.all_extras ? "*" : "");
 	for (i = 0; i < sel->o.nextras; i++)
 		buf_printf(&b, "%s,", sel->o.extras[i]);
@@ -389,6 +392,29 @@ plan_wanted(Cli *cli, const Pylock *lock, const char *lock_dir, const Selection 
 	return 0;
 }
 
+/* The project itself, as its editable wheel, written under .bunpy/editable/. */
+static int
+plan_editable(const Project *proj, const EditableWheel *w, Arena *a, SyncInstall *it, Err *err)
+{
+	const char *path = arena_printf(a, "%s/.bunpy/editable/%s", proj->root, w->wheel_name);
+	char *url;
+
+	memset(it, 0, sizeof(*it));
+	if (editable_write(w, path, it->sha_hex, &it->size, err) != 0)
+		return -1;
+	url = http_file_url(path);
+	it->url = arena_strdup(a, url);
+	free(url);
+	it->name = w->name;
+	it->version = w->version;
+	it->wheel_name = w->wheel_name;
+	it->has_size = true;
+	it->requested = true;
+	it->direct_url_json = w->direct_url_json;
+	it->key = arena_printf(a, "%s %s", it->sha_hex, it->url);
+	return 0;
+}
+
 /* Progress on a terminal, and the warnings of the engine and the installer. */
 typedef struct SyncProgress {
 	Cli *cli;
@@ -481,6 +507,7 @@ sync_option(Cli *cli, SyncArgs *s, int id, const char *arg)
 	case SYNC_OPT_LOCKED: s->locked = true; return 0;
 	case SYNC_OPT_FROZEN: s->frozen = true; return 0;
 	case SYNC_OPT_COMPILE: s->compile = true; return 0;
+	case SYNC_OPT_NO_INSTALL_PROJECT: s->no_install_project = true; return 0;
 	case SYNC_OPT_LINK_MODE:
 		s->link_mode_set = true;
 		if (link_mode_parse(arg, &s->link_mode) != 0)
@@ -517,6 +544,9 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 	char digest[33];
 	bool link_mode_flag = s->link_mode_set, locked = s->locked, frozen = s->frozen;
 	bool compile = s->compile, dry = s->la.dry_run, have_ctx = false;
+	EditableWheel self;
+	const char *self_why = NULL;
+	int editable = 0;
 	int64_t t0 = fs_monotonic_us(), t_sync;
 	int rc = 2, lockfd = -1, venv_state, verbosity = cli->term.verbosity;
 	SyncOutcome none;
@@ -560,7 +590,9 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 	}
 	venv_root = arena_printf(&a, "%s/.venv", proj->root);
 	venv_layout(venv_root, &res.target, &a, &venv);
-	request_digest(&lock_text, &s->sel, &res.target, venv_root, digest);
+	if (!s->no_install_project)
+		editable = editable_plan(&res.pyproject, proj->root, &a, &self, &self_why);
+	request_digest(&lock_text, &s->sel, &res.target, venv_root, editable ? self.digest : "-", digest);
 
 	/* the no-op: asked the same, and nothing moved in the environment since */
 	if ((venv_state = venv_check(venv_root, &res.target, &a, &why, &err)) < 0) {
@@ -619,6 +651,13 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 		}
 		if ((rc = plan_wanted(cli, &lock, lock_dir, &s->sel, &res, &a, &wanted, &nwanted)) != 0)
 			goto out;
+		if (self_why)
+			term_warn(&cli->term, "the project itself is not installed into .venv: %s", self_why);
+		if (editable && plan_editable(proj, &self, &a, &wanted[nwanted], &err) != 0) {
+			term_error(&cli->term, "%s", err.msg);
+			goto out;
+		}
+		nwanted += editable;
 		rc = 1;
 	}
 	/* what an interrupted sync left is settled before the scan: recovery may finish a

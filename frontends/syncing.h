@@ -18,19 +18,21 @@
 #include "project.h"
 #include "rules/install.h"
 
-enum { SYNC_OPT_LOCKED = 200, SYNC_OPT_FROZEN, SYNC_OPT_LINK_MODE, SYNC_OPT_COMPILE };
+enum { SYNC_OPT_LOCKED = 200, SYNC_OPT_FROZEN, SYNC_OPT_LINK_MODE, SYNC_OPT_COMPILE,
+	SYNC_OPT_NO_INSTALL_PROJECT };
 
 /* The options of the install step, for the tables of commands that sync. */
 #define SYNC_OPTIONS \
 	{ "locked", 0, NULL, "fail if pylock.toml is out of date instead of locking", SYNC_OPT_LOCKED }, \
 	{ "frozen", 0, NULL, "install pylock.toml as it is, without checking it", SYNC_OPT_FROZEN }, \
 	{ "link-mode", 0, "MODE", "clone (default), hardlink or copy files from the cache ($BUNPY_LINK_MODE)", SYNC_OPT_LINK_MODE }, \
-	{ "compile-bytecode", 0, NULL, "compile the installed modules to .pyc files", SYNC_OPT_COMPILE }
+	{ "compile-bytecode", 0, NULL, "compile the installed modules to .pyc files", SYNC_OPT_COMPILE }, \
+	{ "no-install-project", 0, NULL, "leave the project itself out of .venv (it is installed editable when it is a package)", SYNC_OPT_NO_INSTALL_PROJECT }
 
 typedef struct SyncArgs {
 	LockingArgs la;              /* indexes, interpreter, resolution; la.dry_run: change nothing */
 	Selection sel;               /* extras and groups; select_finish is called by sync_project */
-	bool locked, frozen, compile;
+	bool locked, frozen, compile, no_install_project;
 	bool link_mode_set;          /* --link-mode given: link_mode beats the environment and pyproject */
 	InstallLinkMode link_mode;
 	bool quiet;                  /* print only errors and warnings (run's implicit sync) */

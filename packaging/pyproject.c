@@ -915,6 +915,11 @@ parse_bunpy(TomlDoc *p, const TomlValue *root, PyprojectBunpy *out)
 			return -1;
 		out->link_mode = (PyprojectLinkMode)e;
 	}
+	if ((v = toml_get(b, "package"))) {
+		if (toml_doc_want(p, v, "tool.bunpy.package", TOML_BOOL, "true or false") != 0)
+			return -1;
+		out->package = v->u.boolean ? PYPROJECT_PACKAGE_YES : PYPROJECT_PACKAGE_NO;
+	}
 	return 0;
 }
 

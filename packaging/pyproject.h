@@ -168,6 +168,13 @@ typedef enum PyprojectLinkMode {
 	PYPROJECT_LINK_COPY,
 } PyprojectLinkMode;
 
+/* Whether the project itself is installed into its environment. */
+typedef enum PyprojectPackage {
+	PYPROJECT_PACKAGE_UNSET,          /* a package when it has [build-system] */
+	PYPROJECT_PACKAGE_YES,
+	PYPROJECT_PACKAGE_NO,
+} PyprojectPackage;
+
 typedef struct PyprojectBunpy {
 	const TomlValue *table;           /* [tool.bunpy], NULL when absent */
 	const char *index_url;            /* NULL when not set */
@@ -178,6 +185,7 @@ typedef struct PyprojectBunpy {
 	PyprojectPrerelease prerelease;
 	PyprojectResolution resolution;
 	PyprojectLinkMode link_mode;
+	PyprojectPackage package;         /* [tool.bunpy] package = true / false */
 } PyprojectBunpy;
 
 typedef struct Pyproject {

@@ -37,6 +37,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import urllib.parse
 import zipfile
@@ -637,6 +638,7 @@ def basic(tmp):
     other_python(tmp, p)
     concurrent(tmp)
     unnormalized_version(tmp)
+    editable_project(tmp)
 
 
 def unnormalized_version(tmp):
@@ -650,6 +652,78 @@ def unnormalized_version(tmp):
     r = p.sync()
     check(ok_sync(r) and "Audited" in r.stderr and "Installed" not in r.stderr,
           "a version spelled otherwise than the lock's is not reinstalled by every sync",
+          r.stderr[-300:])
+
+
+def editable_project(tmp):
+    """A project with [build-system] and static metadata is installed into its own
+    environment as an editable wheel: importable from anywhere, its scripts launched,
+    an edit seen without a sync, a new version reinstalled, and removed again when it
+    stops being a package."""
+    url = build_index({"packages": {"dep": {"1.0": {}}}}, os.path.join(tmp, "index-ed"))
+    p = Project(tmp, "p-ed", ["dep"], url, extra=textwrap.dedent("""\
+        [project.optional-dependencies]
+        fast = ["dep>=1; python_version >= '3'"]
+        [project.scripts]
+        ed-hello = "ed_pkg:main"
+        [build-system]
+        requires = ["setuptools>=61"]
+        build-backend = "setuptools.build_meta"
+        """))
+    pkg = os.path.join(p.dir, "src", "ed_pkg")
+    os.makedirs(pkg)
+    with open(os.path.join(pkg, "__init__.py"), "w") as f:
+        f.write("def main():\n    print('hello', __name__)\n    return 7\n")
+    r = p.sync()
+    got = installed(p.venv) or {}
+    check(ok_sync(r) and versions(p.venv) == {"dep": "1.0", "scenario-project": "0.1.0"} and
+          got.get("scenario-project", {}).get("requested"),
+          "a package project is installed into its own .venv beside its dependencies",
+          "%s %s" % (versions(p.venv), r.stderr[-300:]))
+    code = ("import ed_pkg, json, importlib.metadata as m; d = m.distribution('scenario-project');"
+            "print(json.dumps([ed_pkg.__file__, d.read_text('direct_url.json'),"
+            " d.metadata.get_all('Requires-Dist'), d.metadata.get_all('Provides-Extra')]))")
+    r2 = subprocess.run([os.path.join(p.venv, "bin", "python"), "-c", code], cwd="/",
+                        capture_output=True, text=True)
+    out = json.loads(r2.stdout) if r2.returncode == 0 else None
+    check(out and out[0] == os.path.join(pkg, "__init__.py") and
+          json.loads(out[1]) == {"url": "file://" + p.dir, "dir_info": {"editable": True}} and
+          out[2] == ["dep", 'dep>=1; (python_version >= "3") and extra == "fast"'] and
+          out[3] == ["fast"],
+          "editable: imported from src/, direct_url.json says editable, METADATA has the "
+          "dependencies and extras", "%s %s" % (out, r2.stderr[-300:]))
+    hello = os.path.join(p.venv, "bin", "ed-hello")
+    r2 = subprocess.run([hello], capture_output=True, text=True) if os.path.exists(hello) else None
+    check(r2 is not None and r2.returncode == 7 and r2.stdout.strip() == "hello ed_pkg",
+          "[project.scripts] becomes a launcher in .venv/bin", r2 and r2.stderr[-300:])
+    with open(os.path.join(pkg, "__init__.py"), "a") as f:
+        f.write("EDITED = 1\n")
+    r2 = vpython(p.venv, "import ed_pkg; print(ed_pkg.EDITED)")
+    check(r2 is not None and r2.returncode == 0 and r2.stdout.strip() == "1",
+          "an edit of the source is seen without a sync (editable)")
+    r = p.sync()
+    check(ok_sync(r) and "Audited" in r.stderr and "Installed" not in r.stderr,
+          "an unchanged project is not reinstalled", r.stderr[-300:])
+    with open(os.path.join(p.dir, "pyproject.toml")) as f:
+        text = f.read()
+    with open(os.path.join(p.dir, "pyproject.toml"), "w") as f:
+        f.write(text.replace('version = "0.1.0"', 'version = "0.2.0"'))
+    r = p.sync()
+    check(ok_sync(r) and versions(p.venv) == {"dep": "1.0", "scenario-project": "0.2.0"} and
+          not glob.glob(os.path.join(p.site, "*0.1.0*")),
+          "a new version of the project replaces the old install", r.stderr[-300:])
+    with open(os.path.join(p.dir, "pyproject.toml"), "w") as f:
+        f.write(text.replace("[tool.bunpy]\n", "[tool.bunpy]\npackage = false\n"))
+    r = p.sync()
+    check(ok_sync(r) and versions(p.venv) == {"dep": "1.0"} and
+          not glob.glob(os.path.join(p.site, "__editable__*")),
+          "[tool.bunpy] package = false takes the project out again", r.stderr[-300:])
+    with open(os.path.join(p.dir, "pyproject.toml"), "w") as f:
+        f.write(text.replace('version = "0.1.0"', 'dynamic = ["version"]'))
+    r = p.sync()
+    check(ok_sync(r) and versions(p.venv) == {"dep": "1.0"} and
+          "not installed" in r.stderr and "version is dynamic" in r.stderr,
+          "a package with a dynamic version is not installed, and the sync says why",
           r.stderr[-300:])
 
 
@@ -1224,7 +1298,8 @@ def main():
     what = sys.argv[1] if len(sys.argv) > 1 else "basic"
     tmp = tempfile.mkdtemp(prefix="bunpy-sync-")
     try:
-        {"basic": basic, "faults": faults, "pip": pip_mode, "kill": kill}[what](tmp)
+        {"basic": basic, "faults": faults, "pip": pip_mode, "kill": kill,
+         "editable": editable_project}[what](tmp)
     finally:
         if os.environ.get("SYNC_KEEP"):
             print("# kept %s" % tmp)
