@@ -270,7 +270,8 @@ print_line(TreeOut *t, bool last, size_t i, const char *label, bool project, lon
 	TreeNode *nd = project ? NULL : &t->g->nodes[i];
 	size_t plen = t->prefix.len;
 
-	fwrite(t->prefix.data, 1, t->prefix.len, stdout);
+	if (t->prefix.len)
+		fwrite(t->prefix.data, 1, t->prefix.len, stdout);
 	fputs(last ? "└── " : "├── ", stdout);
 	if (project)
 		print_name(t, t->g->project, t->g->project_version);
@@ -300,7 +301,8 @@ print_children(TreeOut *t, size_t i, long depth)
 	size_t *kids = xcalloc(n + 1, sizeof(*kids));
 	bool project = t->invert && nd->sources;
 
-	memcpy(kids, t->invert ? nd->rdeps : nd->deps, n * sizeof(*kids));
+	if (n)
+		memcpy(kids, t->invert ? nd->rdeps : nd->deps, n * sizeof(*kids));
 	sort_by_name(t->g, kids, n);
 	for (size_t k = 0; k < n; k++)
 		print_line(t, k + 1 == n && !project, kids[k], NULL, false, depth + 1);
