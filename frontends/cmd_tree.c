@@ -340,7 +340,7 @@ print_tree(TreeOut *t, size_t top)
 }
 
 static const CliOption tree_options[] = {
-	{ "invert", 'i', NULL, "show what requires each package (each NAME, or every leaf)", OPT_INVERT },
+	{ "invert", 0, NULL, "show what requires each package (each NAME, or every leaf)", OPT_INVERT },
 	{ "depth", 'd', "N", "show N levels below the top (0: the top alone)", OPT_DEPTH },
 	{ "frozen", 0, NULL, "read pylock.toml as it is, without locking first", OPT_FROZEN },
 	SELECT_OPTIONS,
@@ -447,9 +447,10 @@ const CliCommand cmd_tree = {
 	.summary = "show the locked dependency tree",
 	.description = "Show the locked dependency tree: the project, its direct dependencies (with the\n"
 		"extra or group they come from) and theirs, from pylock.toml (locked first if it is\n"
-		"out of date, unless --frozen). A package shown before is marked (*) and not\n"
-		"expanded again. With NAMEs, only their subtrees; with --invert, what requires each\n"
-		"NAME (or every leaf), up to the project.",
+		"out of date, unless --frozen). A package whose dependencies were already shown\n"
+		"in the tree is marked (*) and not expanded again. With NAMEs, only their\n"
+		"subtrees; with --invert, what requires each NAME (or every leaf), up to the\n"
+		"project.",
 	.options = tree_options,
 	.run = tree_main,
 };

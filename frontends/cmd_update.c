@@ -209,9 +209,9 @@ const CliCommand cmd_update = {
 	.usage = "[OPTIONS] [NAME...]",
 	.summary = "lock again with newer versions, then sync",
 	.description = "Lock again letting every package (or only each NAME) move to the newest\n"
-		"versions pyproject.toml allows, print what changed ( ~ anyio 4.3.0 -> 4.4.0,\n"
-		" + new 1.0, - gone 2.0), then sync .venv (unless --no-sync). With --dry-run,\n"
-		"print the changes and write nothing.",
+		"versions pyproject.toml allows, print one line per package that moved (~), came\n"
+		"(+) or went (-), then sync .venv (unless --no-sync). With --dry-run, print the\n"
+		"changes and write nothing.",
 	.options = update_options,
 	.run = update_main,
 };
