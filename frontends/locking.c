@@ -19,6 +19,7 @@
 #include "engine/http.h"
 #include "locking.h"
 #include "packaging/name.h"
+#include "packaging/simple.h"
 #include "rules/lockctx.h"
 #include "rules/lockfile.h"
 
@@ -495,7 +496,7 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 		   lockfile_render(py, &lo, digest, v.data, v.len, &out, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);
 	} else {
-		size_t changes = cli->term.verbosity >= 0 ?
+		size_t changes = cli->term.verbosity >= 0 && !la->quiet_changes ?
 				 print_changes(cli, &prev, out.data, out.len, la->dry_run) : 0;
 		Buf old = { 0 };
 		bool same = fs_read_file(path, &old, NULL) == 0 && old.len == out.len &&
@@ -515,6 +516,8 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 			term_error(&cli->term, "%s", err.msg);
 			rc = 1;
 		}
+		res->resolved_text = arena_strndup(a, out.data, out.len);
+		res->resolved_len = out.len;
 		res->locked_now = !la->dry_run && rc == 0;
 		if (res->locked_now) {
 			res->lock_text = arena_strndup(a, out.data, out.len);
@@ -529,5 +532,99 @@ out:
 	buf_free(&text);
 	buf_free(&inputs);
 	buf_free(&out);
+	return rc;
+}
+
+int
+locking_offers(Cli *cli, Project *proj, const LockingArgs *la, const LockingResult *r,
+	       const char *const *names, size_t n, Arena *arena, LockingOffer *out)
+{
+	LockCtx lc;
+	EngineConfig cfg = { 0 };
+	Engine *eng = NULL;
+	BuildReport report;
+	LockProgress progress = { 0 };
+	NodeRef *goals = xcalloc(n + 1, sizeof(*goals));
+	size_t *which = xcalloc(n + 1, sizeof(*which));
+	Err err;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (LockingOffer){ names[i], false, NULL, 0 };
+	lockctx_init(&lc);
+	locking_ctx(la, r, proj->cache_dir, &lc);
+	cfg.command = "outdated";
+	cfg.handle_signals = true;
+	cfg.user = &lc;
+	progress.cli = cli;
+	term_progress_init(&progress.line, &cli->term);
+	cfg.hooks = (EngineHooks){ &progress, NULL, on_lock_finished, on_lock_warning };
+	if ((rc = project_open(cli, proj, &cfg, &eng)) != 0)
+		goto out;
+	/* index by index, as the resolver does: a later index hears only of the projects
+	 * the ones before it lack */
+	for (size_t ix = 0; ix < r->nindexes && rc == 0; ix++) {
+		size_t ngoals = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (out[i].found)
+				continue;
+			goals[ngoals] = (NodeRef){ "index-page", lockctx_page_key(&lc, ix, names[i], arena) };
+			which[ngoals++] = i;
+		}
+		if (!ngoals)
+			break;
+		if (eng_build(eng, goals, ngoals, &report, &err) != 0) {
+			term_progress_clear(&progress.line);
+			term_error(&cli->term, "%s", err.msg);
+			rc = 1;
+			break;
+		}
+		term_progress_clear(&progress.line);
+		if (report.interrupted) {
+			term_error(&cli->term, "interrupted");
+			rc = 130;
+		} else if (report.nfailures) {
+			term_error(&cli->term, "%s", report.failures[0].message);
+			rc = 1;
+		}
+		build_report_free(&report);
+		for (size_t g = 0; g < ngoals && rc == 0; g++) {
+			LockingOffer *o = &out[which[g]];
+			NodeValue v;
+			SimplePage page;
+			const char *data;
+
+			if (eng_value(eng, "index-page", goals[g].key, &v, &err) != 0) {
+				term_error(&cli->term, "%s", err.msg);
+				rc = 1;
+				break;
+			}
+			data = v.data;
+			if (!v.len || data[0] == LOCK_NOT_FOUND)
+				continue;
+			if (data[0] == LOCK_ERROR) {
+				term_error(&cli->term, "%.*s", (int)v.len - 1, data + 1);
+				rc = 1;
+				break;
+			}
+			/* the page is parsed from a copy: the engine's value dies with it */
+			data = arena_strndup(arena, data + 1, v.len - 1);
+			if (simple_parse(data, v.len - 1, SIMPLE_JSON, r->indexes[ix].shown, arena, &page,
+					 &err) != 0) {
+				term_error(&cli->term, "%s", err.msg);
+				rc = 1;
+				break;
+			}
+			candidates_read(&page, o->name, &r->target, lockctx_tags(&lc), NULL, NULL, arena,
+					&o->vers, &o->nvers);
+			o->found = true;
+		}
+	}
+	eng_close(eng);
+out:
+	lockctx_free(&lc);
+	free(goals);
+	free(which);
 	return rc;
 }

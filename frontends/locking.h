@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "packaging/pyproject.h"
 #include "project.h"
+#include "rules/candidates.h"
 #include "rules/lockctx.h"
 #include "rules/lockfile.h"
 #include "rules/target.h"
@@ -66,6 +67,7 @@ typedef struct LockingArgs {
 	const char *resolution, *prerelease, *python, *cert;
 	bool upgrade, check, dry_run, offline, refresh;
 	bool quiet_up_to_date;       /* say nothing when the lock is up to date (sync) */
+	bool quiet_changes;          /* no line per changed package (update prints its own) */
 	int index_concurrency;
 } LockingArgs;
 
@@ -87,6 +89,10 @@ typedef struct LockingResult {
 	size_t lock_len;
 	bool have_lock;
 	Pylock lock;
+	/* the lock this run resolved, written or not (a dry run's too); NULL when it
+	 * resolved nothing (the lock was up to date) */
+	const char *resolved_text;
+	size_t resolved_len;
 } LockingResult;
 
 /* Make pylock.toml current (with la->check: only check it; with la->dry_run: print
@@ -98,6 +104,22 @@ int locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena,
  * --frozen). */
 int locking_load(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena,
 		 LockingResult *out);
+
+/* What the indexes offer one project (outdated's "latest"): the versions on the page
+ * of the first index that has it, highest first, judged for the target (candidates.h);
+ * found false when no index has it. */
+typedef struct LockingOffer {
+	const char *name;            /* normalized */
+	bool found;
+	CandVersion *vers;
+	size_t nvers;
+} LockingOffer;
+
+/* Fetch (or revalidate) the pages of names[0..n) on the indexes of r, in order: a later
+ * index is asked only for the projects those before it lack. out[i] for names[i], in
+ * arena. Returns the exit status (1 after printing why a page could not be read). */
+int locking_offers(Cli *cli, Project *proj, const LockingArgs *la, const LockingResult *r,
+		   const char *const *names, size_t n, Arena *arena, LockingOffer *out);
 
 /* Fill the HTTP and index settings of a LockCtx from the arguments and the result. */
 void locking_ctx(const LockingArgs *la, const LockingResult *r, const char *cache_dir,

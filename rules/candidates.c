@@ -181,3 +181,23 @@ candidates_likely(const CandVersion *vers, size_t n)
 			return &vers[k];
 	return NULL;
 }
+
+const CandVersion *
+candidates_latest(const CandVersion *vers, size_t n, const Target *t, bool prereleases,
+		  Arena *arena)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (!prereleases && version_is_prerelease(&vers[k].v))
+			continue;
+		if (vers[k].best)
+			return &vers[k];
+		for (size_t i = 0; i < vers[k].nfiles; i++) {
+			const SimpleFile *f = vers[k].files[i];
+
+			if (!f->yanked && !candidates_is_wheel(f->filename) &&
+			    (!f->requires_python || python_ok(t, f->requires_python, arena)))
+				return &vers[k];
+		}
+	}
+	return NULL;
+}

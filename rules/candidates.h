@@ -49,4 +49,10 @@ const char *candidates_python_reason(const Target *t, const char *spec, Arena *a
  * release, else the highest usable one; NULL when none is usable. */
 const CandVersion *candidates_likely(const CandVersion *vers, size_t n);
 
+/* The newest version the target could install (outdated's "latest"): a usable wheel, or
+ * a source distribution that is not yanked and whose requires-python admits the target;
+ * pre-releases only when prereleases. NULL when there is none. */
+const CandVersion *candidates_latest(const CandVersion *vers, size_t n, const Target *t,
+				     bool prereleases, Arena *arena);
+
 #endif
