@@ -14,8 +14,8 @@
 #include "engine/fs.h"
 #include "rules/rules.h"
 
-static char *
-cache_dir(void)
+char *
+project_cache_dir(void)
 {
 	const char *v = getenv("BUNPY_CACHE_DIR");
 	Buf b = { 0 };
@@ -65,7 +65,7 @@ project_find(Cli *cli, Project *p)
 		*slash = '\0';
 	}
 	p->root = xstrdup(dir);
-	p->cache_dir = cache_dir();
+	p->cache_dir = project_cache_dir();
 	return 0;
 }
 

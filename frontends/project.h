@@ -24,6 +24,9 @@ typedef struct Project {
 /* Find the project; on failure prints why and returns the exit status (2). */
 int project_find(Cli *cli, Project *p);
 void project_free(Project *p);
+/* The shared cache's directory (malloc'd), NULL when neither BUNPY_CACHE_DIR,
+ * XDG_CACHE_HOME nor HOME says where it is. */
+char *project_cache_dir(void);
 /* Open the engine with every rule registered. Waits (saying so) when another bunpy
  * holds the project, or when `bunpy cache clean|prune` holds the cache. Returns 0 or an exit status after printing the error; with
  * cfg->readonly, 3 means nothing was built yet (nothing printed). */
