@@ -255,6 +255,7 @@ def cache_tests(tmp):
               "prune --max-age 0 removes every entry", r.stderr[-300:] + "%s" % entries(cache))
         shutil.rmtree(a.venv)
         os.unlink(a.lockfile)
+        shutil.rmtree(os.path.join(a.dir, ".bunpy"))   # its graph remembers the metadata
         before = len([q for q in srv.requests() if q.get("path", "").endswith(".whl")])
         r = a.sync()
         after_dl = len([q for q in srv.requests() if q.get("path", "").endswith(".whl")])
