@@ -316,14 +316,18 @@ meta_has(CacheIndex *ix, const char *key)
 static int
 open_db(CacheIndex *ix, const char *path, Err *err)
 {
-	int rc, v;
+	int rc, v, tries;
 
 	rc = sqlite3_open_v2(path, &ix->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return db_err(ix, err, "cannot open");
 	sqlite3_busy_timeout(ix->db, 30000);
-	rc = sqlite3_exec(ix->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+	/* Switching a new database to WAL does not wait on the busy handler when another
+	 * process is making it at the same moment: retry for a while. */
+	for (tries = 0; (rc = sqlite3_exec(ix->db, "PRAGMA journal_mode = WAL", NULL, NULL,
+					   NULL)) == SQLITE_BUSY && tries < 500; tries++)
+		usleep(10000);
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
 		return 1;
 	if (rc != SQLITE_OK)

@@ -320,8 +320,8 @@ test_concurrent_writers(void **state)
 					CacheIndex *cix;
 					Err e;
 
-					if (cacheindex_open(&cix, cache, &e) != 0 ||
-					    cacheindex_merge(cix, &e) < 0)
+					if ((cacheindex_open(&cix, cache, &e) != 0 && fprintf(stderr, "open: %s\n", e.msg)) ||
+					    (cacheindex_merge(cix, &e) < 0 && fprintf(stderr, "merge: %s\n", e.msg)))
 						_exit(1);
 					cacheindex_close(cix);
 				}
@@ -336,7 +336,9 @@ test_concurrent_writers(void **state)
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
 	ix = open_ix(cache);
-	assert_int_equal(cacheindex_merge(ix, &err), 400);
+	/* a writer may have folded the other's journal already: what counts is the sum */
+	assert_true(cacheindex_merge(ix, &err) >= 0);
+	assert_int_equal(cacheindex_merge(ix, &err), 0);
 	assert_int_equal(totals(ix).entries, 400);
 	assert_int_equal(totals(ix).bytes, 200 * 1 + 200 * 2);
 	cacheindex_close(ix);
