@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cacheindex.h"
 #include "fs.h"
 
 int
@@ -57,6 +58,26 @@ cas_has(const Cas *cas, const Sha256 *sha)
 	ok = access(p.data, F_OK) == 0;
 	buf_free(&p);
 	return ok;
+}
+
+/*
+ * Tell the cache's index about a blob: only for the shared cache's own store, CACHE/cas
+ * (tests open stores anywhere). The path relative to the cache is "cas/ab/cdef...".
+ */
+static void
+note(const Cas *cas, const char *blob, int64_t bytes)
+{
+	size_t n = strlen(cas->dir);
+	char *cache;
+
+	if (n < 4 || strcmp(cas->dir + n - 4, "/cas") != 0)
+		return;
+	cache = xstrndup(cas->dir, n - 4);
+	if (bytes < 0)
+		cacheindex_note_use(cache, blob + n - 3);
+	else
+		cacheindex_note_add(cache, blob + n - 3, (uint64_t)bytes, NULL);
+	free(cache);
 }
 
 /* Move a finished temporary file to its final name (a blob, or a restored file). */
@@ -128,6 +149,8 @@ cas_link_file(Cas *cas, const char *path, const Sha256 *sha)
 	if (rename(tmp.data, dest.data) != 0) {
 		unlink(tmp.data);
 		rc = -1;
+	} else {
+		note(cas, dest.data, (int64_t)sb.st_size);
 	}
 out:
 	buf_free(&dest);
@@ -177,8 +200,12 @@ cas_put_file(Cas *cas, const char *path, const Sha256 *sha, Err *err)
 			rc = err_set(err, "%s changed before it could be cached", path);
 		}
 	}
-	if (rc == 0)
-		rc = publish(tmp.data, dest.data, err);
+	if (rc == 0 && (rc = publish(tmp.data, dest.data, err)) == 0) {
+		struct stat sb;
+
+		if (stat(dest.data, &sb) == 0)
+			note(cas, dest.data, (int64_t)sb.st_size);
+	}
 out:
 	buf_free(&dest);
 	buf_free(&tmp);
@@ -202,14 +229,19 @@ int
 cas_commit(Cas *cas, const Sha256 *sha, const char *tmp, int fd, Err *err)
 {
 	Buf dest = { 0 };
+	struct stat sb;
 	int rc;
 
+	if (fstat(fd, &sb) != 0)
+		sb.st_size = 0;
 	if (close(fd) != 0) {
 		unlink(tmp);
 		return err_sys(err, "cannot write %s", tmp);
 	}
 	cas_path(cas, sha, &dest);
 	rc = publish(tmp, dest.data, err);
+	if (rc == 0)
+		note(cas, dest.data, (int64_t)sb.st_size);
 	buf_free(&dest);
 	return rc;
 }
@@ -236,6 +268,8 @@ cas_put_bytes(Cas *cas, const void *p, size_t n, Sha256 *sha_out, Err *err)
 		rc = fs_mkdir_parent(dest.data, err);
 		if (rc == 0)
 			rc = fs_write_atomic(dest.data, p, n, 0444, err);
+		if (rc == 0)
+			note(cas, dest.data, (int64_t)n);
 	}
 	buf_free(&dest);
 	return rc;
@@ -256,6 +290,8 @@ cas_get_bytes(const Cas *cas, const Sha256 *sha, Buf *out, Err *err)
 		if (memcmp(got.b, sha->b, sizeof(got.b)) != 0)
 			rc = err_set(err, "cache blob %s is damaged (its content does not match its hash)",
 				     path.data);
+		else
+			note(cas, path.data, -1);
 	}
 	buf_free(&path);
 	return rc;
@@ -284,8 +320,10 @@ cas_restore(const Cas *cas, const Sha256 *sha, const char *dest, unsigned mode, 
 		unlink(src.data);
 		rc = err_set(err, "cache blob for %s was damaged and has been removed", dest);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		chmod(tmp.data, mode & 07777);
+		note(cas, src.data, -1);
+	}
 	if (rc == 0)
 		rc = publish(tmp.data, dest, err);
 	else

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/cacheindex.h"
 #include "engine/fs.h"
 #include "rules/rules.h"
 
@@ -77,6 +78,8 @@ project_free(Project *p)
 	free(p->root);
 	free(p->cache_dir);
 	free(p->command);
+	if (p->cache_locked)
+		cacheindex_unlock(p->cache_lock);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -86,6 +89,19 @@ project_open(Cli *cli, Project *p, EngineConfig *cfg, Engine **eng)
 	Err err;
 	int rc;
 
+	/* Builds put blobs in the CAS, syncs unpack and link wheels: the cache is in use
+	 * until the command ends. Failing to lock (a read-only cache) is not an error. */
+	if (!cfg->readonly && !p->cache_locked && p->cache_dir) {
+		rc = cacheindex_lock(p->cache_dir, false, false, &err);
+		if (rc == -2) {
+			term_note(&cli->term, "waiting for `bunpy cache` to finish with %s...", p->cache_dir);
+			rc = cacheindex_lock(p->cache_dir, false, true, &err);
+		}
+		if (rc >= 0) {
+			p->cache_lock = rc;
+			p->cache_locked = true;
+		}
+	}
 	cfg->root = p->root;
 	cfg->cache_dir = p->cache_dir;
 	rc = eng_open(eng, cfg, &err);

@@ -15,15 +15,21 @@ typedef struct Project {
 	char *root;
 	char *cache_dir;
 	char *command;           /* the command line, for the run records */
+	/* CACHE/.lock, held shared from project_open on while the cache may be used, so
+	 * that `bunpy cache clean|prune` waits (released by project_free, exit or exec) */
+	bool cache_locked;
+	int cache_lock;
 } Project;
 
 /* Find the project; on failure prints why and returns the exit status (2). */
 int project_find(Cli *cli, Project *p);
 void project_free(Project *p);
-/* The shared cache's directory (malloc'd), NULL when there is no way to tell (no HOME). */
+/* The shared cache's directory (malloc'd): --cache-dir, else $BUNPY_CACHE_DIR, else
+ * $XDG_CACHE_HOME/bunpy, else ~/.cache/bunpy; NULL when none of them says (no HOME). */
 char *project_cache_dir(const Cli *cli);
 /* Open the engine with every rule registered. Waits (saying so) when another bunpy
- * holds the project. Returns 0 or an exit status after printing the error; with
+ * holds the project, or when `bunpy cache clean|prune` holds the cache. Returns 0 or
+ * an exit status after printing the error; with
  * cfg->readonly, 3 means nothing was built yet (nothing printed). */
 int project_open(Cli *cli, Project *p, EngineConfig *cfg, Engine **eng);
 /* With --verbose, one line per node that ran or failed (the progress line cleared

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/cacheindex.h"
 #include "engine/fs.h"
 #include "lockctx.h"
 #include "packaging/filename.h"
@@ -146,6 +147,24 @@ accept_metadata(MetaJob *j, const char *text, size_t len, const char *how)
 	return 0;
 }
 
+/* Its path relative to the cache, and the project, for the cache's index. */
+static void
+note_entry(const MetaJob *j, const char *path, size_t bytes, bool made)
+{
+	const char *rel = path + strlen(j->lc->cache_dir) + 1;
+	Arena a = { 0 };
+	const char *fname = file_name_of(j->url, &a);
+	WheelFilename w;
+
+	if (!made)
+		cacheindex_note_use(j->lc->cache_dir, rel);
+	else if (filename_wheel_parse(fname, strlen(fname), 0, &a, &w, NULL) == 0)
+		cacheindex_note_add(j->lc->cache_dir, rel, bytes, arena_strndup(&a, w.name, w.name_len));
+	else
+		cacheindex_note_add(j->lc->cache_dir, rel, bytes, NULL);
+	arena_free(&a);
+}
+
 /* CACHE/metadata/ by the wheel's hash and URL together: metadata read with range
  * requests cannot be checked against the wheel's hash, so an index that lists someone
  * else's hash for its own file can only ever poison its own entries. */
@@ -267,8 +286,10 @@ meta_work(void *arg)
 		cache_path(j, &path);
 		/* checked again as it is read: a damaged entry is fetched anew */
 		if (fs_read_file(path.data, &text, NULL) == 0 && text.len && text.data[0] == LOCK_FOUND &&
-		    accept_metadata(j, text.data + 1, text.len - 1, "cache") == 0)
+		    accept_metadata(j, text.data + 1, text.len - 1, "cache") == 0) {
+			note_entry(j, path.data, text.len, false);
 			goto out;
+		}
 		buf_clear(&j->result);
 	}
 	if (lc->offline && !local) {
@@ -352,7 +373,8 @@ meta_work(void *arg)
 	http_response_free(&resp);
 store:
 	if (j->sha && j->result.len && j->result.data[0] == LOCK_FOUND && fs_mkdir_parent(path.data, NULL) == 0)
-		(void)fs_write_atomic(path.data, j->result.data, j->result.len, 0644, NULL);
+		if (fs_write_atomic(path.data, j->result.data, j->result.len, 0644, NULL) == 0)
+			note_entry(j, path.data, j->result.len, true);
 out:
 	buf_free(&path);
 	buf_free(&text);

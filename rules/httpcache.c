@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "engine/cacheindex.h"
 #include "engine/fs.h"
 #include "engine/hash.h"
 
@@ -46,6 +47,7 @@ httpcache_get(const char *cache_dir, const char *url, HttpCacheEntry *out)
 		buf_free(&path);
 		return -1;
 	}
+	cacheindex_note_use(cache_dir, path.data + strlen(cache_dir) + 1);
 	buf_free(&path);
 	p = text.data;
 	end = text.data + text.len;
@@ -109,8 +111,9 @@ httpcache_put(const char *cache_dir, const char *url, const HttpCacheEntry *e)
 	put_header(&text, "content-type", e->content_type);
 	buf_putc(&text, '\n');
 	buf_append(&text, e->body.data, e->body.len);
-	if (fs_mkdir_parent(path.data, NULL) == 0)
-		(void)fs_write_atomic(path.data, text.data, text.len, 0644, NULL);
+	if (fs_mkdir_parent(path.data, NULL) == 0 &&
+	    fs_write_atomic(path.data, text.data, text.len, 0644, NULL) == 0)
+		cacheindex_note_add(cache_dir, path.data + strlen(cache_dir) + 1, text.len, NULL);
 	buf_free(&path);
 	buf_free(&text);
 }

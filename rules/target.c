@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/buf.h"
+#include "engine/cacheindex.h"
 #include "engine/fs.h"
 #include "engine/hash.h"
 #include "engine/proc.h"
@@ -586,8 +587,9 @@ target_load(const char *python, const char *cache_dir, Arena *arena, Target *out
 	if (parse_probe(path.data, text.data, arena, out, err) != 0)
 		goto out;
 	/* A cache that cannot be written only costs the next run a probe. */
-	if (!script && fs_mkdir_parent(cached.data, NULL) == 0)
-		(void)fs_write_atomic(cached.data, text.data, text.len, 0644, NULL);
+	if (!script && fs_mkdir_parent(cached.data, NULL) == 0 &&
+	    fs_write_atomic(cached.data, text.data, text.len, 0644, NULL) == 0)
+		cacheindex_note_add(cache_dir, cached.data + strlen(cache_dir) + 1, text.len, NULL);
 	rc = 0;
 out:
 	buf_free(&path);

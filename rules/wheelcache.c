@@ -44,10 +44,12 @@
 #include <openssl/evp.h>
 
 #include "engine/buf.h"
+#include "engine/cacheindex.h"
 #include "engine/dynlib.h"
 #include "engine/fs.h"
 #include "engine/utf8.h"
 #include "packaging/ascii.h"
+#include "packaging/filename.h"
 #include "packaging/record.h"
 #include "packaging/wheelzip.h"
 
@@ -111,6 +113,7 @@ typedef struct Unpack {
 	Slot *cur_dir;              /* the directory cur_fd is open on */
 	int cur_fd;
 	bool mode_known[2], mode_cut[2];   /* by exec: whether files come out with their mode */
+	uint64_t bytes;             /* written: files and link targets, for the cache's index */
 } Unpack;
 
 static int fail(Unpack *u, const char *fmt, ...) ERR_PRINTF(2, 3);
@@ -753,6 +756,7 @@ write_file(Unpack *u, const ArchiveApi *la, struct archive *a, Member *m, int di
 	}
 	if ((u->mode_cut[m->exec] && fchmod(fd, mode) != 0) || close(fd) != 0)
 		return err_sys(u->err, "%s: cannot write %s", u->wheel_name, q(u, m->name, m->len));
+	u->bytes += size;
 	if (!m->row)
 		return 0;
 	if (m->row->has_size && size != m->row->size)
@@ -797,6 +801,7 @@ extract_entry(Unpack *u, const ArchiveApi *la, struct archive *a, struct archive
 		return write_file(u, la, a, m, dirfd, base);
 	if (symlinkat(m->target, dirfd, base) != 0)
 		return err_sys(u->err, "%s: cannot create %s", u->wheel_name, q(u, m->name, m->len));
+	u->bytes += strlen(m->target);
 	return 0;
 }
 
@@ -873,8 +878,12 @@ wheelcache_has(const char *cache_dir, const Sha256 *sha)
 {
 	Arena arena = { 0 };
 	struct stat st;
-	bool has = stat(wheelcache_dir(cache_dir, sha, &arena), &st) == 0 && S_ISDIR(st.st_mode);
+	const char *dir = wheelcache_dir(cache_dir, sha, &arena);
+	bool has = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
 
+	/* found means about to be used: the cache's index keeps the time */
+	if (has)
+		cacheindex_note_use(cache_dir, dir + strlen(cache_dir) + 1);
 	arena_free(&arena);
 	return has;
 }
@@ -986,9 +995,15 @@ wheelcache_unpack_case(const char *cache_dir, const char *wheel_path, const Sha2
 	}
 	if (unpack_into(&u, fd, how) != 0)
 		goto out;
-	if (rename(tmp, final) == 0)
+	if (rename(tmp, final) == 0) {
+		WheelFilename w;
+		const char *name = NULL;
+
 		tmp = NULL;
-	else if (errno != EEXIST && errno != ENOTEMPTY) {
+		if (filename_wheel_parse(wheel_name, strlen(wheel_name), 0, &u.arena, &w, NULL) == 0)
+			name = arena_strndup(&u.arena, w.name, w.name_len);
+		cacheindex_note_add(cache_dir, final + strlen(cache_dir) + 1, u.bytes, name);
+	} else if (errno != EEXIST && errno != ENOTEMPTY) {
 		err_sys(err, "%s: cannot rename %s to %s", wheel_name, tmp, final);
 		goto out;
 	}
