@@ -394,13 +394,13 @@ const CliCommand cmd_add = {
 	.summary = "add dependencies to pyproject.toml, then lock and sync",
 	.description = "Add dependencies to pyproject.toml, then lock and sync.\n"
 		"\n"
-		"Each SPEC is a PEP 508 requirement (\"httpx\", \"httpx>=0.27\", \"rich[jupyter]; "
-		"python_version >= '3.9'\",\n"
-		"\"pkg @ https://...\") and is written as given, except that one without a version or\n"
-		"URL gets '>=' the version the lock resolved. It goes to project.dependencies, or with\n"
-		"--dev, --group or --optional to that array, replacing an entry for the same package;\n"
-		"every other byte of pyproject.toml is kept. If the lock or the sync fails,\n"
-		"pyproject.toml and pylock.toml are left as they were.",
+		"Each SPEC is a PEP 508 requirement (\"httpx\", \"httpx>=0.27\", \"rich[jupyter];\n"
+		"python_version >= '3.9'\", \"pkg @ https://...\") and is written as given, except\n"
+		"that one without a version or URL gets '>=' the version the lock resolved. It\n"
+		"goes to project.dependencies, or with --dev, --group or --optional to that array,\n"
+		"replacing an entry for the same package; every other byte of pyproject.toml is\n"
+		"kept. If the lock or the sync fails, pyproject.toml and pylock.toml are left as\n"
+		"they were.",
 	.options = add_options,
 	.run = add_main,
 };
