@@ -144,7 +144,7 @@ roundtrip(const char *file, const char *text, size_t len, const Kind *k, const c
 	Arena a = { 0 };
 	Buf out = { 0 }, back = { 0 };
 	Requirement r;
-	size_t open = 0, close = 0, removed = 0, found = 0, where = 0;
+	size_t open = 0, close = 0, removed = 0, found = 0;
 	const TomlValue *before, *after;
 	int exists;
 	Err err;
@@ -172,7 +172,6 @@ roundtrip(const char *file, const char *text, size_t len, const Kind *k, const c
 	for (size_t i = 0, j = 0; i < after->u.arr.len; i++) {
 		if (item_is(after->u.arr.items[i], req)) {
 			found++;
-			where = i;
 			continue;
 		}
 		assert_non_null(before);
@@ -209,7 +208,6 @@ roundtrip(const char *file, const char *text, size_t len, const Kind *k, const c
 		assert_int_equal(after->u.arr.len, 0);
 		creations++;
 	}
-	(void)where;
 	buf_free(&out);
 	buf_free(&back);
 	arena_free(&a);
