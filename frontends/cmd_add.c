@@ -1,56 +1,545 @@
-/* cmd_add.c - being written */
+/*
+ * cmd_add.c - `bunpy add SPEC...` and `bunpy remove NAME...`: edit one dependency array
+ * of pyproject.toml, then lock and sync.
+ *
+ * The edit keeps every other byte of pyproject.toml (packaging/pyproject_edit.c). The
+ * lock is then made current by the same code as `bunpy lock` (locking.c), and only if
+ * that succeeds does the change stand: on any failure pyproject.toml and pylock.toml are
+ * put back byte for byte as they were, so a package that cannot be resolved leaves
+ * the project as it found it. A SPEC without a version or URL is written, once the
+ * lock says which version it resolved to, as `NAME[EXTRAS]>=VERSION; MARKER`, and the
+ * lock made current again (quick: the locked versions are kept as preferences).
+ * Then the environment is synced (syncing.h) with the usual selection, unless
+ * --no-sync.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "commands.h"
+#include "engine/fs.h"
+#include "locking.h"
+#include "packaging/name.h"
+#include "packaging/pylock.h"
+#include "packaging/pyproject.h"
+#include "packaging/pyproject_edit.h"
+#include "packaging/requirement.h"
+#include "packaging/toml.h"
+#include "project.h"
+#include "rules/lockfile.h"
+#include "syncing.h"
+
+enum { OPT_DEV = 1, OPT_GROUP, OPT_OPTIONAL, OPT_NO_SYNC };
+
+#define WHERE_OPTIONS \
+	{ "dev", 0, NULL, "the dev dependency group (dependency-groups.dev)", OPT_DEV }, \
+	{ "group", 0, "GROUP", "a dependency group (dependency-groups.GROUP)", OPT_GROUP }, \
+	{ "optional", 0, "EXTRA", "an extra (project.optional-dependencies.EXTRA)", OPT_OPTIONAL }, \
+	{ "no-sync", 0, NULL, "lock, but leave .venv as it is", OPT_NO_SYNC }, \
+	{ "extra", 0, "NAME", "sync: include an extra (repeatable)", SELECT_OPT_EXTRA }, \
+	{ "all-extras", 0, NULL, "sync: include every extra", SELECT_OPT_ALL_EXTRAS }, \
+	{ "all-groups", 0, NULL, "sync: include every dependency group", SELECT_OPT_ALL_GROUPS }, \
+	{ "no-dev", 0, NULL, "sync: leave out the dev group", SELECT_OPT_NO_DEV }, \
+	{ "link-mode", 0, "MODE", "sync: clone (default), hardlink or copy files from the cache", SYNC_OPT_LINK_MODE }, \
+	{ "compile-bytecode", 0, NULL, "sync: compile the installed modules to .pyc files", SYNC_OPT_COMPILE }
 
 static const CliOption add_options[] = {
+	WHERE_OPTIONS,
+	LOCKING_OPTIONS,
 	{ NULL, 0, NULL, NULL, 0 },
 };
 
+static const CliOption remove_options[] = {
+	WHERE_OPTIONS,
+	LOCKING_OPTIONS,
+	{ NULL, 0, NULL, NULL, 0 },
+};
+
+/* What both commands parse: where to edit, and how to lock and sync. */
+typedef struct EditArgs {
+	SyncArgs s;
+	PyprojectArray which;
+	const char *name;            /* the extra or group */
+	int nwhere;                  /* how many of --dev, --group, --optional */
+	bool no_sync;
+} EditArgs;
+
+/* Whether the sync after the edit installs the array edited. */
+static bool
+installs_where(const EditArgs *ea)
+{
+	const Selection *sel = &ea->s.sel;
+	const char *const *list = ea->which == PYPROJECT_ARRAY_OPTIONAL ? sel->extras : sel->groups;
+	size_t n = ea->which == PYPROJECT_ARRAY_OPTIONAL ? sel->o.nextras : sel->o.ngroups;
+
+	if (ea->which == PYPROJECT_ARRAY_DEPENDENCIES ||
+	    (ea->which == PYPROJECT_ARRAY_OPTIONAL ? sel->o.all_extras : sel->o.all_groups))
+		return true;
+	if (ea->which == PYPROJECT_ARRAY_GROUP && !sel->no_dev && name_equal(ea->name, strlen(ea->name), "dev", 3))
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (name_equal(list[i], strlen(list[i]), ea->name, strlen(ea->name)))
+			return true;
+	return false;
+}
+
+static const char *
+where_text(PyprojectArray which, const char *name, Arena *a)
+{
+	switch (which) {
+	case PYPROJECT_ARRAY_DEPENDENCIES: return "project.dependencies";
+	case PYPROJECT_ARRAY_OPTIONAL: return arena_printf(a, "project.optional-dependencies.%s", name);
+	case PYPROJECT_ARRAY_GROUP: return arena_printf(a, "dependency-groups.%s", name);
+	}
+	return "?";
+}
+
+/* Options and operands; returns -1 to go on, else the exit status. */
 static int
-add_main(Cli *cli, int argc, char **argv)
+parse_args(Cli *cli, const CliCommand *cmd, int argc, char **argv, EditArgs *ea)
 {
 	const char *arg;
 	int id;
 
-	cli_begin(cli, &cmd_add, argc, argv);
-	while ((id = cli_next(cli, &arg)) != CLI_DONE)
-		if (id == CLI_HELP || id == CLI_ERROR)
-			return id == CLI_HELP ? 0 : 2;
-	return cli_usage_error(cli, "not written yet");
+	memset(ea, 0, sizeof(*ea));
+	ea->which = PYPROJECT_ARRAY_DEPENDENCIES;
+	cli_begin(cli, cmd, argc, argv);
+	while ((id = cli_next(cli, &arg)) != CLI_DONE) {
+		switch (id) {
+		case CLI_HELP: return 0;
+		case CLI_ERROR: return 2;
+		case OPT_DEV:
+			ea->which = PYPROJECT_ARRAY_GROUP;
+			ea->name = "dev";
+			ea->nwhere++;
+			break;
+		case OPT_GROUP:
+		case OPT_OPTIONAL:
+			if (!name_is_valid(arg, strlen(arg)))
+				return cli_usage_error(cli, "'%s' is not a valid %s name", arg,
+						       id == OPT_GROUP ? "group" : "extra");
+			ea->which = id == OPT_GROUP ? PYPROJECT_ARRAY_GROUP : PYPROJECT_ARRAY_OPTIONAL;
+			ea->name = arg;
+			ea->nwhere++;
+			break;
+		case OPT_NO_SYNC: ea->no_sync = true; break;
+		default:
+			if (sync_option(cli, &ea->s, id, arg) == 2)
+				return 2;
+		}
+	}
+	if (ea->nwhere > 1)
+		return cli_usage_error(cli, "--dev, --group and --optional choose one array: give at most one");
+	if (!cli->noperands)
+		return cli_usage_error(cli, "%s what? Give at least one %s", cmd->name,
+				       cmd == &cmd_add ? "requirement" : "package name");
+	return -1;
+}
+
+/* The project's two files as they were, to put back on failure. */
+typedef struct Saved {
+	char *py_path, *lock_path;
+	Buf py, lock;
+	bool lock_existed;
+} Saved;
+
+static int
+save(Cli *cli, const Project *proj, Saved *sv)
+{
+	Err err;
+
+	memset(sv, 0, sizeof(*sv));
+	if (asprintf(&sv->py_path, "%s/pyproject.toml", proj->root) < 0 ||
+	    asprintf(&sv->lock_path, "%s/%s", proj->root, LOCKFILE_NAME) < 0)
+		abort();
+	if (fs_read_file(sv->py_path, &sv->py, &err) != 0) {
+		term_error(&cli->term, "%s", err.msg);
+		return 1;
+	}
+	/* a pyproject.toml that is wrong before the edit is the user's to fix (2); after
+	 * this, a lock that fails is about what was added or removed (1) */
+	{
+		Arena a = { 0 };
+		Pyproject py;
+		int bad = pyproject_parse(sv->py.data ? sv->py.data : "", sv->py.len, "pyproject.toml", &a,
+					  &py, &err);
+
+		arena_free(&a);
+		if (bad) {
+			term_error(&cli->term, "%s", err.msg);
+			return 2;
+		}
+	}
+	if (fs_read_file(sv->lock_path, &sv->lock, &err) == 0) {
+		sv->lock_existed = true;
+	} else if (access(sv->lock_path, F_OK) == 0 || errno != ENOENT) {
+		term_error(&cli->term, "%s", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+restore(Cli *cli, const Saved *sv)
+{
+	Err err;
+
+	if (fs_write_atomic(sv->py_path, sv->py.data ? sv->py.data : "", sv->py.len, 0644, &err) != 0)
+		term_error(&cli->term, "could not put pyproject.toml back: %s", err.msg);
+	if (sv->lock_existed) {
+		if (fs_write_atomic(sv->lock_path, sv->lock.data ? sv->lock.data : "", sv->lock.len, 0644,
+				    &err) != 0)
+			term_error(&cli->term, "could not put %s back: %s", LOCKFILE_NAME, err.msg);
+	} else if (unlink(sv->lock_path) != 0 && errno != ENOENT) {
+		term_error(&cli->term, "could not remove the new %s: %s", LOCKFILE_NAME, strerror(errno));
+	}
+}
+
+static void
+saved_free(Saved *sv)
+{
+	free(sv->py_path);
+	free(sv->lock_path);
+	buf_free(&sv->py);
+	buf_free(&sv->lock);
+}
+
+static int
+write_py(Cli *cli, const Saved *sv, const Buf *text)
+{
+	Err err;
+
+	if (fs_write_atomic(sv->py_path, text->data, text->len, 0644, &err) != 0) {
+		term_error(&cli->term, "%s", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* The version the lock holds for a package; NULL when it holds none. */
+static const char *
+locked_version(const LockingResult *res, const char *lock_path, const char *normalized, Arena *a)
+{
+	Pylock lock;
+	Err err;
+
+	if (res->have_lock) {
+		lock = res->lock;
+	} else if (!res->lock_text ||
+		   pylock_read(arena_strndup(a, res->lock_text, res->lock_len), res->lock_len, lock_path, a,
+			       &lock, &err) != 0) {
+		return NULL;
+	}
+	for (size_t i = 0; i < lock.packages_len; i++)
+		if (!strcmp(lock.packages[i].name, normalized) && lock.packages[i].has_version)
+			return lock.packages[i].version.str;
+	return NULL;
+}
+
+/* NAME[EXTRAS]>=VERSION; MARKER, each part as the user wrote it. */
+static const char *
+with_lower_bound(const char *spec, const Requirement *r, const char *version, Arena *a)
+{
+	Buf b = { 0 };
+	const char *semi = strchr(spec, ';'), *out;
+
+	buf_puts(&b, r->name);
+	if (r->extras_len) {
+		buf_putc(&b, '[');
+		for (size_t i = 0; i < r->extras_len; i++)
+			buf_printf(&b, "%s%s", i ? "," : "", r->extras[i]);
+		buf_putc(&b, ']');
+	}
+	buf_printf(&b, ">=%s", version);
+	if (semi && r->marker) {
+		const char *m = semi + 1;
+		size_t n;
+
+		while (*m == ' ' || *m == '\t')
+			m++;
+		n = strlen(m);
+		while (n && (m[n - 1] == ' ' || m[n - 1] == '\t'))
+			n--;
+		buf_printf(&b, "; %.*s", (int)n, m);
+	}
+	out = arena_strndup(a, b.data, b.len);
+	buf_free(&b);
+	return out;
+}
+
+/* Lock quietly or not; the exit status. */
+static int
+lock_now(Cli *cli, Project *proj, EditArgs *ea, Arena *a, LockingResult *res, bool quiet)
+{
+	int verbosity = cli->term.verbosity, rc;
+
+	if (quiet)
+		cli->term.verbosity = -1;
+	rc = locking_run(cli, proj, &ea->s.la, a, res);
+	cli->term.verbosity = verbosity;
+	/* the project was valid before the edit: what fails now is the change */
+	if (rc == 2)
+		rc = 1;
+	free(res->indexes);
+	res->indexes = NULL;
+	return rc;
+}
+
+static int
+add_main(Cli *cli, int argc, char **argv)
+{
+	EditArgs ea;
+	Project proj = { 0 };
+	Saved sv = { 0 };
+	Arena a = { 0 };
+	Buf cur = { 0 }, next = { 0 };
+	LockingResult res;
+	Requirement *reqs;
+	const char **specs, *where;
+	bool have_proj = false, any_bare = false;
+	int rc, n;
+	Err err;
+
+	if ((rc = parse_args(cli, &cmd_add, argc, argv, &ea)) >= 0)
+		goto done;
+	n = cli->noperands;
+	reqs = arena_zalloc(&a, (size_t)n * sizeof(*reqs));
+	specs = arena_zalloc(&a, (size_t)n * sizeof(*specs));
+	for (int i = 0; i < n; i++) {
+		specs[i] = cli->operands[i];
+		if (requirement_parse(specs[i], strlen(specs[i]), &a, &reqs[i], &err) != 0) {
+			term_error(&cli->term, "'%s' is not a valid requirement: %s", specs[i], err.msg);
+			rc = 2;
+			goto done;
+		}
+		any_bare |= !reqs[i].url && reqs[i].spec.len == 0;
+	}
+	where = where_text(ea.which, ea.name, &a);
+	if ((rc = project_find(cli, &proj)) != 0)
+		goto done;
+	have_proj = true;
+	if ((rc = save(cli, &proj, &sv)) != 0)
+		goto done;
+
+	/* the edit, in memory first: a pyproject.toml bunpy cannot edit is left alone */
+	buf_append(&cur, sv.py.data ? sv.py.data : "", sv.py.len);
+	for (int i = 0; i < n; i++) {
+		buf_clear(&next);
+		if (pyproject_edit_add(cur.data, cur.len, "pyproject.toml", ea.which, ea.name, specs[i], &next,
+				       &err) != 0) {
+			term_error(&cli->term, "%s", err.msg);
+			rc = 2;
+			goto done;
+		}
+		buf_clear(&cur);
+		buf_append(&cur, next.data, next.len);
+	}
+	if ((rc = write_py(cli, &sv, &cur)) != 0)
+		goto done;
+	if ((rc = lock_now(cli, &proj, &ea, &a, &res, false)) != 0)
+		goto failed;
+
+	/* no version asked: at least the one resolved */
+	if (any_bare) {
+		bool changed = false;
+
+		for (int i = 0; i < n; i++) {
+			const char *v;
+
+			if (reqs[i].url || reqs[i].spec.len)
+				continue;
+			if (!(v = locked_version(&res, sv.lock_path, reqs[i].normalized, &a))) {
+				term_debug(&cli->term, "%s is not in the lock (its marker is false here?): "
+					   "kept as written", reqs[i].name);
+				continue;
+			}
+			specs[i] = with_lower_bound(specs[i], &reqs[i], v, &a);
+			buf_clear(&next);
+			if (pyproject_edit_add(cur.data, cur.len, "pyproject.toml", ea.which, ea.name, specs[i],
+					       &next, &err) != 0) {
+				term_error(&cli->term, "%s", err.msg);
+				rc = 1;
+				goto failed;
+			}
+			buf_clear(&cur);
+			buf_append(&cur, next.data, next.len);
+			changed = true;
+		}
+		if (changed && ((rc = write_py(cli, &sv, &cur)) != 0 ||
+				(rc = lock_now(cli, &proj, &ea, &a, &res, true)) != 0))
+			goto failed;
+	}
+	for (int i = 0; i < n; i++)
+		term_note(&cli->term, "Added %s to %s", specs[i], where);
+	/* a sync installs dev and what its options say; say how to get the rest */
+	if (!ea.no_sync && !installs_where(&ea))
+		term_note(&cli->term, "%s is not installed by default: bunpy sync --%s %s installs it",
+			  where, ea.which == PYPROJECT_ARRAY_OPTIONAL ? "extra" : "group", ea.name);
+	if (!ea.no_sync && (rc = sync_project(cli, &proj, &ea.s, NULL)) != 0)
+		goto failed;
+	rc = 0;
+	goto done;
+failed:
+	restore(cli, &sv);
+	term_note(&cli->term, "pyproject.toml and %s are as they were", LOCKFILE_NAME);
+done:
+	buf_free(&cur);
+	buf_free(&next);
+	saved_free(&sv);
+	if (have_proj)
+		project_free(&proj);
+	sync_args_free(&ea.s);
+	arena_free(&a);
+	return rc;
 }
 
 const CliCommand cmd_add = {
 	.name = "add",
 	.usage = "[OPTIONS] SPEC...",
 	.summary = "add dependencies to pyproject.toml, then lock and sync",
-	.description = "Add dependencies to pyproject.toml, then lock and sync.",
+	.description = "Add dependencies to pyproject.toml, then lock and sync.\n"
+		"\n"
+		"Each SPEC is a PEP 508 requirement (\"httpx\", \"httpx>=0.27\", \"rich[jupyter];\n"
+		"python_version >= '3.9'\", \"pkg @ https://...\") and is written as given, except\n"
+		"that one without a version or URL gets '>=' the version the lock resolved. It\n"
+		"goes to project.dependencies, or with --dev, --group or --optional to that array,\n"
+		"replacing an entry for the same package; every other byte of pyproject.toml is\n"
+		"kept. If the lock or the sync fails, pyproject.toml and pylock.toml are left as\n"
+		"they were.",
 	.options = add_options,
 	.run = add_main,
 };
 
-static const CliOption remove_options[] = {
-	{ NULL, 0, NULL, NULL, 0 },
-};
+/* Every array of the document that names a package: for the hint. */
+static const char *
+found_elsewhere(const char *text, size_t len, const EditArgs *ea, const char *normalized, Arena *a)
+{
+	TomlValue *root;
+	const TomlValue *t;
+	Buf scratch = { 0 };
+	const char *hit = NULL;
+	size_t removed = 0;
+	Err err;
+
+	if (toml_parse(text, len, "pyproject.toml", a, &root, &err) != 0)
+		return NULL;
+	if (ea->which != PYPROJECT_ARRAY_DEPENDENCIES &&
+	    pyproject_edit_remove(text, len, "pyproject.toml", PYPROJECT_ARRAY_DEPENDENCIES, NULL, normalized,
+				  &scratch, &removed, &err) == 0 && removed)
+		hit = "it is in project.dependencies (bunpy remove without --dev, --group or --optional)";
+	for (int k = 0; k < 2 && !hit; k++) {
+		PyprojectArray w = k ? PYPROJECT_ARRAY_GROUP : PYPROJECT_ARRAY_OPTIONAL;
+
+		t = toml_get_path(root, k ? "dependency-groups" : "project.optional-dependencies");
+		for (size_t i = 0; t && t->type == TOML_TABLE && i < t->u.table.len && !hit; i++) {
+			const TomlEntry *e = &t->u.table.entries[i];
+			const char *nm = arena_strndup(a, e->key, e->key_len);
+
+			if (w == ea->which && ea->name && name_equal(nm, strlen(nm), ea->name, strlen(ea->name)))
+				continue;
+			if (!name_is_valid(nm, strlen(nm)))
+				continue;
+			buf_clear(&scratch);
+			if (pyproject_edit_remove(text, len, "pyproject.toml", w, nm, normalized, &scratch, &removed,
+						  &err) == 0 && removed)
+				hit = w == PYPROJECT_ARRAY_GROUP ?
+				      (!strcmp(nm, "dev") ? "it is in dependency-groups.dev: bunpy remove --dev" :
+				       arena_printf(a, "it is in dependency-groups.%s: bunpy remove --group %s", nm, nm)) :
+				      arena_printf(a, "it is in project.optional-dependencies.%s: bunpy remove "
+						   "--optional %s", nm, nm);
+		}
+	}
+	buf_free(&scratch);
+	return hit;
+}
 
 static int
 remove_main(Cli *cli, int argc, char **argv)
 {
-	const char *arg;
-	int id;
+	EditArgs ea;
+	Project proj = { 0 };
+	Saved sv = { 0 };
+	Arena a = { 0 };
+	Buf cur = { 0 }, next = { 0 };
+	LockingResult res;
+	const char *where;
+	bool have_proj = false;
+	int rc, n;
+	Err err;
 
-	cli_begin(cli, &cmd_remove, argc, argv);
-	while ((id = cli_next(cli, &arg)) != CLI_DONE)
-		if (id == CLI_HELP || id == CLI_ERROR)
-			return id == CLI_HELP ? 0 : 2;
-	return cli_usage_error(cli, "not written yet");
+	if ((rc = parse_args(cli, &cmd_remove, argc, argv, &ea)) >= 0)
+		goto done;
+	n = cli->noperands;
+	for (int i = 0; i < n; i++)
+		if (!name_is_valid(cli->operands[i], strlen(cli->operands[i]))) {
+			rc = cli_usage_error(cli, "'%s' is not a valid package name", cli->operands[i]);
+			goto done;
+		}
+	where = where_text(ea.which, ea.name, &a);
+	if ((rc = project_find(cli, &proj)) != 0)
+		goto done;
+	have_proj = true;
+	if ((rc = save(cli, &proj, &sv)) != 0)
+		goto done;
+	buf_append(&cur, sv.py.data ? sv.py.data : "", sv.py.len);
+	for (int i = 0; i < n; i++) {
+		const char *nm = cli->operands[i], *norm = name_normalize(nm, strlen(nm), &a), *hint;
+		size_t removed = 0;
+
+		buf_clear(&next);
+		if (pyproject_edit_remove(cur.data, cur.len, "pyproject.toml", ea.which, ea.name, norm, &next,
+					  &removed, &err) != 0) {
+			term_error(&cli->term, "%s", err.msg);
+			rc = 2;
+			goto done;
+		}
+		if (!removed) {
+			if ((hint = found_elsewhere(cur.data, cur.len, &ea, norm, &a)))
+				term_error(&cli->term, "%s is not in %s" ERR_HINT "%s", nm, where, hint);
+			else
+				term_error(&cli->term, "%s is not in %s", nm, where);
+			rc = 1;
+			goto done;
+		}
+		buf_clear(&cur);
+		buf_append(&cur, next.data, next.len);
+	}
+	if ((rc = write_py(cli, &sv, &cur)) != 0 ||
+	    (rc = lock_now(cli, &proj, &ea, &a, &res, false)) != 0)
+		goto failed;
+	for (int i = 0; i < n; i++)
+		term_note(&cli->term, "Removed %s from %s", cli->operands[i], where);
+	if (!ea.no_sync && (rc = sync_project(cli, &proj, &ea.s, NULL)) != 0)
+		goto failed;
+	rc = 0;
+	goto done;
+failed:
+	restore(cli, &sv);
+	term_note(&cli->term, "pyproject.toml and %s are as they were", LOCKFILE_NAME);
+done:
+	buf_free(&cur);
+	buf_free(&next);
+	saved_free(&sv);
+	if (have_proj)
+		project_free(&proj);
+	sync_args_free(&ea.s);
+	arena_free(&a);
+	return rc;
 }
 
 const CliCommand cmd_remove = {
 	.name = "remove",
 	.usage = "[OPTIONS] NAME...",
 	.summary = "remove dependencies from pyproject.toml, then lock and sync",
-	.description = "Remove dependencies from pyproject.toml, then lock and sync.",
+	.description = "Remove dependencies from pyproject.toml, then lock and sync.\n"
+		"\n"
+		"Every entry naming NAME (compared normalized) leaves project.dependencies, or with\n"
+		"--dev, --group or --optional that array; every other byte of pyproject.toml is kept.\n"
+		"The sync then takes the package out of .venv, with whatever only it needed.",
 	.options = remove_options,
 	.run = remove_main,
 };

@@ -47,4 +47,13 @@ int pyproject_edit_remove(const char *text, size_t len, const char *filename,
 			  PyprojectArray which, const char *name, const char *normalized,
 			  Buf *out, size_t *removed, Err *err);
 
+/*
+ * Where the array `which` is: the offsets of its '[' and ']' in text. Returns 1 when it
+ * exists, 0 when it does not, -1 with err set when the text is refused (as above).
+ * For tests: every edit of an existing array changes only bytes between the two.
+ */
+int pyproject_edit_locate(const char *text, size_t len, const char *filename,
+			  PyprojectArray which, const char *name, size_t *open, size_t *close,
+			  Err *err);
+
 #endif
