@@ -542,7 +542,8 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 	InstallLinkMode link_mode = s->link_mode_set ? s->link_mode : INSTALL_CLONE;
 	const char *lock_path, *venv_root, *why = NULL, *env;
 	char digest[33];
-	bool link_mode_flag = s->link_mode_set, locked = s->locked, frozen = s->frozen;
+	bool link_mode_flag = s->link_mode_set, link_mode_default = false, locked = s->locked;
+	bool frozen = s->frozen;
 	bool compile = s->compile, dry = s->la.dry_run, have_ctx = false;
 	EditableWheel self;
 	const char *self_why = NULL;
@@ -577,6 +578,8 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 			link_mode = res.pyproject.bunpy.link_mode == PYPROJECT_LINK_COPY ? INSTALL_COPY :
 				    res.pyproject.bunpy.link_mode == PYPROJECT_LINK_HARDLINK ? INSTALL_HARDLINK :
 				    INSTALL_CLONE;
+		} else {
+			link_mode_default = true;
 		}
 	}
 	rc = 1;
@@ -734,6 +737,7 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 		sc.link_mode = link_mode;
 		sc.installer.warn = on_install_warning;
 		sc.installer.warn_ctx = cli;
+		sc.installer.clone_by_default = link_mode_default;
 		sc.venv_ok = venv_state == 1;
 		qsort(installs, ninstalls, sizeof(*installs), cmp_install_key);
 		sc.installs = installs;

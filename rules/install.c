@@ -1461,7 +1461,8 @@ fallback(Stage *s, int from, int to, int e)
 {
 	int expected = from;
 
-	if (atomic_compare_exchange_strong(&s->in->effective, &expected, to) && s->in->warn) {
+	if (atomic_compare_exchange_strong(&s->in->effective, &expected, to) && s->in->warn &&
+	    !(from == INSTALL_CLONE && to == INSTALL_HARDLINK && s->in->clone_by_default)) {
 		char msg[PATH_MAX * 2 + 200];
 
 		snprintf(msg, sizeof(msg), "cannot %s files from %s into %s (%s); %s them instead",

@@ -71,6 +71,9 @@ typedef struct Installer {
 	 * installer_open, which leaves warn and warn_ctx alone); NULL: no warnings. */
 	void (*warn)(void *ctx, const char *message);
 	void *warn_ctx;
+	/* clone was not asked for by name: falling back from it to hard links (what most
+	 * Linux filesystems make it do) is expected and not worth a warning */
+	bool clone_by_default;
 } Installer;
 
 /* Get ready to change venv: make ROOT/.bunpy/{stage,journal}, probe case folding, and

@@ -766,6 +766,16 @@ def link_modes(tmp, p):
     files = [os.path.join(dp, f) for dp, _, fs in os.walk(p.site) for f in fs]
     check(ok_sync(r) and files and all(os.lstat(f).st_nlink == 1 for f in files),
           "BUNPY_LINK_MODE=copy copies", r.stderr[-300:])
+    # clone falling back to hard links is what most filesystems make the default do:
+    # said only when clone was asked for by name
+    shutil.rmtree(p.venv)
+    r = p.sync()
+    shutil.rmtree(p.venv)
+    r2 = p.sync("--link-mode", "clone")
+    check(ok_sync(r) and ok_sync(r2) and "cannot clone" not in r.stderr and
+          ("cannot clone" in r2.stderr) == ("hard-linking" in r2.stderr),
+          "the default link mode falls back from clone silently; --link-mode clone says so",
+          r.stderr[-300:] + r2.stderr[-300:])
     r = p.sync("--link-mode", "symlink-please")
     check(r.returncode == 2 and "link-mode" in r.stderr, "an unknown link mode is bad usage (2)",
           "exit %d: %s" % (r.returncode, r.stderr[-300:]))
