@@ -29,6 +29,7 @@
 #include "packaging/name.h"
 #include "packaging/pyproject.h"
 #include "packaging/toml_write.h"
+#include "project.h"
 #include "rules/target.h"
 
 enum { OPT_APP = 1, OPT_LIB, OPT_PYTHON, OPT_NAME };
@@ -49,21 +50,6 @@ typedef struct InitFile {
 } InitFile;
 
 enum { F_GITIGNORE, F_README, F_PYVERSION, F_INIT, F_TEST, F_PYPROJECT, F_COUNT };
-
-/* The cache directory, as project.c finds it (the interpreter's probe is kept there). */
-static const char *
-init_cache_dir(Arena *a)
-{
-	const char *v = getenv("BUNPY_CACHE_DIR");
-
-	if (v && *v)
-		return arena_strdup(a, v);
-	if ((v = getenv("XDG_CACHE_HOME")) && *v == '/')
-		return arena_printf(a, "%s/bunpy", v);
-	if ((v = getenv("HOME")) && *v)
-		return arena_printf(a, "%s/.cache/bunpy", v);
-	return NULL;
-}
 
 /* The import package a project name gives ("My-App.x" -> "my_app_x"), or NULL with the
  * reason when Python could not import it. */
@@ -218,6 +204,7 @@ init_main(Cli *cli, int argc, char **argv)
 {
 	const char *arg, *python = NULL, *name = NULL, *operand = NULL, *dir, *cache, *pkg,
 		   *why, *minor, *shown;
+	char *cache_owned = NULL;
 	bool lib = false, app = false;
 	InitFile files[F_COUNT] = { { 0 } };
 	char real[PATH_MAX];
@@ -317,11 +304,12 @@ init_main(Cli *cli, int argc, char **argv)
 
 		files[i].keep = lstat(fs_path_join(&a, dir, files[i].rel), &st) == 0;
 	}
-	if (!(cache = init_cache_dir(&a))) {
-		term_error(&cli->term, "no cache directory for the interpreter's probe:"
-			   " set BUNPY_CACHE_DIR or HOME");
+	if (!(cache_owned = project_cache_dir(cli))) {
+		term_error(&cli->term, "no cache directory for the interpreter's probe" ERR_HINT
+			   "use --cache-dir DIR, or set BUNPY_CACHE_DIR or HOME");
 		goto done;
 	}
+	cache = cache_owned;
 	if (target_select(python, dir, NULL, cache, &a, &target, &why, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);
 		goto done;
@@ -363,6 +351,7 @@ init_main(Cli *cli, int argc, char **argv)
 done:
 	for (int i = 0; i < F_COUNT; i++)
 		buf_free(&files[i].text);
+	free(cache_owned);
 	arena_free(&a);
 	return rc;
 }
