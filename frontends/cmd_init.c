@@ -149,12 +149,13 @@ make_pyproject(Buf *b, const char *name, const char *pkg, const char *minor, boo
 		if (toml_write_key(b, name, strlen(name), err) != 0)
 			return -1;
 		buf_printf(b, " = \"%s:main\"\n", pkg);
-	} else {
-		buf_puts(b, "\n[build-system]\n"
-			 "requires = [\"setuptools>=61\"]\n"
-			 "build-backend = \"setuptools.build_meta\"\n");
 	}
-	/* the tests import the package from src/ without installing it */
+	/* a package: bunpy sync installs it into .venv, editable (the script above becomes
+	 * a command, the tests import it) */
+	buf_puts(b, "\n[build-system]\n"
+		 "requires = [\"setuptools>=61\"]\n"
+		 "build-backend = \"setuptools.build_meta\"\n");
+	/* and pytest run outside the environment still finds it */
 	buf_puts(b, "\n[tool.pytest.ini_options]\npythonpath = [\"src\"]\n");
 	return 0;
 }

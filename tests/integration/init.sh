@@ -41,7 +41,8 @@ expect_eq "$(toml_get app/pyproject.toml 'd["project"]["requires-python"]')" ">=
 expect_eq "$(toml_get app/pyproject.toml 'd["project"]["dependencies"]')" "[]" "init app: dependencies"
 expect_eq "$(toml_get app/pyproject.toml 'd["project"]["readme"]')" "README.md" "init app: readme"
 expect_eq "$(toml_get app/pyproject.toml 'd["project"]["scripts"]')" "{'app': 'app:main'}" "init app: scripts"
-expect_eq "$(toml_get app/pyproject.toml '"build-system" in d')" "False" "init app: no build-system"
+expect_eq "$(toml_get app/pyproject.toml 'd["build-system"]["build-backend"]')" "setuptools.build_meta" \
+	"init app: a package (sync installs it, so its script is a command)"
 for pat in .venv/ __pycache__/ .bunpy/ '*.pyc' dist/; do
 	grep -qxF "$pat" app/.gitignore || fail "init app: .gitignore lacks $pat"
 done
