@@ -1,5 +1,5 @@
 /*
- * dynlib.c - opening libcurl and libarchive on first use (see dynlib.h).
+ * dynlib.c - opening libcurl, libarchive and libcrypto on first use (see dynlib.h).
  */
 #include "config.h"
 
@@ -21,6 +21,8 @@ static CurlApi curl_api;
 static Loaded curl_loaded = { PTHREAD_ONCE_INIT, false, "" };
 static ArchiveApi archive_api;
 static Loaded archive_loaded = { PTHREAD_ONCE_INIT, false, "" };
+static CryptoApi crypto_api;
+static Loaded crypto_loaded = { PTHREAD_ONCE_INIT, false, "" };
 
 /* Fill n function pointers (in the order of names) from the library. */
 static bool
@@ -95,6 +97,24 @@ load_archive(void)
 	archive_loaded.ok = true;
 }
 
+static void
+load_crypto(void)
+{
+	static const char *const names[] = {
+		"EVP_sha256", "EVP_Digest", "EVP_MD_CTX_new", "EVP_MD_CTX_free", "EVP_DigestInit_ex",
+		"EVP_DigestUpdate", "EVP_DigestFinal_ex", "EVP_MD_fetch", "EVP_MD_free",
+		"EVP_MD_get_size",
+	};
+	void *slots[sizeof(names) / sizeof(*names)];
+
+	_Static_assert(sizeof(slots) == sizeof(crypto_api), "one name per CryptoApi member");
+	if (!load(&crypto_loaded, DYNLIB_CRYPTO_SONAME, "libssl3", names, slots,
+		  sizeof(names) / sizeof(*names)))
+		return;
+	memcpy(&crypto_api, slots, sizeof(crypto_api));
+	crypto_loaded.ok = true;
+}
+
 const CurlApi *
 dynlib_curl(Err *err)
 {
@@ -115,4 +135,15 @@ dynlib_archive(Err *err)
 		return NULL;
 	}
 	return &archive_api;
+}
+
+const CryptoApi *
+dynlib_crypto(Err *err)
+{
+	pthread_once(&crypto_loaded.once, load_crypto);
+	if (!crypto_loaded.ok) {
+		err_set(err, "%s", crypto_loaded.error);
+		return NULL;
+	}
+	return &crypto_api;
 }
