@@ -21,6 +21,8 @@ static CurlApi curl_api;
 static Loaded curl_loaded = { PTHREAD_ONCE_INIT, false, "" };
 static ArchiveApi archive_api;
 static Loaded archive_loaded = { PTHREAD_ONCE_INIT, false, "" };
+static SqliteApi sqlite_api;
+static Loaded sqlite_loaded = { PTHREAD_ONCE_INIT, false, "" };
 static CryptoApi crypto_api;
 static Loaded crypto_loaded = { PTHREAD_ONCE_INIT, false, "" };
 
@@ -115,6 +117,28 @@ load_crypto(void)
 	crypto_loaded.ok = true;
 }
 
+static void
+load_sqlite(void)
+{
+	static const char *const names[] = {
+		"sqlite3_bind_blob", "sqlite3_bind_int", "sqlite3_bind_int64", "sqlite3_bind_null",
+		"sqlite3_bind_text", "sqlite3_busy_timeout", "sqlite3_clear_bindings", "sqlite3_close",
+		"sqlite3_column_blob", "sqlite3_column_bytes", "sqlite3_column_int", "sqlite3_column_int64",
+		"sqlite3_column_text", "sqlite3_column_type", "sqlite3_db_config", "sqlite3_errcode",
+		"sqlite3_errmsg", "sqlite3_exec", "sqlite3_file_control", "sqlite3_finalize",
+		"sqlite3_free", "sqlite3_get_autocommit", "sqlite3_open_v2", "sqlite3_prepare_v2",
+		"sqlite3_prepare_v3", "sqlite3_reset", "sqlite3_step", "sqlite3_wal_checkpoint_v2",
+	};
+	void *slots[sizeof(names) / sizeof(*names)];
+
+	_Static_assert(sizeof(slots) == sizeof(sqlite_api), "one name per SqliteApi member");
+	if (!load(&sqlite_loaded, DYNLIB_SQLITE_SONAME, "libsqlite3-0", names, slots,
+		  sizeof(names) / sizeof(*names)))
+		return;
+	memcpy(&sqlite_api, slots, sizeof(sqlite_api));
+	sqlite_loaded.ok = true;
+}
+
 const CurlApi *
 dynlib_curl(Err *err)
 {
@@ -146,4 +170,15 @@ dynlib_crypto(Err *err)
 		return NULL;
 	}
 	return &crypto_api;
+}
+
+const SqliteApi *
+dynlib_sqlite(Err *err)
+{
+	pthread_once(&sqlite_loaded.once, load_sqlite);
+	if (!sqlite_loaded.ok) {
+		err_set(err, "%s", sqlite_loaded.error);
+		return NULL;
+	}
+	return &sqlite_api;
 }

@@ -14,8 +14,9 @@
  * see them. libcurl's curl_global_init runs as part of loading it.
  *
  * libcrypto alone costs a process half a millisecond of relocations (it is linked with
- * BIND_NOW), which `bunpy run` would add to every program it starts; only SHA-256
- * (hash.c) and RECORD checks (wheelcache.c) need it. libcurl, loaded later, shares the
+ * BIND_NOW), and libsqlite3 a quarter, which `bunpy run` would add to every program it
+ * starts; only SHA-256 (hash.c) and RECORD checks (wheelcache.c) need the one, and only
+ * the engine's store (store.c) the other. libcurl, loaded later, shares the
  * same copy (the loader finds it by its soname).
  */
 #ifndef BUNPY_DYNLIB_H
@@ -25,12 +26,14 @@
 #include <archive_entry.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
+#include <sqlite3.h>
 
 #include "err.h"
 
 #define DYNLIB_CURL_SONAME "libcurl.so.4"
 #define DYNLIB_ARCHIVE_SONAME "libarchive.so.13"
 #define DYNLIB_CRYPTO_SONAME "libcrypto.so.3"
+#define DYNLIB_SQLITE_SONAME "libsqlite3.so.0"
 
 #define DYNLIB_FN(name) __typeof__(name) *name
 typedef struct CurlApi {
@@ -83,6 +86,37 @@ typedef struct CryptoApi {
 	DYNLIB_FN(EVP_MD_free);
 	DYNLIB_FN(EVP_MD_get_size);
 } CryptoApi;
+/* What engine/store.c calls: SQLite is only opened by commands that open the engine. */
+typedef struct SqliteApi {
+	DYNLIB_FN(sqlite3_bind_blob);
+	DYNLIB_FN(sqlite3_bind_int);
+	DYNLIB_FN(sqlite3_bind_int64);
+	DYNLIB_FN(sqlite3_bind_null);
+	DYNLIB_FN(sqlite3_bind_text);
+	DYNLIB_FN(sqlite3_busy_timeout);
+	DYNLIB_FN(sqlite3_clear_bindings);
+	DYNLIB_FN(sqlite3_close);
+	DYNLIB_FN(sqlite3_column_blob);
+	DYNLIB_FN(sqlite3_column_bytes);
+	DYNLIB_FN(sqlite3_column_int);
+	DYNLIB_FN(sqlite3_column_int64);
+	DYNLIB_FN(sqlite3_column_text);
+	DYNLIB_FN(sqlite3_column_type);
+	DYNLIB_FN(sqlite3_db_config);
+	DYNLIB_FN(sqlite3_errcode);
+	DYNLIB_FN(sqlite3_errmsg);
+	DYNLIB_FN(sqlite3_exec);
+	DYNLIB_FN(sqlite3_file_control);
+	DYNLIB_FN(sqlite3_finalize);
+	DYNLIB_FN(sqlite3_free);
+	DYNLIB_FN(sqlite3_get_autocommit);
+	DYNLIB_FN(sqlite3_open_v2);
+	DYNLIB_FN(sqlite3_prepare_v2);
+	DYNLIB_FN(sqlite3_prepare_v3);
+	DYNLIB_FN(sqlite3_reset);
+	DYNLIB_FN(sqlite3_step);
+	DYNLIB_FN(sqlite3_wal_checkpoint_v2);
+} SqliteApi;
 #undef DYNLIB_FN
 
 /* The loaded library, or NULL with err ("cannot load libcurl.so.4: ...; install the
@@ -90,5 +124,6 @@ typedef struct CryptoApi {
 const CurlApi *dynlib_curl(Err *err);
 const ArchiveApi *dynlib_archive(Err *err);
 const CryptoApi *dynlib_crypto(Err *err);
+const SqliteApi *dynlib_sqlite(Err *err);
 
 #endif

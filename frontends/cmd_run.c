@@ -557,7 +557,6 @@ with_environment(Cli *cli, Project *proj, const SyncArgs *s, const char **pkgs, 
 			   n > 1 ? " ..." : "");
 		goto out;
 	}
-	select_free(&os.sel);
 	rc = 1;
 	if (done.installed || done.removed || done.venv_created)
 		term_note(&cli->term, "Installed %zu package%s for --with", done.installed,
@@ -578,6 +577,7 @@ with_environment(Cli *cli, Project *proj, const SyncArgs *s, const char **pkgs, 
 	}
 	rc = 0;
 out:
+	select_free(&os.sel);
 	project_free(&op);
 	buf_free(&key);
 	buf_free(&doc);
@@ -600,7 +600,7 @@ exec_program(Cli *cli, RunKind kind, const char *target, char **args, int nargs,
 	const char *set[3] = { NULL, NULL, NULL }, *unset[] = { "PYTHONHOME", NULL };
 	Buf found = { 0 };
 	Err err;
-	int k = 0;
+	int k = 0, e;
 
 	if (!path)
 		path = "/usr/local/bin:/usr/bin:/bin";
@@ -649,8 +649,9 @@ exec_program(Cli *cli, RunKind kind, const char *target, char **args, int nargs,
 		return 1;
 	}
 	proc_exec(file, argv, set, unset, &err);
+	e = errno;
 	term_error(&cli->term, "%s", err.msg);
-	return errno == ENOENT ? 127 : 126;
+	return e == ENOENT ? 127 : 126;   /* as a shell says it */
 }
 
 static int
@@ -713,8 +714,11 @@ run_main(Cli *cli, int argc, char **argv)
 	if (kind == RUN_NONE) {
 		/* tasks: options and task names may mix, as they always could */
 		if (nwith || no_sync) {
-			rc = cli_usage_error(cli, "%s is for programs; '%s' is a task", nwith ? "--with" : "--no-sync",
-					     target ? target : "run");
+			if (target)
+				rc = cli_usage_error(cli, "%s is for programs; '%s' is a task",
+						     nwith ? "--with" : "--no-sync", target);
+			else
+				rc = cli_usage_error(cli, "%s needs a program to run", nwith ? "--with" : "--no-sync");
 			goto done;
 		}
 		cli_begin(cli, &cmd_run, argc - first + 1, argv + first - 1);
