@@ -30,7 +30,15 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "dynlib.h"
 #include "fs.h"
+
+/* libsqlite3, loaded by open_db before any other call (dynlib.h) */
+static const SqliteApi *
+sq(void)
+{
+	return dynlib_sqlite(NULL);
+}
 
 #define SCHEMA_VERSION 1
 
@@ -251,7 +259,7 @@ cacheindex_unlock(int fd)
 static int
 db_err(CacheIndex *ix, Err *err, const char *what)
 {
-	return err_set(err, "%s/index.db: %s: %s", ix->dir, what, sqlite3_errmsg(ix->db));
+	return err_set(err, "%s/index.db: %s: %s", ix->dir, what, sq()->sqlite3_errmsg(ix->db));
 }
 
 static int
@@ -259,9 +267,9 @@ exec(CacheIndex *ix, const char *sql, Err *err)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(ix->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(err, "%s/index.db: %s", ix->dir, msg ? msg : sqlite3_errmsg(ix->db));
-		sqlite3_free(msg);
+	if (sq()->sqlite3_exec(ix->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(err, "%s/index.db: %s", ix->dir, msg ? msg : sq()->sqlite3_errmsg(ix->db));
+		sq()->sqlite3_free(msg);
 		return -1;
 	}
 	return 0;
@@ -290,11 +298,11 @@ user_version(CacheIndex *ix)
 	sqlite3_stmt *s;
 	int v = -1;
 
-	if (sqlite3_prepare_v2(ix->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+	if (sq()->sqlite3_prepare_v2(ix->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
 		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	if (sq()->sqlite3_step(s) == SQLITE_ROW)
+		v = sq()->sqlite3_column_int(s, 0);
+	sq()->sqlite3_finalize(s);
 	return v;
 }
 
@@ -304,11 +312,11 @@ meta_has(CacheIndex *ix, const char *key)
 	sqlite3_stmt *s;
 	bool has = false;
 
-	if (sqlite3_prepare_v2(ix->db, "SELECT 1 FROM meta WHERE key = ?", -1, &s, NULL) != SQLITE_OK)
+	if (sq()->sqlite3_prepare_v2(ix->db, "SELECT 1 FROM meta WHERE key = ?", -1, &s, NULL) != SQLITE_OK)
 		return false;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	has = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
+	sq()->sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	has = sq()->sqlite3_step(s) == SQLITE_ROW;
+	sq()->sqlite3_finalize(s);
 	return has;
 }
 
@@ -318,14 +326,16 @@ open_db(CacheIndex *ix, const char *path, Err *err)
 {
 	int rc, v, tries;
 
-	rc = sqlite3_open_v2(path, &ix->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	if (!dynlib_sqlite(err))
+		return -1;
+	rc = sq()->sqlite3_open_v2(path, &ix->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		return db_err(ix, err, "cannot open");
-	sqlite3_busy_timeout(ix->db, 30000);
+	sq()->sqlite3_busy_timeout(ix->db, 30000);
 	/* Switching a new database to WAL does not wait on the busy handler when another
 	 * process is making it at the same moment: retry for a while. */
-	for (tries = 0; (rc = sqlite3_exec(ix->db, "PRAGMA journal_mode = WAL", NULL, NULL,
+	for (tries = 0; (rc = sq()->sqlite3_exec(ix->db, "PRAGMA journal_mode = WAL", NULL, NULL,
 					   NULL)) == SQLITE_BUSY && tries < 500; tries++)
 		usleep(10000);
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
@@ -340,7 +350,7 @@ open_db(CacheIndex *ix, const char *path, Err *err)
 		if (exec(ix, "BEGIN IMMEDIATE", err) != 0)
 			return -1;
 		if (user_version(ix) == 0 && exec(ix, schema, err) != 0) {
-			sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+			sq()->sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
 		if (exec(ix, "COMMIT", err) != 0)
@@ -369,7 +379,7 @@ cacheindex_open(CacheIndex **out, const char *cache_dir, Err *err)
 	rc = open_db(ix, path.data, err);
 	if (rc == 1) {
 		/* Damaged: move it aside and start again; the adoption walk rebuilds it. */
-		sqlite3_close(ix->db);
+		sq()->sqlite3_close(ix->db);
 		ix->db = NULL;
 		buf_printf(&aside, "%s.damaged", path.data);
 		rename(path.data, aside.data);
@@ -399,7 +409,7 @@ cacheindex_close(CacheIndex *ix)
 	if (!ix)
 		return;
 	if (ix->db)
-		sqlite3_close(ix->db);
+		sq()->sqlite3_close(ix->db);
 	free(ix->dir);
 	free(ix);
 }
@@ -423,14 +433,14 @@ apply_begin(Apply *ap, CacheIndex *ix, Err *err)
 {
 	memset(ap, 0, sizeof(*ap));
 	ap->ix = ix;
-	if (sqlite3_prepare_v2(ix->db,
+	if (sq()->sqlite3_prepare_v2(ix->db,
 			       "INSERT INTO entries(path, kind, name, bytes, used_us) VALUES(?, ?, ?, ?, ?)"
 			       " ON CONFLICT(path) DO UPDATE SET bytes = excluded.bytes,"
 			       " name = coalesce(excluded.name, name),"
 			       " used_us = max(used_us, excluded.used_us)", -1, &ap->upsert, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ix->db, "UPDATE entries SET used_us = max(used_us, ?) WHERE path = ?",
+	    sq()->sqlite3_prepare_v2(ix->db, "UPDATE entries SET used_us = max(used_us, ?) WHERE path = ?",
 			       -1, &ap->use, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(ix->db, "SELECT 1 FROM entries WHERE path = ?", -1, &ap->has,
+	    sq()->sqlite3_prepare_v2(ix->db, "SELECT 1 FROM entries WHERE path = ?", -1, &ap->has,
 			       NULL) != SQLITE_OK)
 		return db_err(ix, err, "cannot prepare");
 	return 0;
@@ -439,9 +449,9 @@ apply_begin(Apply *ap, CacheIndex *ix, Err *err)
 static void
 apply_end(Apply *ap)
 {
-	sqlite3_finalize(ap->upsert);
-	sqlite3_finalize(ap->use);
-	sqlite3_finalize(ap->has);
+	sq()->sqlite3_finalize(ap->upsert);
+	sq()->sqlite3_finalize(ap->use);
+	sq()->sqlite3_finalize(ap->has);
 	arena_free(&ap->arena);
 }
 
@@ -450,10 +460,10 @@ row_exists(Apply *ap, const char *rel)
 {
 	bool has;
 
-	sqlite3_reset(ap->has);
-	sqlite3_bind_text(ap->has, 1, rel, -1, SQLITE_TRANSIENT);
-	has = sqlite3_step(ap->has) == SQLITE_ROW;
-	sqlite3_reset(ap->has);
+	sq()->sqlite3_reset(ap->has);
+	sq()->sqlite3_bind_text(ap->has, 1, rel, -1, SQLITE_TRANSIENT);
+	has = sq()->sqlite3_step(ap->has) == SQLITE_ROW;
+	sq()->sqlite3_reset(ap->has);
 	return has;
 }
 
@@ -462,18 +472,18 @@ upsert(Apply *ap, const char *rel, const char *name, uint64_t bytes, int64_t use
 {
 	sqlite3_stmt *s = ap->upsert;
 
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, rel, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, kind_of(rel, &ap->arena), -1, SQLITE_TRANSIENT);
+	sq()->sqlite3_reset(s);
+	sq()->sqlite3_bind_text(s, 1, rel, -1, SQLITE_TRANSIENT);
+	sq()->sqlite3_bind_text(s, 2, kind_of(rel, &ap->arena), -1, SQLITE_TRANSIENT);
 	if (name)
-		sqlite3_bind_text(s, 3, name, -1, SQLITE_TRANSIENT);
+		sq()->sqlite3_bind_text(s, 3, name, -1, SQLITE_TRANSIENT);
 	else
-		sqlite3_bind_null(s, 3);
-	sqlite3_bind_int64(s, 4, (sqlite3_int64)bytes);
-	sqlite3_bind_int64(s, 5, used);
-	if (sqlite3_step(s) != SQLITE_DONE)
+		sq()->sqlite3_bind_null(s, 3);
+	sq()->sqlite3_bind_int64(s, 4, (sqlite3_int64)bytes);
+	sq()->sqlite3_bind_int64(s, 5, used);
+	if (sq()->sqlite3_step(s) != SQLITE_DONE)
 		return db_err(ap->ix, err, "cannot record an entry");
-	sqlite3_reset(s);
+	sq()->sqlite3_reset(s);
 	return 0;
 }
 
@@ -500,12 +510,12 @@ apply_line(Apply *ap, char *line, Err *err)
 		return 0;
 	if (!row_exists(ap, rel))
 		return upsert(ap, rel, NULL, cacheindex_du(abs), t, err);
-	sqlite3_reset(ap->use);
-	sqlite3_bind_int64(ap->use, 1, t);
-	sqlite3_bind_text(ap->use, 2, rel, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(ap->use) != SQLITE_DONE)
+	sq()->sqlite3_reset(ap->use);
+	sq()->sqlite3_bind_int64(ap->use, 1, t);
+	sq()->sqlite3_bind_text(ap->use, 2, rel, -1, SQLITE_TRANSIENT);
+	if (sq()->sqlite3_step(ap->use) != SQLITE_DONE)
 		return db_err(ap->ix, err, "cannot record a use");
-	sqlite3_reset(ap->use);
+	sq()->sqlite3_reset(ap->use);
 	return 0;
 }
 
@@ -600,7 +610,7 @@ cacheindex_merge(CacheIndex *ix, Err *err)
 			if (rc == 0)
 				rc = exec(ix, "COMMIT", err);
 			else
-				sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+				sq()->sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
 		}
 		/* Deleted only once committed: a kill before leaves claims to fold again. */
 		for (i = 0; i < nclaimed; i++) {
@@ -621,15 +631,15 @@ read_totals(CacheIndex *ix, CacheTotals *out, Err *err)
 {
 	sqlite3_stmt *s;
 
-	if (sqlite3_prepare_v2(ix->db, "SELECT entries, bytes FROM totals WHERE id = 1", -1, &s,
+	if (sq()->sqlite3_prepare_v2(ix->db, "SELECT entries, bytes FROM totals WHERE id = 1", -1, &s,
 			       NULL) != SQLITE_OK)
 		return db_err(ix, err, "cannot read the totals");
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		out->entries = (uint64_t)sqlite3_column_int64(s, 0);
-		out->bytes = (uint64_t)sqlite3_column_int64(s, 1);
+	if (sq()->sqlite3_step(s) == SQLITE_ROW) {
+		out->entries = (uint64_t)sq()->sqlite3_column_int64(s, 0);
+		out->bytes = (uint64_t)sq()->sqlite3_column_int64(s, 1);
 	}
-	sqlite3_finalize(s);
+	sq()->sqlite3_finalize(s);
 	return 0;
 }
 
@@ -666,7 +676,7 @@ cacheindex_totals(CacheIndex *ix, CacheTotals *out, Err *err)
 	apply_end(&ap);
 	if (rc == 0)
 		rc = read_totals(ix, out, err);
-	sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+	sq()->sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
 	buf_free(&jdir);
 	buf_free(&path);
 	return rc;
@@ -772,27 +782,27 @@ forget_missing(Walk *w, Err *err)
 	sqlite3_stmt *s, *del;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(w->ap.ix->db, "SELECT path FROM entries", -1, &s, NULL) != SQLITE_OK)
+	if (sq()->sqlite3_prepare_v2(w->ap.ix->db, "SELECT path FROM entries", -1, &s, NULL) != SQLITE_OK)
 		return db_err(w->ap.ix, err, "cannot list entries");
-	if (sqlite3_prepare_v2(w->ap.ix->db, "DELETE FROM entries WHERE path = ?", -1, &del,
+	if (sq()->sqlite3_prepare_v2(w->ap.ix->db, "DELETE FROM entries WHERE path = ?", -1, &del,
 			       NULL) != SQLITE_OK) {
-		sqlite3_finalize(s);
+		sq()->sqlite3_finalize(s);
 		return db_err(w->ap.ix, err, "cannot prepare");
 	}
-	while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
-		const char *rel = (const char *)sqlite3_column_text(s, 0);
+	while (rc == 0 && sq()->sqlite3_step(s) == SQLITE_ROW) {
+		const char *rel = (const char *)sq()->sqlite3_column_text(s, 0);
 		struct stat st;
 
 		if (lstat(arena_printf(&w->ap.arena, "%s/%s", w->ap.ix->dir, rel), &st) == 0)
 			continue;
-		sqlite3_reset(del);
-		sqlite3_bind_text(del, 1, rel, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(del) != SQLITE_DONE)
+		sq()->sqlite3_reset(del);
+		sq()->sqlite3_bind_text(del, 1, rel, -1, SQLITE_TRANSIENT);
+		if (sq()->sqlite3_step(del) != SQLITE_DONE)
 			rc = db_err(w->ap.ix, err, "cannot forget an entry");
 		w->out->forgotten++;
 	}
-	sqlite3_finalize(s);
-	sqlite3_finalize(del);
+	sq()->sqlite3_finalize(s);
+	sq()->sqlite3_finalize(del);
 	return rc;
 }
 
@@ -808,7 +818,7 @@ cacheindex_adopt(CacheIndex *ix, CacheNamer namer, void *namer_ctx, CacheAdoptio
 	if (exec(ix, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
 	if (apply_begin(&w.ap, ix, err) != 0) {
-		sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+		sq()->sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
 	if ((d = opendir(ix->dir))) {
@@ -834,7 +844,7 @@ cacheindex_adopt(CacheIndex *ix, CacheNamer namer, void *namer_ctx, CacheAdoptio
 	if (rc == 0)
 		rc = exec(ix, "COMMIT", err);
 	else
-		sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+		sq()->sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
 	if (rc == 0)
 		ix->adopted = true;
 	return rc;
@@ -852,17 +862,17 @@ cacheindex_list(CacheIndex *ix, const char *name, Arena *arena, CacheEntry **out
 
 	*out = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(ix->db, name ?
+	if (sq()->sqlite3_prepare_v2(ix->db, name ?
 			       "SELECT path, kind, name, bytes, used_us FROM entries WHERE name = ?"
 			       " ORDER BY used_us, path" :
 			       "SELECT path, kind, name, bytes, used_us FROM entries ORDER BY used_us, path",
 			       -1, &s, NULL) != SQLITE_OK)
 		return db_err(ix, err, "cannot list entries");
 	if (name)
-		sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+		sq()->sqlite3_bind_text(s, 1, name, -1, SQLITE_TRANSIENT);
+	while (sq()->sqlite3_step(s) == SQLITE_ROW) {
 		CacheEntry *e;
-		const char *nm = (const char *)sqlite3_column_text(s, 2);
+		const char *nm = (const char *)sq()->sqlite3_column_text(s, 2);
 
 		if (*n == cap) {
 			CacheEntry *bigger;
@@ -874,13 +884,13 @@ cacheindex_list(CacheIndex *ix, const char *name, Arena *arena, CacheEntry **out
 			v = bigger;
 		}
 		e = &v[(*n)++];
-		e->path = arena_strdup(arena, (const char *)sqlite3_column_text(s, 0));
-		e->kind = arena_strdup(arena, (const char *)sqlite3_column_text(s, 1));
+		e->path = arena_strdup(arena, (const char *)sq()->sqlite3_column_text(s, 0));
+		e->kind = arena_strdup(arena, (const char *)sq()->sqlite3_column_text(s, 1));
 		e->name = nm ? arena_strdup(arena, nm) : NULL;
-		e->bytes = (uint64_t)sqlite3_column_int64(s, 3);
-		e->used_us = sqlite3_column_int64(s, 4);
+		e->bytes = (uint64_t)sq()->sqlite3_column_int64(s, 3);
+		e->used_us = sq()->sqlite3_column_int64(s, 4);
 	}
-	sqlite3_finalize(s);
+	sq()->sqlite3_finalize(s);
 	*out = v;
 	return 0;
 }
@@ -904,7 +914,7 @@ cacheindex_remove(CacheIndex *ix, const CacheEntry *entries, size_t n, Err *err)
 	}
 	if (exec(ix, "BEGIN IMMEDIATE", err) != 0)
 		rc = -1;
-	else if (sqlite3_prepare_v2(ix->db, "DELETE FROM entries WHERE path = ?", -1, &del,
+	else if (sq()->sqlite3_prepare_v2(ix->db, "DELETE FROM entries WHERE path = ?", -1, &del,
 				    NULL) != SQLITE_OK)
 		rc = db_err(ix, err, "cannot prepare");
 	for (i = 0; rc == 0 && i < n; i++) {
@@ -920,16 +930,16 @@ cacheindex_remove(CacheIndex *ix, const CacheEntry *entries, size_t n, Err *err)
 			rc = err_sys(err, "cannot remove %s", abs);
 			break;
 		}
-		sqlite3_reset(del);
-		sqlite3_bind_text(del, 1, entries[i].path, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(del) != SQLITE_DONE)
+		sq()->sqlite3_reset(del);
+		sq()->sqlite3_bind_text(del, 1, entries[i].path, -1, SQLITE_TRANSIENT);
+		if (sq()->sqlite3_step(del) != SQLITE_DONE)
 			rc = db_err(ix, err, "cannot forget an entry");
 	}
-	sqlite3_finalize(del);
+	sq()->sqlite3_finalize(del);
 	if (rc == 0)
 		rc = exec(ix, "COMMIT", err);
 	else
-		sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
+		sq()->sqlite3_exec(ix->db, "ROLLBACK", NULL, NULL, NULL);
 	/* Entries renamed before a failure are gone all the same; their rows, rolled
 	 * back, are forgotten by the next adoption walk. */
 	{

@@ -1,5 +1,5 @@
 /*
- * dynlib.c - opening libcurl and libarchive on first use (see dynlib.h).
+ * dynlib.c - opening libcurl, libarchive and libcrypto on first use (see dynlib.h).
  */
 #include "config.h"
 
@@ -21,6 +21,10 @@ static CurlApi curl_api;
 static Loaded curl_loaded = { PTHREAD_ONCE_INIT, false, "" };
 static ArchiveApi archive_api;
 static Loaded archive_loaded = { PTHREAD_ONCE_INIT, false, "" };
+static SqliteApi sqlite_api;
+static Loaded sqlite_loaded = { PTHREAD_ONCE_INIT, false, "" };
+static CryptoApi crypto_api;
+static Loaded crypto_loaded = { PTHREAD_ONCE_INIT, false, "" };
 
 /* Fill n function pointers (in the order of names) from the library. */
 static bool
@@ -100,6 +104,46 @@ load_archive(void)
 	archive_loaded.ok = true;
 }
 
+static void
+load_crypto(void)
+{
+	static const char *const names[] = {
+		"EVP_sha256", "EVP_Digest", "EVP_MD_CTX_new", "EVP_MD_CTX_free", "EVP_DigestInit_ex",
+		"EVP_DigestUpdate", "EVP_DigestFinal_ex", "EVP_MD_fetch", "EVP_MD_free",
+		"EVP_MD_get_size",
+	};
+	void *slots[sizeof(names) / sizeof(*names)];
+
+	_Static_assert(sizeof(slots) == sizeof(crypto_api), "one name per CryptoApi member");
+	if (!load(&crypto_loaded, DYNLIB_CRYPTO_SONAME, "libssl3", names, slots,
+		  sizeof(names) / sizeof(*names)))
+		return;
+	memcpy(&crypto_api, slots, sizeof(crypto_api));
+	crypto_loaded.ok = true;
+}
+
+static void
+load_sqlite(void)
+{
+	static const char *const names[] = {
+		"sqlite3_bind_blob", "sqlite3_bind_int", "sqlite3_bind_int64", "sqlite3_bind_null",
+		"sqlite3_bind_text", "sqlite3_busy_timeout", "sqlite3_clear_bindings", "sqlite3_close",
+		"sqlite3_column_blob", "sqlite3_column_bytes", "sqlite3_column_int", "sqlite3_column_int64",
+		"sqlite3_column_text", "sqlite3_column_type", "sqlite3_db_config", "sqlite3_errcode",
+		"sqlite3_errmsg", "sqlite3_exec", "sqlite3_file_control", "sqlite3_finalize",
+		"sqlite3_free", "sqlite3_get_autocommit", "sqlite3_open_v2", "sqlite3_prepare_v2",
+		"sqlite3_prepare_v3", "sqlite3_reset", "sqlite3_step", "sqlite3_wal_checkpoint_v2",
+	};
+	void *slots[sizeof(names) / sizeof(*names)];
+
+	_Static_assert(sizeof(slots) == sizeof(sqlite_api), "one name per SqliteApi member");
+	if (!load(&sqlite_loaded, DYNLIB_SQLITE_SONAME, "libsqlite3-0", names, slots,
+		  sizeof(names) / sizeof(*names)))
+		return;
+	memcpy(&sqlite_api, slots, sizeof(sqlite_api));
+	sqlite_loaded.ok = true;
+}
+
 const CurlApi *
 dynlib_curl(Err *err)
 {
@@ -120,4 +164,26 @@ dynlib_archive(Err *err)
 		return NULL;
 	}
 	return &archive_api;
+}
+
+const CryptoApi *
+dynlib_crypto(Err *err)
+{
+	pthread_once(&crypto_loaded.once, load_crypto);
+	if (!crypto_loaded.ok) {
+		err_set(err, "%s", crypto_loaded.error);
+		return NULL;
+	}
+	return &crypto_api;
+}
+
+const SqliteApi *
+dynlib_sqlite(Err *err)
+{
+	pthread_once(&sqlite_loaded.once, load_sqlite);
+	if (!sqlite_loaded.ok) {
+		err_set(err, "%s", sqlite_loaded.error);
+		return NULL;
+	}
+	return &sqlite_api;
 }

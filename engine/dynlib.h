@@ -1,5 +1,6 @@
 /*
- * dynlib.h - libcurl and libarchive, loaded the first time a command needs them.
+ * dynlib.h - libcurl, libarchive and libcrypto, loaded the first time a command needs
+ * them.
  *
  * Linked in the usual way, the two and what they pull in (TLS libraries, Kerberos,
  * LDAP, ICU, a handful of compressors: about forty shared objects) cost every bunpy
@@ -11,6 +12,12 @@
  * Loading happens once per process (pthread_once) and is never undone: the tables are
  * the only process-wide state outside an engine, written once before any reader can
  * see them. libcurl's curl_global_init runs as part of loading it.
+ *
+ * libcrypto alone costs a process half a millisecond of relocations (it is linked with
+ * BIND_NOW), and libsqlite3 a quarter, which `bunpy run` would add to every program it
+ * starts; only SHA-256 (hash.c) and RECORD checks (wheelcache.c) need the one, and only
+ * the engine's store (store.c) the other. libcurl, loaded later, shares the
+ * same copy (the loader finds it by its soname).
  */
 #ifndef BUNPY_DYNLIB_H
 #define BUNPY_DYNLIB_H
@@ -18,11 +25,15 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
 
 #include "err.h"
 
 #define DYNLIB_CURL_SONAME "libcurl.so.4"
 #define DYNLIB_ARCHIVE_SONAME "libarchive.so.13"
+#define DYNLIB_CRYPTO_SONAME "libcrypto.so.3"
+#define DYNLIB_SQLITE_SONAME "libsqlite3.so.0"
 
 #define DYNLIB_FN(name) __typeof__(name) *name
 typedef struct CurlApi {
@@ -78,11 +89,56 @@ typedef struct ArchiveApi {
 	DYNLIB_FN(archive_entry_set_perm);
 	DYNLIB_FN(archive_entry_set_mtime);
 } ArchiveApi;
+typedef struct CryptoApi {
+	DYNLIB_FN(EVP_sha256);
+	DYNLIB_FN(EVP_Digest);
+	DYNLIB_FN(EVP_MD_CTX_new);
+	DYNLIB_FN(EVP_MD_CTX_free);
+	DYNLIB_FN(EVP_DigestInit_ex);
+	DYNLIB_FN(EVP_DigestUpdate);
+	DYNLIB_FN(EVP_DigestFinal_ex);
+	DYNLIB_FN(EVP_MD_fetch);
+	DYNLIB_FN(EVP_MD_free);
+	DYNLIB_FN(EVP_MD_get_size);
+} CryptoApi;
+/* What engine/store.c calls: SQLite is only opened by commands that open the engine. */
+typedef struct SqliteApi {
+	DYNLIB_FN(sqlite3_bind_blob);
+	DYNLIB_FN(sqlite3_bind_int);
+	DYNLIB_FN(sqlite3_bind_int64);
+	DYNLIB_FN(sqlite3_bind_null);
+	DYNLIB_FN(sqlite3_bind_text);
+	DYNLIB_FN(sqlite3_busy_timeout);
+	DYNLIB_FN(sqlite3_clear_bindings);
+	DYNLIB_FN(sqlite3_close);
+	DYNLIB_FN(sqlite3_column_blob);
+	DYNLIB_FN(sqlite3_column_bytes);
+	DYNLIB_FN(sqlite3_column_int);
+	DYNLIB_FN(sqlite3_column_int64);
+	DYNLIB_FN(sqlite3_column_text);
+	DYNLIB_FN(sqlite3_column_type);
+	DYNLIB_FN(sqlite3_db_config);
+	DYNLIB_FN(sqlite3_errcode);
+	DYNLIB_FN(sqlite3_errmsg);
+	DYNLIB_FN(sqlite3_exec);
+	DYNLIB_FN(sqlite3_file_control);
+	DYNLIB_FN(sqlite3_finalize);
+	DYNLIB_FN(sqlite3_free);
+	DYNLIB_FN(sqlite3_get_autocommit);
+	DYNLIB_FN(sqlite3_open_v2);
+	DYNLIB_FN(sqlite3_prepare_v2);
+	DYNLIB_FN(sqlite3_prepare_v3);
+	DYNLIB_FN(sqlite3_reset);
+	DYNLIB_FN(sqlite3_step);
+	DYNLIB_FN(sqlite3_wal_checkpoint_v2);
+} SqliteApi;
 #undef DYNLIB_FN
 
 /* The loaded library, or NULL with err ("cannot load libcurl.so.4: ...; install the
  * Debian package libcurl4"). Safe from any thread. */
 const CurlApi *dynlib_curl(Err *err);
 const ArchiveApi *dynlib_archive(Err *err);
+const CryptoApi *dynlib_crypto(Err *err);
+const SqliteApi *dynlib_sqlite(Err *err);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * hash.c - XXH3-128 via libxxhash, SHA-256 via OpenSSL's libcrypto.
+ * hash.c - XXH3-128 via libxxhash, SHA-256 via OpenSSL's libcrypto (opened on the
+ * first SHA-256, dynlib.h: a process that hashes nothing with it does not load it).
  *
  * OpenSSL 3 reads its configuration and registers every cipher and digest the first
  * time EVP_sha256() is used, about a millisecond. That is not skipped here: libcurl's
@@ -18,13 +19,33 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdio.h>
+
 #include <openssl/evp.h>
 #include <xxhash.h>
 
+#include "dynlib.h"
+
 struct Hasher {
 	XXH3_state_t *xxh;
+	const CryptoApi *cr;
 	EVP_MD_CTX *sha;
 };
+
+/* libcrypto, or the end of the process: like a shared library the loader cannot find,
+ * a missing libcrypto.so.3 is a broken installation, and SHA-256 has no error path. */
+static const CryptoApi *
+crypto(void)
+{
+	Err err;
+	const CryptoApi *cr = dynlib_crypto(&err);
+
+	if (!cr) {
+		fprintf(stderr, "bunpy: error: %s\n", err.msg);
+		exit(127);
+	}
+	return cr;
+}
 
 static Digest
 digest_from_xxh(XXH128_hash_t h)
@@ -104,10 +125,11 @@ hash_unhex(const char *s, void *bytes, size_t n)
 Sha256
 sha256_bytes(const void *p, size_t n)
 {
+	const CryptoApi *cr = crypto();
 	Sha256 s;
 	unsigned int len = sizeof(s.b);
 
-	EVP_Digest(p, n, s.b, &len, EVP_sha256(), NULL);
+	cr->EVP_Digest(p, n, s.b, &len, cr->EVP_sha256(), NULL);
 	return s;
 }
 
@@ -121,8 +143,9 @@ hasher_new(bool with_sha256)
 		xout_of_memory(sizeof(*h));
 	XXH3_128bits_reset(h->xxh);
 	if (with_sha256) {
-		h->sha = EVP_MD_CTX_new();
-		if (!h->sha || !EVP_DigestInit_ex(h->sha, EVP_sha256(), NULL))
+		h->cr = crypto();
+		h->sha = h->cr->EVP_MD_CTX_new();
+		if (!h->sha || !h->cr->EVP_DigestInit_ex(h->sha, h->cr->EVP_sha256(), NULL))
 			xout_of_memory(sizeof(*h));
 	}
 	return h;
@@ -133,7 +156,7 @@ hasher_update(Hasher *h, const void *p, size_t n)
 {
 	XXH3_128bits_update(h->xxh, p, n);
 	if (h->sha)
-		EVP_DigestUpdate(h->sha, p, n);
+		h->cr->EVP_DigestUpdate(h->sha, p, n);
 }
 
 void
@@ -145,10 +168,10 @@ hasher_final(Hasher *h, Digest *xxh, Sha256 *sha)
 		unsigned int len = 32;
 		Sha256 tmp;
 
-		EVP_DigestFinal_ex(h->sha, tmp.b, &len);
+		h->cr->EVP_DigestFinal_ex(h->sha, tmp.b, &len);
 		if (sha)
 			*sha = tmp;
-		EVP_MD_CTX_free(h->sha);
+		h->cr->EVP_MD_CTX_free(h->sha);
 	}
 	XXH3_freeState(h->xxh);
 	free(h);

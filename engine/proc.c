@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +21,21 @@
 
 extern char **environ;
 
-/* The parent's environment with env_set applied (later entries win). */
+/* The parent's environment without the variables named in unset and with env_set
+ * applied (later entries win); NULL when neither changes anything. */
 static char **
-merged_environment(const char *const *env_set)
+merged_environment(const char *const *env_set, const char *const *unset)
 {
-	size_t n = 0, extra = 0, i, j, k;
+	size_t n = 0, extra = 0, nunset = 0, i, j, k;
 	char **out;
 
 	while (environ[n])
 		n++;
 	while (env_set && env_set[extra])
 		extra++;
-	if (!extra)
+	while (unset && unset[nunset])
+		nunset++;
+	if (!extra && !nunset)
 		return NULL;
 	out = xcalloc(n + extra + 1, sizeof(*out));
 	k = 0;
@@ -42,6 +46,8 @@ merged_environment(const char *const *env_set)
 
 		for (j = 0; j < extra && !overridden; j++)
 			overridden = !strncmp(env_set[j], environ[i], len) && env_set[j][len] == '=';
+		for (j = 0; j < nunset && !overridden; j++)
+			overridden = strlen(unset[j]) == len && !strncmp(unset[j], environ[i], len);
 		if (!overridden)
 			out[k++] = environ[i];
 	}
@@ -97,7 +103,7 @@ proc_run(const ProcSpec *spec, ProcResult *res, Err *err)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none;
-	char **env = merged_environment(spec->env_set);
+	char **env = merged_environment(spec->env_set, NULL);
 	const char *path;
 	pid_t pid;
 	int rc, status;
@@ -185,4 +191,27 @@ proc_output(const char *const *argv, Buf *out, int *exit_code, Err *err)
 			return err_sys(err, "waitpid");
 	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return 0;
+}
+
+bool
+proc_search_path(const char *path, const char *name, Buf *out)
+{
+	return search_path(path, name, NULL, out);
+}
+
+int
+proc_exec(const char *file, const char *const *argv, const char *const *env_set,
+	  const char *const *env_unset, Err *err)
+{
+	char **env = merged_environment(env_set, env_unset);
+	int e;
+
+	fflush(NULL);
+	execve(file, (char *const *)argv, env ? env : environ);
+	e = errno;
+	free(env);
+	errno = e;
+	err_sys(err, "cannot run '%s'", file);
+	errno = e;
+	return -1;
 }

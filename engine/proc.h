@@ -10,6 +10,8 @@
 #ifndef BUNPY_PROC_H
 #define BUNPY_PROC_H
 
+#include <stdbool.h>
+
 #include "buf.h"
 #include "err.h"
 
@@ -31,5 +33,17 @@ int proc_run(const ProcSpec *spec, ProcResult *res, Err *err);
 /* Run argv (looked up in PATH) with standard output read into out, standard error
  * and input inherited; waits for it. -1 when it could not be started. */
 int proc_output(const char *const *argv, Buf *out, int *exit_code, Err *err);
+
+/* Look name (without a '/') up in a PATH-style list as execvp would (an empty entry is
+ * the current directory): true with the file's path in out. */
+bool proc_search_path(const char *path, const char *name, Buf *out);
+
+/* Replace this process with file (a path) running argv, in the environment without
+ * the variables env_unset names and with env_set ("NAME=value") added; standard
+ * streams flushed first. Returns only on failure: -1 with err, errno kept (ENOENT,
+ * EACCES, ...). Every descriptor bunpy opens is close-on-exec, so the program
+ * inherits exactly what bunpy was given. */
+int proc_exec(const char *file, const char *const *argv, const char *const *env_set,
+	      const char *const *env_unset, Err *err);
 
 #endif

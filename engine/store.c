@@ -14,7 +14,16 @@
 
 #include <sqlite3.h>
 
+#include "dynlib.h"
 #include "fs.h"
+
+/* libsqlite3, opened by store_open (dynlib.h): every call below runs after it
+ * succeeded. */
+static const SqliteApi *
+sq(void)
+{
+	return dynlib_sqlite(NULL);
+}
 
 /* A WAL bigger than this is folded into the database when the store closes, which
  * keeps both the WAL and the work of reading it at the next open small. */
@@ -123,7 +132,7 @@ static int step_done(Store *st, sqlite3_stmt *s, Err *err, const char *what);
 static int
 db_error(Store *st, Err *err, const char *what)
 {
-	return err_set(err, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	return err_set(err, "%s: %s: %s", st->path, what, sq()->sqlite3_errmsg(st->db));
 }
 
 static int
@@ -131,9 +140,9 @@ exec(Store *st, const char *sql, Err *err)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(err, "%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
-		sqlite3_free(msg);
+	if (sq()->sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(err, "%s: %s", st->path, msg ? msg : sq()->sqlite3_errmsg(st->db));
+		sq()->sqlite3_free(msg);
 		return -1;
 	}
 	return 0;
@@ -145,11 +154,11 @@ schema_version(Store *st, int *version, Err *err)
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+	if (sq()->sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, err, "reading schema version");
-	rc = sqlite3_step(s);
-	*version = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-	sqlite3_finalize(s);
+	rc = sq()->sqlite3_step(s);
+	*version = rc == SQLITE_ROW ? sq()->sqlite3_column_int(s, 0) : 0;
+	sq()->sqlite3_finalize(s);
 	if (rc != SQLITE_ROW)
 		return db_error(st, err, "reading schema version");
 	return 0;
@@ -194,9 +203,9 @@ open_db(Store *st, Err *err)
 
 	/* NOMUTEX: only the engine's coordinator thread uses the connection, so SQLite
 	 * need not lock around every call (that lock cost a third of a no-op build). */
-	if (sqlite3_open_v2(st->path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+	if (sq()->sqlite3_open_v2(st->path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return db_error(st, err, "cannot open");
-	sqlite3_busy_timeout(st->db, 10000);
+	sq()->sqlite3_busy_timeout(st->db, 10000);
 	if (!st->readonly) {
 		/* WAL keeps readers (bunpy graph) going while a build writes. NORMAL
 		 * synchronisation survives kill -9; only a power loss may drop the last
@@ -210,8 +219,8 @@ open_db(Store *st, Err *err)
 		 * and deletes it, and the next run creates it again: three syncs per run, a
 		 * fifth of a small no-op build. The WAL stays instead, and is folded in
 		 * when it has grown (close_db). */
-		sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
-		sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+		sq()->sqlite3_file_control(st->db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+		sq()->sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	}
 	/* Reads through a memory map instead of a pread per page. */
 	if (exec(st, "PRAGMA mmap_size = 1073741824", err) != 0 ||
@@ -220,21 +229,21 @@ open_db(Store *st, Err *err)
 	{
 		sqlite3_stmt *g;
 
-		if (sqlite3_prepare_v2(st->db, "SELECT max(gen), (SELECT value FROM meta WHERE"
+		if (sq()->sqlite3_prepare_v2(st->db, "SELECT max(gen), (SELECT value FROM meta WHERE"
 				       " key = 'id') FROM nodes", -1, &g, NULL) != SQLITE_OK)
 			return db_error(st, err, "reading the generation");
-		if (sqlite3_step(g) == SQLITE_ROW) {
-			st->gen = sqlite3_column_int64(g, 0);
-			if (sqlite3_column_bytes(g, 1) == 16)
-				memcpy(st->id, sqlite3_column_blob(g, 1), 16);
+		if (sq()->sqlite3_step(g) == SQLITE_ROW) {
+			st->gen = sq()->sqlite3_column_int64(g, 0);
+			if (sq()->sqlite3_column_bytes(g, 1) == 16)
+				memcpy(st->id, sq()->sqlite3_column_blob(g, 1), 16);
 		}
-		sqlite3_finalize(g);
+		sq()->sqlite3_finalize(g);
 	}
 	for (i = 0; i < Q_COUNT; i++) {
 		if (st->readonly && i != Q_KIND_SELECT && i != Q_NODE_DATA && i != Q_HIST_LOAD &&
 		    i != Q_HIST_GET)
 			continue;
-		if (sqlite3_prepare_v3(st->db, query_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		if (sq()->sqlite3_prepare_v3(st->db, query_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 				       &st->q[i], NULL) != SQLITE_OK)
 			return db_error(st, err, "preparing queries");
 	}
@@ -247,7 +256,7 @@ close_db(Store *st)
 	int i;
 
 	for (i = 0; i < Q_COUNT; i++) {
-		sqlite3_finalize(st->q[i]);
+		sq()->sqlite3_finalize(st->q[i]);
 		st->q[i] = NULL;
 	}
 	if (st->db && !st->readonly) {
@@ -257,21 +266,24 @@ close_db(Store *st)
 		buf_printf(&wal, "%s-wal", st->path);
 		if (stat(wal.data, &sb) == 0 && sb.st_size > WAL_FOLD_BYTES) {
 			/* not worth waiting for a reader: a later close folds it in */
-			sqlite3_busy_timeout(st->db, 0);
-			sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+			sq()->sqlite3_busy_timeout(st->db, 0);
+			sq()->sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 		}
 		buf_free(&wal);
 	}
-	sqlite3_close(st->db);
+	sq()->sqlite3_close(st->db);
 	st->db = NULL;
 }
 
 int
 store_open(Store **out, const char *path, bool readonly, Err *err)
 {
-	Store *st = xcalloc(1, sizeof(*st));
+	Store *st;
 	int code;
 
+	if (!dynlib_sqlite(err))
+		return -1;
+	st = xcalloc(1, sizeof(*st));
 	st->path = xstrdup(path);
 	st->readonly = readonly;
 	*out = NULL;
@@ -279,7 +291,7 @@ store_open(Store **out, const char *path, bool readonly, Err *err)
 		*out = st;
 		return 0;
 	}
-	code = st->db ? sqlite3_errcode(st->db) : SQLITE_ERROR;
+	code = st->db ? sq()->sqlite3_errcode(st->db) : SQLITE_ERROR;
 	close_db(st);
 	if (!readonly && (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)) {
 		char aside[4096];
@@ -342,16 +354,16 @@ store_load_kinds(Store *st, int (*cb)(void *ctx, uint32_t id, const char *name),
 	sqlite3_stmt *s;
 	int rc;
 
-	if (sqlite3_prepare_v2(st->db, "SELECT id, name FROM kinds", -1, &s, NULL) != SQLITE_OK)
+	if (sq()->sqlite3_prepare_v2(st->db, "SELECT id, name FROM kinds", -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, err, "loading kinds");
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cb(ctx, (uint32_t)sqlite3_column_int(s, 0),
-		       (const char *)sqlite3_column_text(s, 1)) != 0) {
-			sqlite3_finalize(s);
+	while ((rc = sq()->sqlite3_step(s)) == SQLITE_ROW) {
+		if (cb(ctx, (uint32_t)sq()->sqlite3_column_int(s, 0),
+		       (const char *)sq()->sqlite3_column_text(s, 1)) != 0) {
+			sq()->sqlite3_finalize(s);
 			return -1;
 		}
 	}
-	sqlite3_finalize(s);
+	sq()->sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : db_error(st, err, "loading kinds");
 }
 
@@ -362,17 +374,17 @@ store_kind_id(Store *st, const char *name, uint32_t *id, Err *err)
 	int rc;
 
 	if (ins) {
-		sqlite3_bind_text(ins, 1, name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(ins);
-		sqlite3_reset(ins);
+		sq()->sqlite3_bind_text(ins, 1, name, -1, SQLITE_STATIC);
+		rc = sq()->sqlite3_step(ins);
+		sq()->sqlite3_reset(ins);
 		if (rc != SQLITE_DONE)
 			return db_error(st, err, "adding a kind");
 	}
-	sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(sel);
+	sq()->sqlite3_bind_text(sel, 1, name, -1, SQLITE_STATIC);
+	rc = sq()->sqlite3_step(sel);
 	if (rc == SQLITE_ROW)
-		*id = (uint32_t)sqlite3_column_int(sel, 0);
-	sqlite3_reset(sel);
+		*id = (uint32_t)sq()->sqlite3_column_int(sel, 0);
+	sq()->sqlite3_reset(sel);
 	if (rc != SQLITE_ROW)
 		return ins ? db_error(st, err, "reading a kind") :
 			     err_set(err, "%s: no node of kind '%s'", st->path, name);
@@ -389,7 +401,7 @@ store_load_nodes(Store *st, int64_t since, int (*cb)(void *ctx, const StoreNode 
 	/* In no particular order: asking for id order makes SQLite scan the whole table
 	 * instead of searching nodes_by_gen for the few rows newer than a snapshot; and
 	 * everything is a plain scan, not an index walk with a lookup per row. */
-	if (sqlite3_prepare_v2(st->db, since < 0 ?
+	if (sq()->sqlite3_prepare_v2(st->db, since < 0 ?
 			       "SELECT id, kind, key, status, rule_version, value, stat, trace,"
 			       " outputs, duration_us FROM nodes" :
 			       "SELECT id, kind, key, status, rule_version, value, stat, trace,"
@@ -397,33 +409,33 @@ store_load_nodes(Store *st, int64_t since, int (*cb)(void *ctx, const StoreNode 
 			       -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, err, "loading the graph");
 	if (since >= 0)
-		sqlite3_bind_int64(s, 1, since);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		sq()->sqlite3_bind_int64(s, 1, since);
+	while ((rc = sq()->sqlite3_step(s)) == SQLITE_ROW) {
 		StoreNode n = {
-			.id = (uint32_t)sqlite3_column_int64(s, 0),
-			.kind = (uint32_t)sqlite3_column_int(s, 1),
-			.key = (const char *)sqlite3_column_text(s, 2),
-			.status = (uint32_t)sqlite3_column_int(s, 3),
-			.rule_version = (uint32_t)sqlite3_column_int(s, 4),
-			.duration_us = sqlite3_column_int64(s, 9),
+			.id = (uint32_t)sq()->sqlite3_column_int64(s, 0),
+			.kind = (uint32_t)sq()->sqlite3_column_int(s, 1),
+			.key = (const char *)sq()->sqlite3_column_text(s, 2),
+			.status = (uint32_t)sq()->sqlite3_column_int(s, 3),
+			.rule_version = (uint32_t)sq()->sqlite3_column_int(s, 4),
+			.duration_us = sq()->sqlite3_column_int64(s, 9),
 		};
 
-		if (sqlite3_column_bytes(s, 5) == 16)
-			n.value = sqlite3_column_blob(s, 5);
-		n.stat = sqlite3_column_blob(s, 6);
-		n.stat_len = (size_t)sqlite3_column_bytes(s, 6);
-		n.trace = sqlite3_column_blob(s, 7);
-		n.trace_len = (size_t)sqlite3_column_bytes(s, 7);
-		n.outputs = sqlite3_column_blob(s, 8);
-		n.outputs_len = (size_t)sqlite3_column_bytes(s, 8);
+		if (sq()->sqlite3_column_bytes(s, 5) == 16)
+			n.value = sq()->sqlite3_column_blob(s, 5);
+		n.stat = sq()->sqlite3_column_blob(s, 6);
+		n.stat_len = (size_t)sq()->sqlite3_column_bytes(s, 6);
+		n.trace = sq()->sqlite3_column_blob(s, 7);
+		n.trace_len = (size_t)sq()->sqlite3_column_bytes(s, 7);
+		n.outputs = sq()->sqlite3_column_blob(s, 8);
+		n.outputs_len = (size_t)sq()->sqlite3_column_bytes(s, 8);
 		if (!n.key)
 			n.key = "";
 		if (cb(ctx, &n) != 0) {
-			sqlite3_finalize(s);
+			sq()->sqlite3_finalize(s);
 			return -1;
 		}
 	}
-	sqlite3_finalize(s);
+	sq()->sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : db_error(st, err, "loading the graph");
 }
 
@@ -435,13 +447,13 @@ store_get_data(Store *st, uint32_t id, Buf *out, bool *found, Err *err)
 
 	buf_clear(out);
 	*found = false;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		buf_append(out, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+	sq()->sqlite3_bind_int64(s, 1, id);
+	rc = sq()->sqlite3_step(s);
+	if (rc == SQLITE_ROW && sq()->sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		buf_append(out, sq()->sqlite3_column_blob(s, 0), (size_t)sq()->sqlite3_column_bytes(s, 0));
 		*found = true;
 	}
-	sqlite3_reset(s);
+	sq()->sqlite3_reset(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, err, "reading node data");
 	return 0;
@@ -470,8 +482,8 @@ store_commit(Store *st, Err *err)
 void
 store_rollback(Store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!sq()->sqlite3_get_autocommit(st->db))
+		sq()->sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	st->wrote_rows = false;
 }
 
@@ -479,18 +491,18 @@ static void
 bind_blob(sqlite3_stmt *s, int i, const void *p, size_t n)
 {
 	if (p)
-		sqlite3_bind_blob(s, i, n ? p : "", (int)n, SQLITE_STATIC);
+		sq()->sqlite3_bind_blob(s, i, n ? p : "", (int)n, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(s, i);
+		sq()->sqlite3_bind_null(s, i);
 }
 
 static int
 step_done(Store *st, sqlite3_stmt *s, Err *err, const char *what)
 {
-	int rc = sqlite3_step(s);
+	int rc = sq()->sqlite3_step(s);
 
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	sq()->sqlite3_reset(s);
+	sq()->sqlite3_clear_bindings(s);
 	return rc == SQLITE_DONE ? 0 : db_error(st, err, what);
 }
 
@@ -499,19 +511,19 @@ store_put_node(Store *st, const StoreNode *n, bool with_data, Err *err)
 {
 	sqlite3_stmt *s = st->q[with_data ? Q_NODE_PUT_DATA : Q_NODE_PUT];
 
-	sqlite3_bind_int64(s, 1, n->id);
-	sqlite3_bind_int64(s, 2, n->kind);
-	sqlite3_bind_text(s, 3, n->key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, n->status);
-	sqlite3_bind_int64(s, 5, n->rule_version);
+	sq()->sqlite3_bind_int64(s, 1, n->id);
+	sq()->sqlite3_bind_int64(s, 2, n->kind);
+	sq()->sqlite3_bind_text(s, 3, n->key, -1, SQLITE_STATIC);
+	sq()->sqlite3_bind_int64(s, 4, n->status);
+	sq()->sqlite3_bind_int64(s, 5, n->rule_version);
 	bind_blob(s, 6, n->value, 16);
 	bind_blob(s, 7, n->stat, n->stat_len);
 	bind_blob(s, 8, n->trace, n->trace_len);
 	bind_blob(s, 9, n->outputs, n->outputs_len);
-	sqlite3_bind_int64(s, 10, n->duration_us);
+	sq()->sqlite3_bind_int64(s, 10, n->duration_us);
 	if (with_data)
 		bind_blob(s, 11, n->data, n->data_len);
-	sqlite3_bind_int64(s, 12, st->gen + 1);
+	sq()->sqlite3_bind_int64(s, 12, st->gen + 1);
 	st->wrote_rows = true;
 	return step_done(st, s, err, "saving a node");
 }
@@ -521,19 +533,19 @@ store_history_add(Store *st, const StoreHistory *h, Err *err)
 {
 	sqlite3_stmt *s = st->q[Q_HIST_ADD];
 
-	sqlite3_bind_int64(s, 1, h->node);
+	sq()->sqlite3_bind_int64(s, 1, h->node);
 	bind_blob(s, 2, h->trace_hash, 16);
-	sqlite3_bind_int64(s, 3, h->rule_version);
+	sq()->sqlite3_bind_int64(s, 3, h->rule_version);
 	bind_blob(s, 4, h->value, 16);
 	bind_blob(s, 5, h->trace, h->trace_len);
 	bind_blob(s, 6, h->outputs, h->outputs_len);
 	bind_blob(s, 7, h->data, h->data_len);
-	sqlite3_bind_int64(s, 8, h->used_us);
+	sq()->sqlite3_bind_int64(s, 8, h->used_us);
 	if (step_done(st, s, err, "saving a previous result") != 0)
 		return -1;
 	s = st->q[Q_HIST_PRUNE];
-	sqlite3_bind_int64(s, 1, h->node);
-	sqlite3_bind_int(s, 2, STORE_HISTORY_PER_NODE);
+	sq()->sqlite3_bind_int64(s, 1, h->node);
+	sq()->sqlite3_bind_int(s, 2, STORE_HISTORY_PER_NODE);
 	return step_done(st, s, err, "pruning previous results");
 }
 
@@ -544,28 +556,28 @@ history_rows(Store *st, sqlite3_stmt *s, uint32_t node,
 {
 	int rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((rc = sq()->sqlite3_step(s)) == SQLITE_ROW) {
 		StoreHistory h = {
 			.node = node,
-			.trace_hash = sqlite3_column_blob(s, 0),
-			.rule_version = (uint32_t)sqlite3_column_int64(s, 1),
-			.value = sqlite3_column_blob(s, 2),
-			.trace = sqlite3_column_blob(s, 3),
-			.trace_len = (size_t)sqlite3_column_bytes(s, 3),
-			.outputs = sqlite3_column_blob(s, 4),
-			.outputs_len = (size_t)sqlite3_column_bytes(s, 4),
-			.data = sqlite3_column_blob(s, 5),
-			.data_len = (size_t)sqlite3_column_bytes(s, 5),
-			.used_us = sqlite3_column_int64(s, 6),
+			.trace_hash = sq()->sqlite3_column_blob(s, 0),
+			.rule_version = (uint32_t)sq()->sqlite3_column_int64(s, 1),
+			.value = sq()->sqlite3_column_blob(s, 2),
+			.trace = sq()->sqlite3_column_blob(s, 3),
+			.trace_len = (size_t)sq()->sqlite3_column_bytes(s, 3),
+			.outputs = sq()->sqlite3_column_blob(s, 4),
+			.outputs_len = (size_t)sq()->sqlite3_column_bytes(s, 4),
+			.data = sq()->sqlite3_column_blob(s, 5),
+			.data_len = (size_t)sq()->sqlite3_column_bytes(s, 5),
+			.used_us = sq()->sqlite3_column_int64(s, 6),
 		};
 
-		if (sqlite3_column_bytes(s, 0) != 16 || sqlite3_column_bytes(s, 2) != 16)
+		if (sq()->sqlite3_column_bytes(s, 0) != 16 || sq()->sqlite3_column_bytes(s, 2) != 16)
 			continue;
 		if (cb(ctx, &h) != 0)
 			break;
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	sq()->sqlite3_reset(s);
+	sq()->sqlite3_clear_bindings(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, err, "reading previous results");
 	return 0;
@@ -577,7 +589,7 @@ store_history_load(Store *st, uint32_t node, int (*cb)(void *ctx, const StoreHis
 {
 	sqlite3_stmt *s = st->q[Q_HIST_LOAD];
 
-	sqlite3_bind_int64(s, 1, node);
+	sq()->sqlite3_bind_int64(s, 1, node);
 	return history_rows(st, s, node, cb, ctx, err);
 }
 
@@ -587,7 +599,7 @@ store_history_get(Store *st, uint32_t node, const void *trace_hash,
 {
 	sqlite3_stmt *s = st->q[Q_HIST_GET];
 
-	sqlite3_bind_int64(s, 1, node);
+	sq()->sqlite3_bind_int64(s, 1, node);
 	bind_blob(s, 2, trace_hash, 16);
 	return history_rows(st, s, node, cb, ctx, err);
 }
@@ -597,15 +609,15 @@ store_run_add(Store *st, const StoreRun *run, Err *err)
 {
 	sqlite3_stmt *s = st->q[Q_RUN_ADD];
 
-	sqlite3_bind_int64(s, 1, run->started_us);
-	sqlite3_bind_int64(s, 2, run->ended_us);
-	sqlite3_bind_text(s, 3, run->command ? run->command : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, run->status);
+	sq()->sqlite3_bind_int64(s, 1, run->started_us);
+	sq()->sqlite3_bind_int64(s, 2, run->ended_us);
+	sq()->sqlite3_bind_text(s, 3, run->command ? run->command : "", -1, SQLITE_STATIC);
+	sq()->sqlite3_bind_int(s, 4, run->status);
 	bind_blob(s, 5, run->records ? run->records : "", run->records_len);
 	if (step_done(st, s, err, "recording the run") != 0)
 		return -1;
 	s = st->q[Q_RUN_PRUNE];
-	sqlite3_bind_int(s, 1, STORE_RUNS_KEPT);
+	sq()->sqlite3_bind_int(s, 1, STORE_RUNS_KEPT);
 	return step_done(st, s, err, "pruning old runs");
 }
 
@@ -616,29 +628,29 @@ store_run_last(Store *st, StoreRun *run, Buf *out, bool *found, Err *err)
 	int rc;
 
 	*found = false;
-	if (sqlite3_prepare_v2(st->db,
+	if (sq()->sqlite3_prepare_v2(st->db,
 			       "SELECT id, started_us, ended_us, command, status, records"
 			       " FROM runs ORDER BY id DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, err, "reading the last run");
-	rc = sqlite3_step(s);
+	rc = sq()->sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		size_t cmd_len = (size_t)sqlite3_column_bytes(s, 3);
-		size_t rec_len = (size_t)sqlite3_column_bytes(s, 5);
+		size_t cmd_len = (size_t)sq()->sqlite3_column_bytes(s, 3);
+		size_t rec_len = (size_t)sq()->sqlite3_column_bytes(s, 5);
 
 		buf_clear(out);
-		buf_append(out, sqlite3_column_blob(s, 5), rec_len);
+		buf_append(out, sq()->sqlite3_column_blob(s, 5), rec_len);
 		buf_putc(out, '\0');
-		buf_append(out, sqlite3_column_text(s, 3), cmd_len);
-		run->id = sqlite3_column_int64(s, 0);
-		run->started_us = sqlite3_column_int64(s, 1);
-		run->ended_us = sqlite3_column_int64(s, 2);
-		run->status = sqlite3_column_int(s, 4);
+		buf_append(out, sq()->sqlite3_column_text(s, 3), cmd_len);
+		run->id = sq()->sqlite3_column_int64(s, 0);
+		run->started_us = sq()->sqlite3_column_int64(s, 1);
+		run->ended_us = sq()->sqlite3_column_int64(s, 2);
+		run->status = sq()->sqlite3_column_int(s, 4);
 		run->records = out->data;
 		run->records_len = rec_len;
 		run->command = out->data + rec_len + 1;
 		*found = true;
 	}
-	sqlite3_finalize(s);
+	sq()->sqlite3_finalize(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_error(st, err, "reading the last run");
 	return 0;
@@ -651,15 +663,15 @@ store_check(Store *st, Err *err)
 	int rc;
 	const char *res;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK)
+	if (sq()->sqlite3_prepare_v2(st->db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, err, "integrity check");
-	rc = sqlite3_step(s);
-	res = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+	rc = sq()->sqlite3_step(s);
+	res = rc == SQLITE_ROW ? (const char *)sq()->sqlite3_column_text(s, 0) : NULL;
 	if (!res || strcmp(res, "ok") != 0) {
-		err_set(err, "%s: integrity check failed: %s", st->path, res ? res : sqlite3_errmsg(st->db));
-		sqlite3_finalize(s);
+		err_set(err, "%s: integrity check failed: %s", st->path, res ? res : sq()->sqlite3_errmsg(st->db));
+		sq()->sqlite3_finalize(s);
 		return -1;
 	}
-	sqlite3_finalize(s);
+	sq()->sqlite3_finalize(s);
 	return 0;
 }

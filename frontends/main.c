@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -19,7 +20,10 @@ usage(FILE *f)
 	const CliCommand *const *c;
 
 	fprintf(f, "bunpy %s - a fast, all-in-one toolchain for Python projects\n\n"
-		"Usage: bunpy [GLOBAL OPTIONS] COMMAND [ARGS...]\n\nCommands:\n", PACKAGE_VERSION);
+		"Usage: bunpy [GLOBAL OPTIONS] COMMAND [ARGS...]\n"
+		"       bunpy [GLOBAL OPTIONS] SCRIPT.py [ARGS...]   (bunpy run SCRIPT.py)\n"
+		"       bunpy [GLOBAL OPTIONS] -c CODE [ARGS...]     (bunpy run -c CODE)\n\nCommands:\n",
+		PACKAGE_VERSION);
 	for (c = commands_all; *c; c++)
 		if (!(*c)->hidden)
 			fprintf(f, "  %-9s %s\n", (*c)->name, (*c)->summary);
@@ -39,12 +43,30 @@ usage(FILE *f)
 		"Run 'bunpy COMMAND --help' for a command's options.\n");
 }
 
-enum { OPT_VERSION = 1 };
+enum { OPT_VERSION = 1, OPT_CODE };
 
 static const CliOption top_options[] = {
 	{ "version", 'V', NULL, "show the version", OPT_VERSION },
+	{ "code", 'c', "CODE", "run Python code in the project's environment (bunpy run -c)", OPT_CODE },
 	{ NULL, 0, NULL, NULL, 0 },
 };
+
+/* `bunpy run FIRST [SECOND] REST...`: the shortcuts for scripts and -c. */
+static int
+run_shortcut(Cli *cli, const char *first, const char *second, int nrest, char **rest)
+{
+	char **args = xcalloc((size_t)nrest + 4, sizeof(*args));
+	int n = 0, rc;
+
+	args[n++] = "run";
+	args[n++] = (char *)first;
+	if (second)
+		args[n++] = (char *)second;
+	memcpy(args + n, rest, (size_t)nrest * sizeof(*args));
+	rc = cmd_run.run(cli, n + nrest, args);
+	free(args);
+	return rc;
+}
 
 static const CliCommand top = { .name = "", .usage = "COMMAND [ARGS...]", .options = top_options };
 
@@ -70,6 +92,10 @@ main(int argc, char **argv)
 		case OPT_VERSION:
 			printf("bunpy %s\n", PACKAGE_VERSION);
 			return 0;
+		case OPT_CODE:
+			/* `bunpy -c CODE ARGS...` is `bunpy run -c CODE ARGS...` */
+			return run_shortcut(&cli, "-c", arg, argc - cli_first_operand(&cli),
+					    argv + cli_first_operand(&cli));
 		}
 	}
 	i = cli_first_operand(&cli);
@@ -93,6 +119,8 @@ main(int argc, char **argv)
 		return c->run(&cli, 2, help_argv);
 	}
 	c = commands_find(argv[i]);
+	if (!c && strlen(argv[i]) > 3 && !strcmp(argv[i] + strlen(argv[i]) - 3, ".py"))
+		return run_shortcut(&cli, argv[i], NULL, argc - i - 1, argv + i + 1);
 	if (!c) {
 		term_error(&cli.term, "no command '%s' (see 'bunpy --help')", argv[i]);
 		return 2;

@@ -113,6 +113,22 @@ toml_doc_reason(Arena *a, const char *msg, const char *phrase, const char *value
 
 /* ------------------------------------------------------------------ keys */
 
+/* base, sep and tail in one arena string: every key of a document is named this way
+ * before it is read (for the messages), so it is done without printf, which was a
+ * third of reading a lock. */
+static const char *
+join_path(Arena *a, const char *base, const char *sep, size_t seplen, const char *tail, size_t n)
+{
+	size_t bl = strlen(base);
+	char *out = arena_alloc(a, bl + seplen + n + 1);
+
+	memcpy(out, base, bl);
+	memcpy(out + bl, sep, seplen);
+	memcpy(out + bl + seplen, tail, n);
+	out[bl + seplen + n] = '\0';
+	return out;
+}
+
 const char *
 toml_doc_key(Arena *a, const char *base, const char *k, size_t n)
 {
@@ -120,15 +136,20 @@ toml_doc_key(Arena *a, const char *base, const char *k, size_t n)
 
 	if (!*base)
 		return bare ? arena_strndup(a, k, n) : toml_doc_quote(a, k, n);
-	if (bare)
-		return arena_printf(a, "%s.%.*s", base, (int)n, k);
-	return arena_printf(a, "%s.%s", base, toml_doc_quote(a, k, n));
+	if (!bare) {
+		k = toml_doc_quote(a, k, n);
+		n = strlen(k);
+	}
+	return join_path(a, base, ".", 1, k, n);
 }
 
 const char *
 toml_doc_index(Arena *a, const char *base, size_t i)
 {
-	return arena_printf(a, "%s[%zu]", base, i);
+	char digits[24];
+	int n = snprintf(digits, sizeof(digits), "[%zu]", i);
+
+	return join_path(a, base, digits, (size_t)n, "", 0);
 }
 
 /* ------------------------------------------------------------------ typed getters */

@@ -107,6 +107,7 @@ typedef struct Unpack {
 	size_t dist_len;
 	const char *record_name;
 	Record record;
+	const CryptoApi *cr;        /* libcrypto, opened for the first unpack */
 	EVP_MD *mds[NALGORITHMS];
 	EVP_MD_CTX *ctx;
 	int root;                   /* the temporary directory */
@@ -459,8 +460,8 @@ digest_for(Unpack *u, const RecordRow *row)
 		if (strcmp(row->alg, algorithms[i].python) != 0)
 			continue;
 		if (!u->mds[i])
-			u->mds[i] = EVP_MD_fetch(NULL, algorithms[i].openssl, NULL);
-		if (!u->mds[i] || (size_t)EVP_MD_get_size(u->mds[i]) != row->digest_len)
+			u->mds[i] = u->cr->EVP_MD_fetch(NULL, algorithms[i].openssl, NULL);
+		if (!u->mds[i] || (size_t)u->cr->EVP_MD_get_size(u->mds[i]) != row->digest_len)
 			return NULL;
 		return u->mds[i];
 	}
@@ -549,8 +550,8 @@ digest_matches(Unpack *u, const Member *m, const void *data, size_t n)
 	unsigned char d[EVP_MAX_MD_SIZE];
 	unsigned dn = 0;
 
-	if (!EVP_DigestInit_ex(u->ctx, m->md, NULL) || !EVP_DigestUpdate(u->ctx, data, n) ||
-	    !EVP_DigestFinal_ex(u->ctx, d, &dn))
+	if (!u->cr->EVP_DigestInit_ex(u->ctx, m->md, NULL) || !u->cr->EVP_DigestUpdate(u->ctx, data, n) ||
+	    !u->cr->EVP_DigestFinal_ex(u->ctx, d, &dn))
 		return fail(u, "cannot hash member %s", q(u, m->name, m->len));
 	if (dn != m->row->digest_len || memcmp(d, m->row->digest, dn) != 0)
 		return fail(u, "member %s does not match its hash in RECORD", q(u, m->name, m->len));
@@ -715,7 +716,7 @@ write_file(Unpack *u, const ArchiveApi *la, struct archive *a, Member *m, int di
 	if (fd < 0)
 		return err_sys(u->err, "%s: cannot create %s", u->wheel_name, q(u, m->name, m->len));
 	/* RECORD (and its signatures) are the only members written without a row */
-	if (m->row && !EVP_DigestInit_ex(u->ctx, m->md, NULL)) {
+	if (m->row && !u->cr->EVP_DigestInit_ex(u->ctx, m->md, NULL)) {
 		close(fd);
 		return fail(u, "cannot hash member %s", q(u, m->name, m->len));
 	}
@@ -730,7 +731,7 @@ write_file(Unpack *u, const ArchiveApi *la, struct archive *a, Member *m, int di
 			return -1;
 		}
 		if (m->row)
-			EVP_DigestUpdate(u->ctx, block, n);
+			u->cr->EVP_DigestUpdate(u->ctx, block, n);
 		size += n;
 	}
 	if (r != ARCHIVE_EOF) {
@@ -762,7 +763,7 @@ write_file(Unpack *u, const ArchiveApi *la, struct archive *a, Member *m, int di
 	if (m->row->has_size && size != m->row->size)
 		return fail(u, "member %s has %llu bytes, RECORD says %llu", q(u, m->name, m->len),
 			    (unsigned long long)size, (unsigned long long)m->row->size);
-	EVP_DigestFinal_ex(u->ctx, d, &dn);
+	u->cr->EVP_DigestFinal_ex(u->ctx, d, &dn);
 	if (dn != m->row->digest_len || memcmp(d, m->row->digest, dn) != 0)
 		return fail(u, "member %s does not match its hash in RECORD", q(u, m->name, m->len));
 	return 0;
@@ -954,7 +955,9 @@ unpack_into(Unpack *u, int fd, WheelcacheCase how)
 		u->fold = ci == 1;
 	} else
 		u->fold = how == WHEELCACHE_CASE_INSENSITIVE;
-	if (!(u->ctx = EVP_MD_CTX_new()))
+	if (!(u->cr = dynlib_crypto(u->err)))
+		return -1;
+	if (!(u->ctx = u->cr->EVP_MD_CTX_new()))
 		return fail(u, "cannot hash: out of memory");
 	if (check_members(u, fd) != 0)
 		return -1;
@@ -1021,9 +1024,10 @@ out:
 
 		fs_remove_tree(tmp, &ignored);
 	}
-	for (i = 0; i < NALGORITHMS; i++)
-		EVP_MD_free(u.mds[i]);
-	EVP_MD_CTX_free(u.ctx);
+	for (i = 0; u.cr && i < NALGORITHMS; i++)
+		u.cr->EVP_MD_free(u.mds[i]);
+	if (u.cr)
+		u.cr->EVP_MD_CTX_free(u.ctx);
 	arena_free(&u.arena);
 	return rc;
 }
