@@ -764,9 +764,9 @@ run_main(Cli *cli, int argc, char **argv)
 	}
 	has_venv = access(arena_printf(&a, "%s/bin/python", venv), X_OK) == 0;
 	if (!has_venv && (kind != RUN_COMMAND || nwith)) {
-		term_error(&cli->term, "%s has no environment (%s/bin/python is missing)", p.root, venv);
-		fprintf(stderr, "bunpy: hint: %s\n", no_sync ? "run 'bunpy sync' first, or leave out --no-sync" :
-			"run 'bunpy sync' to make it");
+		term_error(&cli->term, "%s has no environment (%s/bin/python is missing)" ERR_HINT "%s",
+			   p.root, venv, no_sync ? "run 'bunpy sync' first, or leave out --no-sync" :
+			   "run 'bunpy sync' to make it");
 		rc = 1;
 		goto done;
 	}
