@@ -46,7 +46,7 @@ static const struct {
 } option_values[] = {
 	{ NULL, "color", "auto always never", NAMES_NONE },
 	{ NULL, "resolution", "highest lowest lowest-direct", NAMES_NONE },
-	{ NULL, "prerelease", "if-necessary allow disallow explicit if-necessary-or-explicit", NAMES_NONE },
+	{ NULL, "prerelease", "if-necessary allow disallow", NAMES_NONE },
 	{ NULL, "link-mode", "clone hardlink copy", NAMES_NONE },
 	{ "graph", "format", "text dot json", NAMES_NONE },
 	{ "graph", "kind", "task file glob", NAMES_NONE },
