@@ -98,10 +98,11 @@ def options(help_text, heading):
             inside = True
             continue
         if inside:
-            m = re.match(r"\s+(?:-(\w), )?--([\w-]+)", line)
-            if not m:
+            if not line.strip():
                 break
-            out.append(m.groups())
+            m = re.match(r"\s+(?:-(\w), )?--([\w-]+)", line)
+            if m:
+                out.append(m.groups())   # else the help's second line
     return out
 
 rc, top, _ = run("--help")
@@ -202,6 +203,12 @@ done
 for v in $(cat "$top_srcdir"/engine/*.c "$top_srcdir"/packaging/*.c "$top_srcdir"/rules/*.c \
 	"$top_srcdir"/frontends/*.c | grep -oE 'getenv\("[A-Za-z0-9_]+"\)' | sed 's/getenv("//; s/")//' | sort -u); do
 	grep -q "$v" "$SETTINGS" || fail "the source reads \$$v but docs/settings.md does not mention it"
+done
+# every [tool.bunpy] key pyproject.c reads is in settings.md
+keys=$(grep -oE 'toml_get\(b, "[a-z-]+"\)' "$top_srcdir/packaging/pyproject.c" | sed 's/.*"\(.*\)".*/\1/')
+[ -n "$keys" ] || fail "found no [tool.bunpy] keys in packaging/pyproject.c"
+for k in $keys tasks; do
+	grep -qE "\`($k = |\[tool\.bunpy\.$k\])" "$SETTINGS" || fail "docs/settings.md does not list the [tool.bunpy] key $k"
 done
 for v in NO_COLOR SSL_CERT_FILE XDG_CACHE_HOME; do
 	case "$man_env" in
