@@ -208,8 +208,8 @@ cli_next(Cli *cli, const char **arg)
 	}
 }
 
-static void
-print_options(const CliOption *o)
+void
+cli_print_options(FILE *f, const CliOption *o)
 {
 	for (; o && o->name; o++) {
 		char left[64];
@@ -220,7 +220,7 @@ print_options(const CliOption *o)
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");
-		printf("  %-26s %s\n", left, o->help);
+		fprintf(f, "  %-26s %s\n", left, o->help);
 	}
 }
 
@@ -232,10 +232,10 @@ cli_help(const Cli *cli)
 	printf("%s\n\nUsage: bunpy %s %s\n", cli->spec->description, cli->command, cli->spec->usage);
 	if (cli->options && cli->options->name) {
 		printf("\nOptions:\n");
-		print_options(cli->options);
+		cli_print_options(stdout, cli->options);
 	}
 	printf("\nGlobal options:\n");
-	print_options(cli_global_options);
+	cli_print_options(stdout, cli_global_options);
 }
 
 int

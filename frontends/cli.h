@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "term.h"
 
@@ -75,6 +76,8 @@ int cli_usage_error(const Cli *cli, const char *fmt, ...) ERR_PRINTF(2, 3);
 int cli_first_operand(const Cli *cli);
 /* Append s to a malloc'd list of strings (repeatable options). */
 void cli_list_push(const char ***list, size_t *n, const char *s);
+/* One line per option, as `--help` shows them. */
+void cli_print_options(FILE *f, const CliOption *o);
 /* Parse a positive integer option; -1 when it is not one. */
 int cli_positive(const char *s);
 

@@ -415,8 +415,7 @@ complete_last(Completer *c, const Line *l, const char *cur)
 			offer_options(c, l->cmd->options);
 		offer_options(c, cli_global_options);
 		if (!l->cmd && !l->help)
-			/* main()'s own: its table is private to main.c */
-			offer_words(c, "-V --version");
+			offer_options(c, commands_top.options);
 		return;
 	}
 	if (l->help) {

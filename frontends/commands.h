@@ -11,6 +11,10 @@ extern const CliCommand cmd_init, cmd_add, cmd_remove, cmd_run, cmd_lock, cmd_sy
 	cmd_update, cmd_outdated, cmd_tree, cmd_why, cmd_export, cmd_python, cmd_cache,
 	cmd_graph, cmd_complete;
 
+/* What `bunpy` takes before a command: its options (-V, -c CODE). */
+enum { COMMANDS_OPT_VERSION = 1, COMMANDS_OPT_CODE };
+extern const CliCommand commands_top;
+
 /* In the order `bunpy --help` lists them; NULL-terminated. */
 extern const CliCommand *const commands_all[];
 

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "engine/engine.h"
@@ -116,6 +115,7 @@ one_of(const char *s, const char *const *names, size_t n)
 }
 
 static const char *const resolution_names[] = { NULL, "highest", "lowest", "lowest-direct" };
+static const char *const boolean_names[] = { NULL, "1", "true", "yes", "0", "false", "no" };
 static const char *const prerelease_names[] = { NULL, "disallow", "allow", "if-necessary",
 						"explicit", "if-necessary-or-explicit" };
 
@@ -301,6 +301,7 @@ load(Cli *cli, Project *proj, const LockingArgs *la, Arena *a, LockingResult *r,
 {
 	const char *path = arena_printf(a, "%s/pyproject.toml", proj->root), *why;
 	Pyproject *py = &r->pyproject;
+	const char *offline;
 	Err err;
 
 	/* the parsed pyproject outlives this call: it is parsed from a copy in the arena */
@@ -313,8 +314,11 @@ load(Cli *cli, Project *proj, const LockingArgs *la, Arena *a, LockingResult *r,
 	lo->indexes = r->indexes;
 	lo->nindexes = r->nindexes;
 	if (env_mode(cli, "BUNPY_RESOLUTION", resolution_names, 4, &lo->resolution) != 0 ||
-	    env_mode(cli, "BUNPY_PRERELEASE", prerelease_names, 4, &lo->prerelease) != 0)
+	    env_mode(cli, "BUNPY_PRERELEASE", prerelease_names, 4, &lo->prerelease) != 0 ||
+	    env_mode(cli, "BUNPY_OFFLINE", boolean_names, 7, &offline) != 0)
 		return 2;
+	r->offline = offline && (!strcmp(offline, "1") || !strcmp(offline, "true") ||
+				 !strcmp(offline, "yes"));
 	if (la->resolution)
 		lo->resolution = la->resolution;
 	else if (!lo->resolution)
@@ -362,10 +366,8 @@ locking_load(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Locki
 void
 locking_ctx(const LockingArgs *la, const LockingResult *r, const char *cache_dir, LockCtx *lc)
 {
-	const char *dbg = getenv("BUNPY_DEBUG"), *off = getenv("BUNPY_OFFLINE");
-	/* the flag, else the environment: "1", "true" or "yes" */
-	bool offline = la->offline || (off && (!strcmp(off, "1") || !strcasecmp(off, "true") ||
-						!strcasecmp(off, "yes")));
+	const char *dbg = getenv("BUNPY_DEBUG");
+	bool offline = la->offline || r->offline;
 
 	lc->cache_dir = cache_dir;
 	lc->offline = offline;

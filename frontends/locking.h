@@ -83,6 +83,7 @@ typedef struct LockingResult {
 	LockIndex *indexes;          /* malloc'd; the HTTP settings of the sync too */
 	size_t nindexes;
 	bool locked_now;             /* pylock.toml was written by this run */
+	bool offline;                /* $BUNPY_OFFLINE says so (the flag is in LockingArgs) */
 	/* pylock.toml as it now is (NULL when this run did not read or write it: frozen,
 	 * dry run), and its parsed packages when it was read up to date (have_lock) */
 	const char *lock_text;

@@ -28,28 +28,14 @@ usage(FILE *f)
 		if (!(*c)->hidden)
 			fprintf(f, "  %-9s %s\n", (*c)->name, (*c)->summary);
 	fprintf(f, "  %-9s %s\n", "help", "show help for a command");
-	fprintf(f, "\nGlobal options (before or after the command):\n"
-		"  -C, --directory DIR  run as if bunpy was started in DIR\n"
-		"      --cache-dir DIR  the shared cache (default $BUNPY_CACHE_DIR, else\n"
-		"                       $XDG_CACHE_HOME/bunpy, else ~/.cache/bunpy)\n"
-		"  -q, --quiet          print only errors\n"
-		"  -v, --verbose        say more about what happens\n"
-		"      --color WHEN     auto, always or never\n"
-		"  -h, --help           show help\n"
-		"  -V, --version        show the version\n"
-		"\nExit status: 0 success, 1 failure, 2 bad usage or configuration, 130 interrupted;\n"
+	fprintf(f, "\nGlobal options (before or after the command):\n");
+	cli_print_options(f, cli_global_options);
+	cli_print_options(f, commands_top.options);
+	fprintf(f, "\nExit status: 0 success, 1 failure, 2 bad usage or configuration, 130 interrupted;\n"
 		"a task's or a program's own status. Settings: flags, then BUNPY_* variables, then\n"
 		"[tool.bunpy] in pyproject.toml (see bunpy(1)).\n"
 		"Run 'bunpy COMMAND --help' for a command's options.\n");
 }
-
-enum { OPT_VERSION = 1, OPT_CODE };
-
-static const CliOption top_options[] = {
-	{ "version", 'V', NULL, "show the version", OPT_VERSION },
-	{ "code", 'c', "CODE", "run Python code in the project's environment (bunpy run -c)", OPT_CODE },
-	{ NULL, 0, NULL, NULL, 0 },
-};
 
 /* `bunpy run FIRST [SECOND] REST...`: the shortcuts for scripts and -c. */
 static int
@@ -68,8 +54,6 @@ run_shortcut(Cli *cli, const char *first, const char *second, int nrest, char **
 	return rc;
 }
 
-static const CliCommand top = { .name = "", .usage = "COMMAND [ARGS...]", .options = top_options };
-
 int
 main(int argc, char **argv)
 {
@@ -80,7 +64,7 @@ main(int argc, char **argv)
 
 	term_init(&cli.term, "auto");
 	/* Global options before the command; the command's parser takes them too. */
-	cli_begin(&cli, &top, argc, argv);
+	cli_begin(&cli, &commands_top, argc, argv);
 	cli.stop_at_operand = true;
 	while ((id = cli_next(&cli, &arg)) != CLI_DONE) {
 		switch (id) {
@@ -89,10 +73,10 @@ main(int argc, char **argv)
 			return 0;
 		case CLI_ERROR:
 			return 2;
-		case OPT_VERSION:
+		case COMMANDS_OPT_VERSION:
 			printf("bunpy %s\n", PACKAGE_VERSION);
 			return 0;
-		case OPT_CODE:
+		case COMMANDS_OPT_CODE:
 			/* `bunpy -c CODE ARGS...` is `bunpy run -c CODE ARGS...` */
 			return run_shortcut(&cli, "-c", arg, argc - cli_first_operand(&cli),
 					    argv + cli_first_operand(&cli));
