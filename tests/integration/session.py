@@ -273,6 +273,17 @@ def run_session(tmp, srv):
     check(r.returncode == 0 and script_output(r.stdout).get("rich") == "13.7.1",
           "bunpy script.py runs it too", r.stdout + r.stderr)
 
+    # the project itself: a package, installed editable, its script a command
+    r = s.bunpy("run", "app")
+    check(r.returncode == 0 and r.stdout.strip() == "Hello from app!",
+          "bunpy run app: the project's own script (the project is installed, editable)",
+          "exit %d: %s %s" % (r.returncode, r.stdout, r.stderr[-300:]))
+    r = subprocess.run([os.path.join(s.app, ".venv", "bin", "python"), "-c",
+                        "import app; print(app.__file__)"], cwd="/", capture_output=True, text=True)
+    check(r.returncode == 0 and r.stdout.strip() == os.path.join(s.app, "src", "app", "__init__.py"),
+          "the venv's python imports the project from src/ wherever it runs",
+          "exit %d: %s %s" % (r.returncode, r.stdout, r.stderr[-300:]))
+
     # ---------------------------------------------------------------- remove
     r = s.bunpy("remove", "rich")
     check(r.returncode == 0 and "Removed rich from project.dependencies" in r.stderr,
