@@ -800,9 +800,13 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 	outcome->audited = nwanted;
 	outcome->venv_created = venv_state == 0;
 	if (ninstalls || nremovals) {
-		term_note(&cli->term, "%s %zu package%s in %.0f ms", ninstalls ? "Installed" : "Removed",
-			  ninstalls ? ninstalls : nremovals, (ninstalls ? ninstalls : nremovals) == 1 ? "" : "s",
-			  (double)(fs_monotonic_us() - t_sync) / 1e3);
+		if (ninstalls && nremovals)
+			term_note(&cli->term, "Installed %zu and removed %zu package%s in %.0f ms", ninstalls,
+				  nremovals, nremovals == 1 ? "" : "s", (double)(fs_monotonic_us() - t_sync) / 1e3);
+		else
+			term_note(&cli->term, "%s %zu package%s in %.0f ms", ninstalls ? "Installed" : "Removed",
+				  ninstalls ? ninstalls : nremovals, (ninstalls ? ninstalls : nremovals) == 1 ? "" : "s",
+				  (double)(fs_monotonic_us() - t_sync) / 1e3);
 		print_changes(cli, installs, ninstalls, removals, nremovals, false);
 	} else {
 		term_note(&cli->term, "Audited %zu package%s in %.0f ms", nwanted, nwanted == 1 ? "" : "s",

@@ -1,0 +1,3 @@
+from importlib.metadata import version
+import httpx, rich
+print("httpx", version("httpx"), "and rich", version("rich"), "imported")
