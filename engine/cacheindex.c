@@ -226,32 +226,17 @@ int
 cacheindex_lock(const char *cache_dir, bool exclusive, bool wait, Err *err)
 {
 	char path[4200];
-	int fd;
 
 	if (fs_mkdir_p(cache_dir, err) != 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/.lock", cache_dir);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		return err_sys(err, "cannot open %s", path);
-	while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB)) != 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno == EWOULDBLOCK && !wait) {
-			close(fd);
-			return -2;
-		}
-		err_sys(err, "cannot lock %s", path);
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return exclusive ? fs_lock(path, wait, err) : fs_lock_shared(path, wait, err);
 }
 
 void
 cacheindex_unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd);
+	fs_unlock(fd);
 }
 
 /* ------------------------------------------------------------ the database */

@@ -468,14 +468,14 @@ fs_path_join(Arena *a, const char *dir, const char *name)
 	return arena_printf(a, "%s/%s", dir, name);
 }
 
-int
-fs_lock(const char *path, bool wait, Err *err)
+static int
+lock_file(const char *path, int op, bool wait, Err *err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
 	if (fd < 0)
 		return err_sys(err, "%s", path);
-	while (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+	while (flock(fd, op | (wait ? 0 : LOCK_NB)) != 0) {
 		if (errno == EINTR)
 			continue;
 		if (errno == EWOULDBLOCK) {
@@ -487,6 +487,18 @@ fs_lock(const char *path, bool wait, Err *err)
 		return -1;
 	}
 	return fd;
+}
+
+int
+fs_lock(const char *path, bool wait, Err *err)
+{
+	return lock_file(path, LOCK_EX, wait, err);
+}
+
+int
+fs_lock_shared(const char *path, bool wait, Err *err)
+{
+	return lock_file(path, LOCK_SH, wait, err);
 }
 
 void

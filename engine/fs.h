@@ -70,6 +70,8 @@ bool fs_path_is_abs(const char *p);
 /* An exclusive advisory lock on path (created if needed). Blocks when wait is true;
  * returns the fd (keep it open while locked), -2 when busy and !wait, -1 on error. */
 int fs_lock(const char *path, bool wait, Err *err);
+/* The same with a shared lock (many holders at once, none while an exclusive one is held). */
+int fs_lock_shared(const char *path, bool wait, Err *err);
 void fs_unlock(int fd);
 
 #endif

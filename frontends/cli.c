@@ -56,8 +56,8 @@ cli_usage_error(const Cli *cli, const char *fmt, ...)
 	return 2;
 }
 
-static const CliOption *
-find_long(const CliOption *opts, const char *name, size_t len)
+const CliOption *
+cli_find_long(const CliOption *opts, const char *name, size_t len)
 {
 	for (; opts && opts->name; opts++)
 		if (strlen(opts->name) == len && !strncmp(opts->name, name, len))
@@ -65,8 +65,8 @@ find_long(const CliOption *opts, const char *name, size_t len)
 	return NULL;
 }
 
-static const CliOption *
-find_short(const CliOption *opts, char c)
+const CliOption *
+cli_find_short(const CliOption *opts, char c)
 {
 	for (; opts && opts->name; opts++)
 		if (opts->short_name == c)
@@ -118,11 +118,11 @@ global(Cli *cli, int id, const char *arg)
 static const CliOption *
 short_option(Cli *cli, const char *p, const char **arg, int *err)
 {
-	const CliOption *o = find_short(cli->options, *p);
+	const CliOption *o = cli_find_short(cli->options, *p);
 
 	*err = 0;
 	if (!o)
-		o = find_short(cli_global_options, *p);
+		o = cli_find_short(cli_global_options, *p);
 	if (!o) {
 		*err = cli_usage_error(cli, "unknown option '-%c'", *p);
 		return NULL;
@@ -179,9 +179,9 @@ cli_next(Cli *cli, const char **arg)
 				char *eq = strchr(a + 2, '=');
 				size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
 
-				o = find_long(cli->options, a + 2, len);
+				o = cli_find_long(cli->options, a + 2, len);
 				if (!o)
-					o = find_long(cli_global_options, a + 2, len);
+					o = cli_find_long(cli_global_options, a + 2, len);
 				if (!o)
 					return cli_usage_error(cli, "unknown option '%.*s'", (int)len + 2, a), CLI_ERROR;
 				if (o->arg) {

@@ -76,6 +76,9 @@ int cli_usage_error(const Cli *cli, const char *fmt, ...) ERR_PRINTF(2, 3);
 int cli_first_operand(const Cli *cli);
 /* Append s to a malloc'd list of strings (repeatable options). */
 void cli_list_push(const char ***list, size_t *n, const char *s);
+/* The option of a table with that long name (len bytes of name), or short name. */
+const CliOption *cli_find_long(const CliOption *opts, const char *name, size_t len);
+const CliOption *cli_find_short(const CliOption *opts, char c);
 /* One line per option, as `--help` shows them. */
 void cli_print_options(FILE *f, const CliOption *o);
 /* Parse a positive integer option; -1 when it is not one. */

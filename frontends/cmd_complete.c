@@ -214,37 +214,19 @@ offer_names(Completer *c, Names names)
 /* ---------------------------------------------------------------- options */
 
 static const CliOption *
-find_long(const CliOption *opts, const char *name, size_t len)
-{
-	for (; opts && opts->name; opts++)
-		if (strlen(opts->name) == len && !strncmp(opts->name, name, len))
-			return opts;
-	return NULL;
-}
-
-static const CliOption *
-find_short(const CliOption *opts, char ch)
-{
-	for (; opts && opts->name; opts++)
-		if (opts->short_name == ch)
-			return opts;
-	return NULL;
-}
-
-static const CliOption *
 option_long(const CliCommand *cmd, const char *name, size_t len)
 {
-	const CliOption *o = cmd ? find_long(cmd->options, name, len) : NULL;
+	const CliOption *o = cmd ? cli_find_long(cmd->options, name, len) : NULL;
 
-	return o ? o : find_long(cli_global_options, name, len);
+	return o ? o : cli_find_long(cli_global_options, name, len);
 }
 
 static const CliOption *
 option_short(const CliCommand *cmd, char ch)
 {
-	const CliOption *o = cmd ? find_short(cmd->options, ch) : NULL;
+	const CliOption *o = cmd ? cli_find_short(cmd->options, ch) : NULL;
 
-	return o ? o : find_short(cli_global_options, ch);
+	return o ? o : cli_find_short(cli_global_options, ch);
 }
 
 static void

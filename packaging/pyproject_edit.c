@@ -428,56 +428,6 @@ newline_of(const char *t, size_t n)
 	return nl && nl > t && nl[-1] == '\r' ? "\r\n" : "\n";
 }
 
-/*
- * A requirement as a TOML string in the array's quote character where that needs no
- * escape, else in the other one, else as a basic string with escapes.
- */
-static int
-quote_req(Buf *b, const char *s, char pref, Err *err)
-{
-	size_t n = strlen(s);
-	bool literal_ok = true, basic_plain = true;
-
-	if (utf8_valid_prefix(s, n) != n)
-		return err_set(err, "the requirement is not UTF-8");
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool ctl = (c < 0x20 && c != '\t') || c == 0x7f;
-
-		if (c == '\'' || ctl)
-			literal_ok = false;
-		if (c == '"' || c == '\\' || ctl)
-			basic_plain = false;
-	}
-	if (literal_ok && (pref == '\'' || !basic_plain)) {
-		buf_putc(b, '\'');
-		buf_append(b, s, n);
-		buf_putc(b, '\'');
-		return 0;
-	}
-	buf_putc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		switch (c) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\b': buf_puts(b, "\\b"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\f': buf_puts(b, "\\f"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				buf_printf(b, "\\u%04x", c);
-			else
-				buf_putc(b, (char)c);
-		}
-	}
-	buf_putc(b, '"');
-	return 0;
-}
-
 /* The edits that take item j out; together they undo what insert_item put in. */
 static void
 remove_item(const char *t, size_t n, const Layout *L, size_t j, Edits *E)
@@ -1013,7 +963,7 @@ pyproject_edit_add(const char *text, size_t len, const char *filename, Pyproject
 		buf_clear(&keep2);
 		buf_clear(&q);
 		if (!tg.array) {
-			if (quote_req(&q, requirement, '"', err) != 0 ||
+			if (toml_write_str_prefer(&q, requirement, strlen(requirement), '"', err) != 0 ||
 			    create_array(cur.data, cur.len, filename, &tg, q.data, &keep, &a, &E, err) != 0) {
 				arena_free(&a);
 				goto out;
@@ -1041,7 +991,9 @@ pyproject_edit_add(const char *text, size_t len, const char *filename, Pyproject
 		if (j < L.n)
 			pref = L.items[j].quote;
 		if (matches == 1) {
-			if (quote_req(&q, requirement, L.items[last].quote, err) != 0) {
+			/* in the neighbours' quote character where it needs no escape */
+			if (toml_write_str_prefer(&q, requirement, strlen(requirement),
+						  L.items[last].quote, err) != 0) {
 				arena_free(&a);
 				goto out;
 			}
@@ -1050,7 +1002,7 @@ pyproject_edit_add(const char *text, size_t len, const char *filename, Pyproject
 		} else {
 			bool sorted = true;
 
-			if (quote_req(&q, requirement, pref, err) != 0) {
+			if (toml_write_str_prefer(&q, requirement, strlen(requirement), pref, err) != 0) {
 				arena_free(&a);
 				goto out;
 			}

@@ -38,6 +38,12 @@ is_control(unsigned char c)
 int
 toml_write_str(Buf *b, const char *s, size_t n, Err *err)
 {
+	return toml_write_str_prefer(b, s, n, '"', err);
+}
+
+int
+toml_write_str_prefer(Buf *b, const char *s, size_t n, char prefer, Err *err)
+{
 	bool quote = false, literal_ok = true;
 	size_t i;
 
@@ -57,7 +63,7 @@ toml_write_str(Buf *b, const char *s, size_t n, Err *err)
 		if (c == '\'' || is_control(c))
 			literal_ok = false;
 	}
-	if (quote && literal_ok) {
+	if (literal_ok && (quote || prefer == '\'')) {
 		buf_putc(b, '\'');
 		buf_append(b, s, n);
 		buf_putc(b, '\'');

@@ -34,6 +34,9 @@ bool toml_write_bare_key(const char *k, size_t n);
  * otherwise basic ("...") with TOML's escapes. -1 when s is not UTF-8.
  */
 int toml_write_str(Buf *b, const char *s, size_t n, Err *err);
+/* The same, but literal ('...') whenever a literal string can hold s when prefer is
+ * '\'' (an edit matching its neighbours' quotes); prefer '"' is toml_write_str. */
+int toml_write_str_prefer(Buf *b, const char *s, size_t n, char prefer, Err *err);
 /* A key: bare when it can be, else a quoted string. */
 int toml_write_key(Buf *b, const char *k, size_t n, Err *err);
 void toml_write_integer(Buf *b, int64_t v);
