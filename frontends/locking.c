@@ -170,21 +170,36 @@ typedef struct LockProgress {
 	Cli *cli;
 	TermProgress line;
 	size_t pages, metadata;
+	const LockCtx *lc;
+	int64_t started_us;
 } LockProgress;
+
+static void
+lock_progress_init(LockProgress *lp, Cli *cli, const LockCtx *lc)
+{
+	memset(lp, 0, sizeof(*lp));
+	lp->cli = cli;
+	lp->lc = lc;
+	lp->started_us = fs_monotonic_us();
+	term_progress_init(&lp->line, &cli->term);
+}
 
 static void
 on_lock_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t us,
 		 const char *error)
 {
 	LockProgress *lp = ctx;
+	uint64_t bytes = atomic_load(&lp->lc->bytes_received);
+	double secs = (double)(fs_monotonic_us() - lp->started_us) / 1e6;
 
 	if (!strcmp(kind, "index-page"))
 		lp->pages++;
 	else if (!strcmp(kind, "dist-metadata"))
 		lp->metadata++;
 	project_trace_node(lp->cli, &lp->line, kind, key, r, us, error);
-	term_progress_show(&lp->line, "Resolving: %zu project pages, %zu wheel metadata read",
-			   lp->pages, lp->metadata);
+	term_progress_show(&lp->line, "Resolving: %zu project pages, %zu wheel metadata read "
+			   "(%.1f MiB, %.1f MiB/s)", lp->pages, lp->metadata, (double)bytes / (1 << 20),
+			   secs > 0 ? (double)bytes / (1 << 20) / secs : 0.0);
 }
 
 static void
@@ -466,8 +481,7 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 	cfg.command = "lock";
 	cfg.handle_signals = true;
 	cfg.user = &lc;
-	progress.cli = cli;
-	term_progress_init(&progress.line, &cli->term);
+	lock_progress_init(&progress, cli, &lc);
 	cfg.hooks = (EngineHooks){ &progress, NULL, on_lock_finished, on_lock_warning };
 	if ((rc = project_open(cli, proj, &cfg, &eng)) != 0) {
 		lockctx_free(&lc);
@@ -558,8 +572,7 @@ locking_offers(Cli *cli, Project *proj, const LockingArgs *la, const LockingResu
 	cfg.command = "outdated";
 	cfg.handle_signals = true;
 	cfg.user = &lc;
-	progress.cli = cli;
-	term_progress_init(&progress.line, &cli->term);
+	lock_progress_init(&progress, cli, &lc);
 	cfg.hooks = (EngineHooks){ &progress, NULL, on_lock_finished, on_lock_warning };
 	if ((rc = project_open(cli, proj, &cfg, &eng)) != 0)
 		goto out;

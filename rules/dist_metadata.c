@@ -189,11 +189,12 @@ sha_hex(const Sha256 *s, char out[65])
 }
 
 static int
-fetch(HttpClient *http, const char *url, int64_t start, int64_t len,
+fetch(LockCtx *lc, HttpClient *http, const char *url, int64_t start, int64_t len,
       HttpResponse *resp, Err *err)
 {
 	HttpRequest req = { .url = url, .cls = HTTP_CLASS_INDEX, .out_fd = -1,
-			    .range_start = start, .range_len = len, .max_bytes = 1LL << 30 };
+			    .range_start = start, .range_len = len, .max_bytes = 1LL << 30,
+			    .received = &lc->bytes_received };
 
 	return http_fetch(http, &req, resp, err);
 }
@@ -245,7 +246,7 @@ from_zip_bytes(MetaJob *j, const void *tail, size_t tail_len, uint64_t size,
 	} else {
 		HttpResponse resp;
 
-		if (!http || fetch(http, url, (int64_t)m->local_offset,
+		if (!http || fetch(j->lc, http, url, (int64_t)m->local_offset,
 				   (int64_t)(m->end_offset - m->local_offset), &resp, &err) != 0) {
 			job_error(j, "%s", http ? err.msg : "no HTTP client");
 			goto out;
@@ -304,7 +305,7 @@ meta_work(void *arg)
 	if (j->has_pep658) {
 		const char *murl = arena_printf(&a, "%.*s.metadata", (int)strcspn(url, "#"), url);
 
-		if (fetch(http, murl, 0, 0, &resp, &err) != 0) {
+		if (fetch(j->lc, http, murl, 0, 0, &resp, &err) != 0) {
 			job_error(j, "%s", err.msg);
 			goto out;
 		}
@@ -324,7 +325,7 @@ meta_work(void *arg)
 		http_response_free(&resp);
 	}
 	/* The end of the wheel: its central directory, and often METADATA itself. */
-	if (fetch(http, url, -WHEELZIP_TAIL_GUESS, 0, &resp, &err) != 0) {
+	if (fetch(j->lc, http, url, -WHEELZIP_TAIL_GUESS, 0, &resp, &err) != 0) {
 		job_error(j, "%s", err.msg);
 		goto out;
 	}
@@ -342,7 +343,7 @@ meta_work(void *arg)
 				      &need, &err) == 1) {
 			HttpResponse more;
 
-			if (fetch(http, url, (int64_t)need, total - (int64_t)need, &more, &err) != 0) {
+			if (fetch(j->lc, http, url, (int64_t)need, total - (int64_t)need, &more, &err) != 0) {
 				job_error(j, "%s", err.msg);
 				http_response_free(&resp);
 				goto out;

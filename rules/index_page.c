@@ -263,7 +263,7 @@ remote_page(PageJob *j, const char *page_url, const char *shown_url)
 	LockCtx *lc = j->lc;
 	HttpCacheEntry e;
 	HttpRequest req = { .url = page_url, .cls = HTTP_CLASS_INDEX, .accept = SIMPLE_ACCEPT,
-			    .out_fd = -1, .max_bytes = 64 << 20 };
+			    .out_fd = -1, .max_bytes = 64 << 20, .received = &j->lc->bytes_received };
 	HttpResponse resp;
 	HttpClient *http;
 	int64_t now = time(NULL);

@@ -51,6 +51,7 @@ typedef struct LockCtx {
 	HttpClient *http;
 	int http_error;              /* making it failed */
 	Err http_err;
+	_Atomic uint64_t bytes_received;   /* pages and metadata, as they arrive (progress) */
 } LockCtx;
 
 /* Payload tags of page and metadata nodes. */
