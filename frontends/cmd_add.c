@@ -15,9 +15,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -141,23 +145,150 @@ parse_args(Cli *cli, const CliCommand *cmd, int argc, char **argv, EditArgs *ea)
 }
 
 /* The project's two files as they were, to put back on failure. */
+/*
+ * One of the two files as it was before the edit. Written through a symlink to the
+ * file itself, with its own permissions, both when edited and when put back.
+ */
+typedef struct SavedFile {
+	char *path;                  /* the file itself (symlinks resolved) */
+	char *tmp;                   /* beside it: what the signal handler writes first */
+	Buf data;
+	mode_t mode;
+	bool existed;
+} SavedFile;
+
+/*
+ * pyproject.toml and pylock.toml as they were, and how they are put back: by restore()
+ * when a step fails, and by a signal handler when the command is interrupted where the
+ * engine does not take signals itself (waiting for a lock, probing the interpreter,
+ * between the lock and the sync; an interrupted build fails and takes the first way).
+ * A handler reaches only what a static pointer gives it: `armed` below is the one
+ * process-wide state of this file, set while the files differ from what was saved.
+ */
 typedef struct Saved {
-	char *py_path, *lock_path;
-	Buf py, lock;
-	bool lock_existed;
+	SavedFile py, lock;
+	int edit_lock;               /* .bunpy/edit.lock: one add or remove at a time */
+	bool armed;
+	struct sigaction old[3];
 } Saved;
 
+static const int caught[3] = { SIGINT, SIGTERM, SIGHUP };
+static const Saved *armed;
+
+/* Async-signal-safe: open, write, fchmod, close, rename, unlink. */
+static void
+put_back_raw(const SavedFile *f)
+{
+	int fd;
+
+	if (!f->existed) {
+		unlink(f->path);
+		return;
+	}
+	if ((fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, f->mode)) < 0)
+		return;
+	if (fs_write_all(fd, f->data.data ? f->data.data : "", f->data.len) < 0 ||
+	    fchmod(fd, f->mode) != 0) {
+		close(fd);
+		unlink(f->tmp);
+		return;
+	}
+	close(fd);
+	rename(f->tmp, f->path);
+}
+
+static void
+on_signal(int sig)
+{
+	static const char msg[] = "\nbunpy: interrupted; pyproject.toml and pylock.toml are as they were\n";
+
+	if (armed) {
+		put_back_raw(&armed->py);
+		put_back_raw(&armed->lock);
+	}
+	(void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	_exit(128 + sig);
+}
+
+static void
+arm(Saved *sv)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	armed = sv;
+	for (int i = 0; i < 3; i++)
+		sigaction(caught[i], &sa, &sv->old[i]);
+	sv->armed = true;
+}
+
+static void
+disarm(Saved *sv)
+{
+	if (!sv->armed)
+		return;
+	for (int i = 0; i < 3; i++)
+		sigaction(caught[i], &sv->old[i], NULL);
+	armed = NULL;
+	sv->armed = false;
+}
+
+static int
+save_file(Cli *cli, const char *root, const char *name, SavedFile *f)
+{
+	char *path = NULL, real[PATH_MAX];
+	struct stat st;
+	Err err;
+
+	if (asprintf(&path, "%s/%s", root, name) < 0)
+		abort();
+	f->path = xstrdup(realpath(path, real) ? real : path);
+	free(path);
+	if (asprintf(&f->tmp, "%s.bunpy-restore", f->path) < 0)
+		abort();
+	f->mode = 0644;
+	if (stat(f->path, &st) == 0)
+		f->mode = st.st_mode & 07777;
+	if (fs_read_file(f->path, &f->data, &err) == 0) {
+		f->existed = true;
+		return 0;
+	}
+	if (errno != ENOENT || access(f->path, F_OK) == 0) {
+		term_error(&cli->term, "%s", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* Take the edit lock, then read both files. */
 static int
 save(Cli *cli, const Project *proj, Saved *sv)
 {
+	char *lock_file = NULL;
 	Err err;
+	int rc;
 
 	memset(sv, 0, sizeof(*sv));
-	if (asprintf(&sv->py_path, "%s/pyproject.toml", proj->root) < 0 ||
-	    asprintf(&sv->lock_path, "%s/%s", proj->root, LOCKFILE_NAME) < 0)
+	sv->edit_lock = -1;
+	if (asprintf(&lock_file, "%s/.bunpy/edit.lock", proj->root) < 0)
 		abort();
-	if (fs_read_file(sv->py_path, &sv->py, &err) != 0) {
+	if (fs_mkdir_parent(lock_file, &err) == 0 &&
+	    (sv->edit_lock = fs_lock(lock_file, false, &err)) == -2) {
+		term_note(&cli->term, "waiting for another bunpy add or remove in %s", proj->root);
+		sv->edit_lock = fs_lock(lock_file, true, &err);
+	}
+	free(lock_file);
+	if (sv->edit_lock < 0) {
 		term_error(&cli->term, "%s", err.msg);
+		return 1;
+	}
+	if ((rc = save_file(cli, proj->root, "pyproject.toml", &sv->py)) != 0 ||
+	    (rc = save_file(cli, proj->root, LOCKFILE_NAME, &sv->lock)) != 0)
+		return rc;
+	if (!sv->py.existed) {
+		term_error(&cli->term, "%s: %s", sv->py.path, strerror(ENOENT));
 		return 1;
 	}
 	/* a pyproject.toml that is wrong before the edit is the user's to fix (2); after
@@ -165,8 +296,8 @@ save(Cli *cli, const Project *proj, Saved *sv)
 	{
 		Arena a = { 0 };
 		Pyproject py;
-		int bad = pyproject_parse(sv->py.data ? sv->py.data : "", sv->py.len, "pyproject.toml", &a,
-					  &py, &err);
+		int bad = pyproject_parse(sv->py.data.data ? sv->py.data.data : "", sv->py.data.len,
+					  "pyproject.toml", &a, &py, &err);
 
 		arena_free(&a);
 		if (bad) {
@@ -174,38 +305,47 @@ save(Cli *cli, const Project *proj, Saved *sv)
 			return 2;
 		}
 	}
-	if (fs_read_file(sv->lock_path, &sv->lock, &err) == 0) {
-		sv->lock_existed = true;
-	} else if (access(sv->lock_path, F_OK) == 0 || errno != ENOENT) {
-		term_error(&cli->term, "%s", err.msg);
-		return 1;
+	return 0;
+}
+
+static int
+restore_file(Cli *cli, const SavedFile *f)
+{
+	Err err;
+
+	if (!f->existed) {
+		if (unlink(f->path) != 0 && errno != ENOENT) {
+			term_error(&cli->term, "could not remove the new %s: %s", f->path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (fs_write_atomic(f->path, f->data.data ? f->data.data : "", f->data.len, f->mode, &err) != 0) {
+		term_error(&cli->term, "could not put %s back: %s", f->path, err.msg);
+		return -1;
 	}
 	return 0;
 }
 
+/* After a failure: both files as they were, said once. */
 static void
 restore(Cli *cli, const Saved *sv)
 {
-	Err err;
-
-	if (fs_write_atomic(sv->py_path, sv->py.data ? sv->py.data : "", sv->py.len, 0644, &err) != 0)
-		term_error(&cli->term, "could not put pyproject.toml back: %s", err.msg);
-	if (sv->lock_existed) {
-		if (fs_write_atomic(sv->lock_path, sv->lock.data ? sv->lock.data : "", sv->lock.len, 0644,
-				    &err) != 0)
-			term_error(&cli->term, "could not put %s back: %s", LOCKFILE_NAME, err.msg);
-	} else if (unlink(sv->lock_path) != 0 && errno != ENOENT) {
-		term_error(&cli->term, "could not remove the new %s: %s", LOCKFILE_NAME, strerror(errno));
-	}
+	if (restore_file(cli, &sv->py) == 0 && restore_file(cli, &sv->lock) == 0)
+		term_note(&cli->term, "pyproject.toml and %s are as they were", LOCKFILE_NAME);
 }
 
 static void
 saved_free(Saved *sv)
 {
-	free(sv->py_path);
-	free(sv->lock_path);
-	buf_free(&sv->py);
-	buf_free(&sv->lock);
+	disarm(sv);
+	fs_unlock(sv->edit_lock);
+	sv->edit_lock = -1;
+	for (SavedFile *f = &sv->py; f <= &sv->lock; f++) {
+		free(f->path);
+		free(f->tmp);
+		buf_free(&f->data);
+	}
 }
 
 static int
@@ -213,11 +353,24 @@ write_py(Cli *cli, const Saved *sv, const Buf *text)
 {
 	Err err;
 
-	if (fs_write_atomic(sv->py_path, text->data, text->len, 0644, &err) != 0) {
+	if (fs_write_atomic(sv->py.path, text->data, text->len, sv->py.mode, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);
 		return 1;
 	}
 	return 0;
+}
+
+/* The last step of both commands: sync unless --no-sync; after any failure so far
+ * (rc) or of the sync, both files put back. */
+static int
+finish(Cli *cli, Project *proj, EditArgs *ea, Saved *sv, int rc)
+{
+	if (rc == 0 && !ea->no_sync)
+		rc = sync_project(cli, proj, &ea->s, NULL);
+	if (rc != 0)
+		restore(cli, sv);
+	disarm(sv);
+	return rc;
 }
 
 /* The version the lock holds for a package; NULL when it holds none. */
@@ -254,7 +407,8 @@ with_lower_bound(const char *spec, const Requirement *r, const char *version, Ar
 			buf_printf(&b, "%s%s", i ? "," : "", r->extras[i]);
 		buf_putc(&b, ']');
 	}
-	buf_printf(&b, ">=%s", version);
+	/* a local label (1.0+cpu) may not follow >= (PEP 440): the public part does */
+	buf_printf(&b, ">=%.*s", (int)strcspn(version, "+"), version);
 	if (semi && r->marker) {
 		const char *m = semi + 1;
 		size_t n;
@@ -294,7 +448,7 @@ add_main(Cli *cli, int argc, char **argv)
 {
 	EditArgs ea;
 	Project proj = { 0 };
-	Saved sv = { 0 };
+	Saved sv = { .edit_lock = -1 };
 	Arena a = { 0 };
 	Buf cur = { 0 }, next = { 0 };
 	LockingResult res;
@@ -326,7 +480,7 @@ add_main(Cli *cli, int argc, char **argv)
 		goto done;
 
 	/* the edit, in memory first: a pyproject.toml bunpy cannot edit is left alone */
-	buf_append(&cur, sv.py.data ? sv.py.data : "", sv.py.len);
+	buf_append(&cur, sv.py.data.data ? sv.py.data.data : "", sv.py.data.len);
 	for (int i = 0; i < n; i++) {
 		buf_clear(&next);
 		if (pyproject_edit_add(cur.data, cur.len, "pyproject.toml", ea.which, ea.name, specs[i], &next,
@@ -338,10 +492,10 @@ add_main(Cli *cli, int argc, char **argv)
 		buf_clear(&cur);
 		buf_append(&cur, next.data, next.len);
 	}
-	if ((rc = write_py(cli, &sv, &cur)) != 0)
-		goto done;
-	if ((rc = lock_now(cli, &proj, &ea, &a, &res, false)) != 0)
-		goto failed;
+	arm(&sv);
+	if ((rc = write_py(cli, &sv, &cur)) != 0 ||
+	    (rc = lock_now(cli, &proj, &ea, &a, &res, false)) != 0)
+		goto end;
 
 	/* no version asked: at least the one resolved */
 	if (any_bare) {
@@ -352,7 +506,7 @@ add_main(Cli *cli, int argc, char **argv)
 
 			if (reqs[i].url || reqs[i].spec.len)
 				continue;
-			if (!(v = locked_version(&res, sv.lock_path, reqs[i].normalized, &a))) {
+			if (!(v = locked_version(&res, sv.lock.path, reqs[i].normalized, &a))) {
 				term_debug(&cli->term, "%s is not in the lock (its marker is false here?): "
 					   "kept as written", reqs[i].name);
 				continue;
@@ -363,7 +517,7 @@ add_main(Cli *cli, int argc, char **argv)
 					       &next, &err) != 0) {
 				term_error(&cli->term, "%s", err.msg);
 				rc = 1;
-				goto failed;
+				goto end;
 			}
 			buf_clear(&cur);
 			buf_append(&cur, next.data, next.len);
@@ -371,7 +525,7 @@ add_main(Cli *cli, int argc, char **argv)
 		}
 		if (changed && ((rc = write_py(cli, &sv, &cur)) != 0 ||
 				(rc = lock_now(cli, &proj, &ea, &a, &res, true)) != 0))
-			goto failed;
+			goto end;
 	}
 	for (int i = 0; i < n; i++)
 		term_note(&cli->term, "Added %s to %s", specs[i], where);
@@ -379,13 +533,8 @@ add_main(Cli *cli, int argc, char **argv)
 	if (!ea.no_sync && !installs_where(&ea))
 		term_note(&cli->term, "%s is not installed by default: bunpy sync --%s %s installs it",
 			  where, ea.which == PYPROJECT_ARRAY_OPTIONAL ? "extra" : "group", ea.name);
-	if (!ea.no_sync && (rc = sync_project(cli, &proj, &ea.s, NULL)) != 0)
-		goto failed;
-	rc = 0;
-	goto done;
-failed:
-	restore(cli, &sv);
-	term_note(&cli->term, "pyproject.toml and %s are as they were", LOCKFILE_NAME);
+end:
+	rc = finish(cli, &proj, &ea, &sv, rc);
 done:
 	buf_free(&cur);
 	buf_free(&next);
@@ -462,7 +611,7 @@ remove_main(Cli *cli, int argc, char **argv)
 {
 	EditArgs ea;
 	Project proj = { 0 };
-	Saved sv = { 0 };
+	Saved sv = { .edit_lock = -1 };
 	Arena a = { 0 };
 	Buf cur = { 0 }, next = { 0 };
 	LockingResult res;
@@ -485,7 +634,7 @@ remove_main(Cli *cli, int argc, char **argv)
 	have_proj = true;
 	if ((rc = save(cli, &proj, &sv)) != 0)
 		goto done;
-	buf_append(&cur, sv.py.data ? sv.py.data : "", sv.py.len);
+	buf_append(&cur, sv.py.data.data ? sv.py.data.data : "", sv.py.data.len);
 	for (int i = 0; i < n; i++) {
 		const char *nm = cli->operands[i], *norm = name_normalize(nm, strlen(nm), &a), *hint;
 		size_t removed = 0;
@@ -508,18 +657,14 @@ remove_main(Cli *cli, int argc, char **argv)
 		buf_clear(&cur);
 		buf_append(&cur, next.data, next.len);
 	}
+	arm(&sv);
 	if ((rc = write_py(cli, &sv, &cur)) != 0 ||
 	    (rc = lock_now(cli, &proj, &ea, &a, &res, false)) != 0)
-		goto failed;
+		goto end;
 	for (int i = 0; i < n; i++)
 		term_note(&cli->term, "Removed %s from %s", cli->operands[i], where);
-	if (!ea.no_sync && (rc = sync_project(cli, &proj, &ea.s, NULL)) != 0)
-		goto failed;
-	rc = 0;
-	goto done;
-failed:
-	restore(cli, &sv);
-	term_note(&cli->term, "pyproject.toml and %s are as they were", LOCKFILE_NAME);
+end:
+	rc = finish(cli, &proj, &ea, &sv, rc);
 done:
 	buf_free(&cur);
 	buf_free(&next);

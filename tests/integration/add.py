@@ -10,10 +10,15 @@ removing a name that is not there exits 1 with a hint naming where it is; commen
 survive add and remove; --no-sync leaves .venv alone. Every check prints one line; the
 exit status is 1 when any failed.
 """
+import fcntl
 import os
+import select
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -35,6 +40,7 @@ SPEC = {"packages": {
     "needs-shared": {"1.0": {"requires": ["shared"]}},
     "old-anyio-only": {"1.0": {"requires": ["anyio<4"]}},
     "posix-only": {"1.0": {}},
+    "localv": {"1.0+cpu": {}},
 }}
 
 PYPROJECT = """# the project, as a person wrote it
@@ -227,10 +233,94 @@ def main_checks(tmp):
           r.stderr[-300:])
 
 
+def hold_lock(path):
+    """An exclusive flock on path, as another bunpy would hold it; close the fd to free it."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def popen(p, *args):
+    e = dict(os.environ)
+    e.update(p.env())
+    e["NO_COLOR"] = "1"
+    return subprocess.Popen([L.BUNPY, "-C", p.dir, *args, "--python", PY], env=e,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_for(proc, what, timeout=20):
+    """Read stderr until what appears (the process is then waiting)."""
+    seen = b""
+    end = time.time() + timeout
+    fd = proc.stderr.fileno()
+    while time.time() < end and what.encode() not in seen:
+        if select.select([fd], [], [], 0.1)[0]:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            seen += chunk
+    return seen.decode(errors="replace")
+
+
+def hardening_checks(tmp):
+    url = S.build_index(SPEC, os.path.join(tmp, "index2"))
+    p = Proj(tmp, "app2", url)
+    r = p.run("add", "httpx")
+    check(r.returncode == 0, "add httpx (second project)", r.stderr[-300:])
+
+    # a version with a local label: >= takes its public part (PEP 440 forbids >=1.0+cpu)
+    r = p.run("add", "localv")
+    check(r.returncode == 0 and "localv>=1.0" in p.deps(),
+          "add of a package whose version has a local label writes >= its public version",
+          "%s %s" % (p.deps(), r.stderr[-300:]))
+
+    # interrupted while waiting for another bunpy: both files as they were
+    for lockname, waiting in (("sync.lock", "waiting for another bunpy in"),
+                              ("edit.lock", "waiting for another bunpy add or remove")):
+        before = (read(p.pyproject), read(p.lockfile))
+        fd = hold_lock(os.path.join(p.dir, ".bunpy", lockname))
+        proc = popen(p, "add", "rich")
+        seen = wait_for(proc, waiting)
+        edited = read(p.pyproject) != before[0]
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        os.close(fd)
+        check(waiting in seen and proc.returncode in (130, -signal.SIGINT) and
+              (read(p.pyproject), read(p.lockfile)) == before and
+              not os.path.exists(p.pyproject + ".bunpy-restore"),
+              "Ctrl-C while add waits on %s: exit 130, both files as they were%s" %
+              (lockname, " (the edit had been written)" if edited else ""),
+              "exit %s: %s" % (proc.returncode, seen[-300:]))
+
+    # permissions and symlinks: the file itself is edited, and put back as it was
+    os.chmod(p.pyproject, 0o600)
+    unchanged_after(p, ("add", "no-such-project"), "failed add of a 0600 pyproject.toml")
+    check(os.stat(p.pyproject).st_mode & 0o777 == 0o600, "its mode is still 0600",
+          oct(os.stat(p.pyproject).st_mode))
+    r = p.run("add", "ruff")
+    check(r.returncode == 0 and os.stat(p.pyproject).st_mode & 0o777 == 0o600,
+          "a successful add keeps the mode too", r.stderr[-300:])
+    real = os.path.join(tmp, "real-pyproject.toml")
+    shutil.move(p.pyproject, real)
+    os.symlink(real, p.pyproject)
+    r = p.run("add", "pytest")
+    with open(real) as f:
+        text = f.read()
+    check(r.returncode == 0 and os.path.islink(p.pyproject) and '"pytest>=8.2.0"' in text,
+          "a symlinked pyproject.toml: the file it names is edited, the link stays",
+          r.stderr[-300:])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="bunpy-add-")
     try:
         main_checks(tmp)
+        hardening_checks(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d checks, %d failed" % (L.checks, L.failures))
