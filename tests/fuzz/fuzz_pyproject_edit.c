@@ -83,6 +83,20 @@ first_name(const char *in, size_t n, size_t open, size_t close, Arena *a)
 	return r.normalized;
 }
 
+/* Whether the input's array already names the project that is added. */
+static bool
+had_entry(const char *in, size_t n, PyprojectArray which, const char *name)
+{
+	Buf none = { 0 };
+	size_t removed = 0;
+	Err err;
+
+	if (pyproject_edit_remove(in, n, NAME, which, name, REQ_NORM, &none, &removed, &err) != 0)
+		removed = 0;
+	buf_free(&none);
+	return removed > 0;
+}
+
 static void
 one(const char *in, size_t n, PyprojectArray which, const char *name)
 {
@@ -106,7 +120,9 @@ one(const char *in, size_t n, PyprojectArray which, const char *name)
 		check_outside(in, n, &out, open, close);
 		CHECK(pyproject_edit_remove(out.data, out.len, NAME, which, name, REQ_NORM, &back, &removed,
 					    &err) == 0);
-		if (removed == 1)
+		/* add then remove gives the input back only when the input had no entry of
+		 * that name (add replaces one) */
+		if (removed == 1 && !had_entry(in, n, which, name))
 			CHECK(back.len == n && !memcmp(back.data, in, n));
 	} else {
 		CHECK(prefix_len(in, n, out.data, out.len) + suffix_len(in, n, out.data, out.len) >= n);
