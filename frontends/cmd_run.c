@@ -706,7 +706,11 @@ run_main(Cli *cli, int argc, char **argv)
 			kind = RUN_SCRIPT;
 		} else {
 			shape = project_shape(&p, target);
-			kind = shape.is_task ? RUN_NONE : python_shebang(target) ? RUN_SCRIPT : RUN_COMMAND;
+			/* a file is looked for where the program will run: -C DIR */
+			kind = shape.is_task ? RUN_NONE :
+			       python_shebang(cli->directory && target[0] != '/' ?
+					      arena_printf(&a, "%s/%s", cli->directory, target) : target) ?
+			       RUN_SCRIPT : RUN_COMMAND;
 		}
 		if (kind != RUN_NONE)
 			first++;

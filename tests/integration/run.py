@@ -259,6 +259,9 @@ def environment(p):
     r = p.run("run", "./shebang-tool")
     check(r.returncode == 0 and r.stdout.strip() == p.venv,
           "a file with a python shebang runs on the venv's python", detail(r))
+    r = p.run("-C", p.dir, "run", "shebang-tool", cwd=os.path.dirname(p.dir))
+    check(r.returncode == 0 and r.stdout.strip() == p.venv,
+          "-C DIR: a shebang file in DIR is found and runs on the venv's python", detail(r))
 
 
 def syncing(p):
