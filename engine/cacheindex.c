@@ -645,7 +645,13 @@ cacheindex_totals(CacheIndex *ix, CacheTotals *out, Err *err)
 		buf_free(&jdir);
 		return read_totals(ix, out, err);
 	}
-	if (exec(ix, "BEGIN", err) != 0 || apply_begin(&ap, ix, err) != 0) {
+	if (exec(ix, "BEGIN", err) != 0) {
+		closedir(d);
+		buf_free(&jdir);
+		return -1;
+	}
+	if (apply_begin(&ap, ix, err) != 0) {
+		(void)exec(ix, "ROLLBACK", NULL);
 		closedir(d);
 		buf_free(&jdir);
 		return -1;

@@ -33,6 +33,7 @@
 #include <dirent.h>
 
 #include "commands.h"
+#include "engine/cacheindex.h"
 #include "engine/engine.h"
 #include "engine/fs.h"
 #include "engine/hash.h"
@@ -557,6 +558,8 @@ with_environment(Cli *cli, Project *proj, const SyncArgs *s, const char **pkgs, 
 			   n > 1 ? " ..." : "");
 		goto out;
 	}
+	/* used now: cache prune goes by last use */
+	cacheindex_note_use(proj->cache_dir, arena_printf(a, "environments/%s", hex));
 	rc = 1;
 	if (done.installed || done.removed || done.venv_created)
 		term_note(&cli->term, "Installed %zu package%s for --with", done.installed,

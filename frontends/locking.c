@@ -316,7 +316,7 @@ load(Cli *cli, Project *proj, const LockingArgs *la, Arena *a, LockingResult *r,
 {
 	const char *path = arena_printf(a, "%s/pyproject.toml", proj->root), *why;
 	Pyproject *py = &r->pyproject;
-	const char *offline;
+	const char *offline = NULL;
 	Err err;
 
 	/* the parsed pyproject outlives this call: it is parsed from a copy in the arena */
@@ -328,20 +328,21 @@ load(Cli *cli, Project *proj, const LockingArgs *la, Arena *a, LockingResult *r,
 	collect_indexes(la, py, proj->root, a, &r->indexes, &r->nindexes);
 	lo->indexes = r->indexes;
 	lo->nindexes = r->nindexes;
-	if (env_mode(cli, "BUNPY_RESOLUTION", resolution_names, 4, &lo->resolution) != 0 ||
-	    env_mode(cli, "BUNPY_PRERELEASE", prerelease_names, 4, &lo->prerelease) != 0 ||
-	    env_mode(cli, "BUNPY_OFFLINE", boolean_names, 7, &offline) != 0)
+	/* each: the flag, else the environment (checked only then), else [tool.bunpy] */
+	lo->resolution = la->resolution;
+	lo->prerelease = la->prerelease;
+	if ((!la->resolution &&
+	     env_mode(cli, "BUNPY_RESOLUTION", resolution_names, 4, &lo->resolution) != 0) ||
+	    (!la->prerelease &&
+	     env_mode(cli, "BUNPY_PRERELEASE", prerelease_names, 4, &lo->prerelease) != 0) ||
+	    (!la->offline && env_mode(cli, "BUNPY_OFFLINE", boolean_names, 7, &offline) != 0))
 		return 2;
-	r->offline = offline && (!strcmp(offline, "1") || !strcmp(offline, "true") ||
-				 !strcmp(offline, "yes"));
-	if (la->resolution)
-		lo->resolution = la->resolution;
-	else if (!lo->resolution)
+	r->offline = la->offline || (offline && (!strcmp(offline, "1") || !strcmp(offline, "true") ||
+						 !strcmp(offline, "yes")));
+	if (!lo->resolution)
 		lo->resolution = mode_name(py->bunpy.resolution, resolution_names, 4) ?
 				 mode_name(py->bunpy.resolution, resolution_names, 4) : "highest";
-	if (la->prerelease)
-		lo->prerelease = la->prerelease;
-	else if (!lo->prerelease)
+	if (!lo->prerelease)
 		lo->prerelease = mode_name(py->bunpy.prerelease, prerelease_names, 4) ?
 				 mode_name(py->bunpy.prerelease, prerelease_names, 4) : "if-necessary";
 	if (target_select(la->python, proj->root, py->project.has_requires_python ?
@@ -382,7 +383,7 @@ void
 locking_ctx(const LockingArgs *la, const LockingResult *r, const char *cache_dir, LockCtx *lc)
 {
 	const char *dbg = getenv("BUNPY_DEBUG");
-	bool offline = la->offline || r->offline;
+	bool offline = r->offline;
 
 	lc->cache_dir = cache_dir;
 	lc->offline = offline;

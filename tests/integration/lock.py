@@ -200,6 +200,18 @@ def properties(tmp):
     check(r.returncode == 0 and len(lines) == len(got) and "--hash=sha256:" in r.stdout,
           "export: one pinned line per package, with hashes", r.stdout[:300])
 
+    # settings from the environment: a bad value is a configuration error naming the
+    # variable (exit 2), unless the flag, which wins, is given
+    for var, flag in (("BUNPY_RESOLUTION", ("--resolution", "highest")),
+                      ("BUNPY_PRERELEASE", ("--prerelease", "if-necessary")),
+                      ("BUNPY_OFFLINE", ("--offline",))):
+        r = lock(p, "--check", env=dict(env, **{var: "sometimes"}))
+        check(r.returncode == 2 and "$%s is 'sometimes'" % var in r.stderr,
+              "a bad $%s is an error naming it (exit 2)" % var, "%d %s" % (r.returncode, r.stderr))
+        r = lock(p, "--check", *flag, env=dict(env, **{var: "sometimes"}))
+        check(r.returncode == 0, "... and %s wins over it without looking" % flag[0],
+              "%d %s" % (r.returncode, r.stderr))
+
     # preferences: a newer version appears; a relock for another reason keeps the old
     s2 = json.loads(json.dumps(s))
     s2["packages"]["sniffio"]["9.0.0"] = {"requires": []}
