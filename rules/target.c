@@ -19,6 +19,7 @@
 #include "engine/fs.h"
 #include "engine/hash.h"
 #include "engine/proc.h"
+#include "pyenv.h"
 #include "packaging/range.h"
 #include "packaging/specifier.h"
 
@@ -554,6 +555,19 @@ target_load(const char *python, const char *cache_dir, Arena *arena, Target *out
 
 	if (find_python(python, &path, err) != 0)
 		goto out;
+	/* a pyenv shim: the interpreter it would run, found as pyenv finds it */
+	script = is_script(path.data);
+	if (script) {
+		Buf real = { 0 };
+
+		if (pyenv_shim_target(path.data, &real)) {
+			buf_free(&path);
+			path = real;
+			script = false;
+		} else {
+			buf_free(&real);
+		}
+	}
 	if (fs_stat(path.data, &st, err) != 0)
 		goto out;
 	fs_stat_pack(&st, packed);
@@ -565,9 +579,8 @@ target_load(const char *python, const char *cache_dir, Arena *arena, Target *out
 	d = hash_bytes(key.data, key.len);
 	hash_hex(d.b, 16, hex);
 	buf_printf(&cached, "%s/interpreters/%s.json", cache_dir, hex);
-	/* A script (a pyenv shim, a wrapper) may run another interpreter each time: its
-	 * own stat proves nothing, so it is probed every time. */
-	script = is_script(path.data);
+	/* A script (a wrapper, a shim pyenv.c cannot follow) may run another interpreter
+	 * each time: its own stat proves nothing, so it is probed every time. */
 	if (!script && fs_read_file(cached.data, &text, NULL) == 0 &&
 	    parse_probe(path.data, text.data, arena, out, err) == 0) {
 		rc = 0;
