@@ -62,24 +62,6 @@ err_sys(Err *err, const char *fmt, ...)
 	return -1;
 }
 
-int
-err_hint(Err *err, const char *fmt, ...)
-{
-	size_t n;
-	va_list ap;
-
-	if (!err)
-		return -1;
-	n = strlen(err->msg);
-	snprintf(err->msg + n, sizeof(err->msg) - n, "%s", ERR_HINT);
-	n = strlen(err->msg);
-	va_start(ap, fmt);
-	if (vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap) >= (int)(sizeof(err->msg) - n))
-		trim_partial_char(err->msg, sizeof(err->msg) - 1);
-	va_end(ap);
-	return -1;
-}
-
 void
 err_wrap(Err *err, const char *fmt, ...)
 {

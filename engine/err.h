@@ -28,12 +28,11 @@ const char *err_reason(const char *msg, const char *phrase);
 /* Prefix the current message with context, "context: message". */
 void err_wrap(Err *err, const char *fmt, ...) ERR_PRINTF(2, 3);
 /*
- * Add what the person can do about it: the message goes on with ERR_HINT and the hint
- * ("...: sha256 mismatch ...\nhint: run bunpy lock --refresh if that is expected").
- * The front end prints the hint on a line of its own; err_wrap keeps it at the end.
- * Returns -1 like err_set.
+ * What the person can do about it follows the message after ERR_HINT, in the same
+ * format string ("%s: sha256 mismatch ..." ERR_HINT "run bunpy lock --refresh ...").
+ * The front end prints it on a line of its own, "bunpy: hint: ..."; err_wrap keeps it
+ * at the end.
  */
-int err_hint(Err *err, const char *fmt, ...) ERR_PRINTF(2, 3);
 #define ERR_HINT "\nhint: "
 
 /* Allocation that cannot fail: out of memory ends the process with a message. */

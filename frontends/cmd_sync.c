@@ -33,13 +33,13 @@
 #include "packaging/name.h"
 #include "packaging/version.h"
 #include "project.h"
-#include "syncing.h"
 #include "rules/editable.h"
 #include "rules/install.h"
 #include "rules/lockfile.h"
 #include "rules/syncctx.h"
 #include "rules/venv.h"
 #include "rules/wheelcache.h"
+#include "syncing.h"
 
 enum { OPT_DRY_RUN = 1 };
 
@@ -430,7 +430,6 @@ on_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t 
 {
 	SyncProgress *sp = ctx;
 	SyncCtx *sc = sp->sc;
-
 	uint64_t bytes = atomic_load(&sc->bytes_received);
 	double secs = (double)(fs_monotonic_us() - sp->started_us) / 1e6;
 
@@ -543,8 +542,7 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 	const char *lock_path, *venv_root, *why = NULL, *env;
 	char digest[33];
 	bool link_mode_flag = s->link_mode_set, link_mode_default = false, locked = s->locked;
-	bool frozen = s->frozen;
-	bool compile = s->compile, dry = s->la.dry_run, have_ctx = false;
+	bool frozen = s->frozen, compile = s->compile, dry = s->la.dry_run, have_ctx = false;
 	EditableWheel self;
 	const char *self_why = NULL;
 	int editable = 0;
@@ -563,7 +561,7 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 	/* the lock, made current unless frozen */
 	s->la.quiet_up_to_date = true;
 	s->la.check = locked;
-		rc = frozen ? locking_load(cli, proj, &s->la, &a, &res) : locking_run(cli, proj, &s->la, &a, &res);
+	rc = frozen ? locking_load(cli, proj, &s->la, &a, &res) : locking_run(cli, proj, &s->la, &a, &res);
 	if (rc != 0)
 		goto out;
 	/* flags, then the environment, then [tool.bunpy] */
