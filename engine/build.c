@@ -1381,6 +1381,8 @@ wait_events(Build *b)
 		while ((it = pools_done(b->pools)) != NULL)
 			collect(b, it);
 	}
+	if (b->eng->hooks.tick && !b->explain)
+		b->eng->hooks.tick(b->eng->hooks.ctx);
 }
 
 static bool

@@ -175,6 +175,9 @@ typedef struct EngineHooks {
 			 int64_t duration_us, const char *error);
 	/* Something failed that the build works around (it goes on). */
 	void (*warning)(void *ctx, const char *message);
+	/* Called on the coordinator at least every 100 ms while a build waits on work (a
+	 * progress line redraws itself: a long download finishes no node for a while). */
+	void (*tick)(void *ctx);
 } EngineHooks;
 
 typedef struct EngineConfig {

@@ -238,7 +238,7 @@ run_tasks(Cli *cli, Project *p, EngineConfig *cfg, bool dry, char *const *tasks,
 
 	cfg->command = "run";
 	cfg->handle_signals = true;
-	cfg->hooks = (EngineHooks){ &rs, on_started, on_finished, on_warning };
+	cfg->hooks = (EngineHooks){ &rs, on_started, on_finished, on_warning, NULL };
 	if ((rc = project_open(cli, p, cfg, &eng)) != 0)
 		return rc;
 	if (ntasks == 0) {

@@ -425,15 +425,13 @@ typedef struct SyncProgress {
 } SyncProgress;
 
 static void
-on_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t us,
-	    const char *error)
+show_progress(void *ctx)
 {
 	SyncProgress *sp = ctx;
 	SyncCtx *sc = sp->sc;
 	uint64_t bytes = atomic_load(&sc->bytes_received);
 	double secs = (double)(fs_monotonic_us() - sp->started_us) / 1e6;
 
-	project_trace_node(sp->cli, &sp->line, kind, key, r, us, error);
 	if (bytes)
 		term_progress_show(&sp->line, "Syncing: %u downloaded (%.1f MiB, %.1f MiB/s), %u unpacked, "
 				   "%u of %zu installed", atomic_load(&sc->downloaded),
@@ -442,6 +440,16 @@ on_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t 
 	else
 		term_progress_show(&sp->line, "Syncing: %u unpacked, %u of %zu installed",
 				   atomic_load(&sc->unpacked), atomic_load(&sc->installed), sp->total);
+}
+
+static void
+on_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t us,
+	    const char *error)
+{
+	SyncProgress *sp = ctx;
+
+	project_trace_node(sp->cli, &sp->line, kind, key, r, us, error);
+	show_progress(sp);
 }
 
 static void
@@ -754,7 +762,7 @@ sync_project(Cli *cli, Project *proj, SyncArgs *s, SyncOutcome *outcome)
 		term_progress_init(&progress.line, &cli->term);
 		progress.total = ninstalls;
 		progress.started_us = fs_monotonic_us();
-		cfg.hooks = (EngineHooks){ &progress, NULL, on_finished, on_warning };
+		cfg.hooks = (EngineHooks){ &progress, NULL, on_finished, on_warning, show_progress };
 		if ((rc = project_open(cli, proj, &cfg, &eng)) != 0)
 			goto out;
 		rc = 1;

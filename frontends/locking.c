@@ -185,21 +185,29 @@ lock_progress_init(LockProgress *lp, Cli *cli, const LockCtx *lc)
 }
 
 static void
-on_lock_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t us,
-		 const char *error)
+show_lock_progress(void *ctx)
 {
 	LockProgress *lp = ctx;
 	uint64_t bytes = atomic_load(&lp->lc->bytes_received);
 	double secs = (double)(fs_monotonic_us() - lp->started_us) / 1e6;
+
+	term_progress_show(&lp->line, "Resolving: %zu project pages, %zu wheel metadata read "
+			   "(%.1f MiB, %.1f MiB/s)", lp->pages, lp->metadata, (double)bytes / (1 << 20),
+			   secs > 0 ? (double)bytes / (1 << 20) / secs : 0.0);
+}
+
+static void
+on_lock_finished(void *ctx, const char *kind, const char *key, NodeResult r, int64_t us,
+		 const char *error)
+{
+	LockProgress *lp = ctx;
 
 	if (!strcmp(kind, "index-page"))
 		lp->pages++;
 	else if (!strcmp(kind, "dist-metadata"))
 		lp->metadata++;
 	project_trace_node(lp->cli, &lp->line, kind, key, r, us, error);
-	term_progress_show(&lp->line, "Resolving: %zu project pages, %zu wheel metadata read "
-			   "(%.1f MiB, %.1f MiB/s)", lp->pages, lp->metadata, (double)bytes / (1 << 20),
-			   secs > 0 ? (double)bytes / (1 << 20) / secs : 0.0);
+	show_lock_progress(lp);
 }
 
 static void
@@ -483,7 +491,7 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 	cfg.handle_signals = true;
 	cfg.user = &lc;
 	lock_progress_init(&progress, cli, &lc);
-	cfg.hooks = (EngineHooks){ &progress, NULL, on_lock_finished, on_lock_warning };
+	cfg.hooks = (EngineHooks){ &progress, NULL, on_lock_finished, on_lock_warning, show_lock_progress };
 	if ((rc = project_open(cli, proj, &cfg, &eng)) != 0) {
 		lockctx_free(&lc);
 		goto out;
@@ -574,7 +582,7 @@ locking_offers(Cli *cli, Project *proj, const LockingArgs *la, const LockingResu
 	cfg.handle_signals = true;
 	cfg.user = &lc;
 	lock_progress_init(&progress, cli, &lc);
-	cfg.hooks = (EngineHooks){ &progress, NULL, on_lock_finished, on_lock_warning };
+	cfg.hooks = (EngineHooks){ &progress, NULL, on_lock_finished, on_lock_warning, show_lock_progress };
 	if ((rc = project_open(cli, proj, &cfg, &eng)) != 0)
 		goto out;
 	/* index by index, as the resolver does: a later index hears only of the projects

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ typedef struct Fixture {
 	int jobs;
 	bool keep_going;
 	uint32_t upper_version;
+	EngineHooks hooks;
 } Fixture;
 
 static void
@@ -307,6 +309,7 @@ static const struct {
 	{ "e", NULL, 40 }, { "f", NULL, 40 },
 	{ "q1", NULL, 5 }, { "q2", NULL, 5 }, { "q3", NULL, 5 },
 	{ "c1", NULL, 60 }, { "c2", "c1", 60 }, { "c3", "c2", 60 },
+	{ "long", NULL, 350 },
 };
 
 static void
@@ -416,6 +419,7 @@ open_engine(Fixture *f)
 	cfg.cpu_threads = cfg.jobs;
 	cfg.keep_going = f->keep_going;
 	cfg.wait_for_lock = true;
+	cfg.hooks = f->hooks;
 	upper_rule.version = f->upper_version ? f->upper_version : 1;
 	if (eng_open(&f->eng, &cfg, &err) != 0)
 		fail_msg("eng_open: %s", err.msg);
@@ -852,6 +856,39 @@ start_of(Fixture *f, const char *kind, const char *key)
 	return t;
 }
 
+typedef struct Ticks {
+	int n;
+	bool other_thread;
+	pthread_t coordinator;
+} Ticks;
+
+static void
+count_tick(void *ctx)
+{
+	Ticks *t = ctx;
+
+	t->n++;
+	t->other_thread |= !pthread_equal(pthread_self(), t->coordinator);
+}
+
+/* While one node works for 350 ms and none finishes, the tick hook is still called on
+ * the coordinator, at least every 100 ms: what keeps a progress line moving. */
+static void
+test_tick_while_waiting(void **state)
+{
+	Fixture *f = *state;
+	Ticks t = { 0, false, pthread_self() };
+
+	write_file(f, "stamp", "1");
+	f->hooks = (EngineHooks){ &t, NULL, NULL, NULL, count_tick };
+	build(f, "work", "long");
+	f->hooks = (EngineHooks){ 0 };
+	assert_int_equal(f->report.nfailures, 0);
+	assert_int_equal(result_of(f, "work", "long"), NR_RAN);
+	assert_true(t.n >= 3);
+	assert_false(t.other_thread);
+}
+
 /* With one slot, the first run starts nodes in the order they were asked for; the
  * next run knows their durations and starts the long chain first. */
 static void
@@ -1099,6 +1136,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_snapshot_ahead_of_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kill9_loop, setup, teardown),
 		cmocka_unit_test(test_messages_stay_utf8),
+		cmocka_unit_test_setup_teardown(test_tick_while_waiting, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
