@@ -1,3 +1,0 @@
-from importlib.metadata import version
-import httpx, rich
-print("httpx", version("httpx"), "and rich", version("rich"), "imported")
