@@ -945,6 +945,14 @@ cacheindex_remove(CacheIndex *ix, const CacheEntry *entries, size_t n, Err *err)
 
 /* ------------------------------------------------------------ leftovers */
 
+bool
+cacheindex_abandoned(const char *name, const char *marker)
+{
+	long pid = tmp_pid(name, marker);
+
+	return pid > 0 && !pid_alive(pid);
+}
+
 static int
 sweep_dir(const char *dir, int depth, uint64_t *count, uint64_t *bytes, Err *err)
 {
@@ -956,17 +964,12 @@ sweep_dir(const char *dir, int depth, uint64_t *count, uint64_t *bytes, Err *err
 	if (!d)
 		return 0;
 	while (rc == 0 && (e = readdir(d))) {
-		long pid = 0;
-
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		buf_clear(&child);
 		buf_printf(&child, "%s/%s", dir, e->d_name);
-		if (depth == 0 && !strncmp(e->d_name, ".trash-", 7))
-			pid = tmp_pid(e->d_name, ".trash-");
-		else if (depth > 0)
-			pid = tmp_pid(e->d_name, ".tmp-");
-		if (pid > 0 && !pid_alive(pid)) {
+		if (depth == 0 ? !strncmp(e->d_name, ".trash-", 7) && cacheindex_abandoned(e->d_name, ".trash-") :
+		    cacheindex_abandoned(e->d_name, ".tmp-")) {
 			*bytes += cacheindex_du(child.data);
 			if (fs_remove_tree(child.data, err) != 0) {
 				rc = -1;

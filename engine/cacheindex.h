@@ -127,6 +127,10 @@ int cacheindex_list(CacheIndex *ix, const char *name, Arena *arena, CacheEntry *
  * removed). An entry already gone only loses its row. */
 int cacheindex_remove(CacheIndex *ix, const CacheEntry *entries, size_t n, Err *err);
 
+/* Whether name is a temporary of a process that is gone: it holds marker (".tmp-",
+ * ".trash-") followed by "PID-", and no process PID runs. What killed runs leave. */
+bool cacheindex_abandoned(const char *name, const char *marker);
+
 /*
  * Leftovers of processes that are gone: trash of killed prunes, temporary files and
  * directories ("NAME.tmp-PID-X", ".tmp-PID-X") one or two levels down, merge files of

@@ -77,18 +77,16 @@ static bool
 installs_where(const EditArgs *ea)
 {
 	const Selection *sel = &ea->s.sel;
-	const char *const *list = ea->which == PYPROJECT_ARRAY_OPTIONAL ? sel->extras : sel->groups;
-	size_t n = ea->which == PYPROJECT_ARRAY_OPTIONAL ? sel->o.nextras : sel->o.ngroups;
 
-	if (ea->which == PYPROJECT_ARRAY_DEPENDENCIES ||
-	    (ea->which == PYPROJECT_ARRAY_OPTIONAL ? sel->o.all_extras : sel->o.all_groups))
+	switch (ea->which) {
+	case PYPROJECT_ARRAY_OPTIONAL:
+		return sel->o.all_extras || name_in(ea->name, sel->extras, sel->o.nextras);
+	case PYPROJECT_ARRAY_GROUP:
+		return sel->o.all_groups || name_in(ea->name, sel->groups, sel->o.ngroups) ||
+		       (!sel->no_dev && name_equal(ea->name, strlen(ea->name), "dev", 3));
+	default:
 		return true;
-	if (ea->which == PYPROJECT_ARRAY_GROUP && !sel->no_dev && name_equal(ea->name, strlen(ea->name), "dev", 3))
-		return true;
-	for (size_t i = 0; i < n; i++)
-		if (name_equal(list[i], strlen(list[i]), ea->name, strlen(ea->name)))
-			return true;
-	return false;
+	}
 }
 
 static const char *
@@ -144,7 +142,6 @@ parse_args(Cli *cli, const CliCommand *cmd, int argc, char **argv, EditArgs *ea)
 	return -1;
 }
 
-/* The project's two files as they were, to put back on failure. */
 /*
  * One of the two files as it was before the edit. Written through a symlink to the
  * file itself, with its own permissions, both when edited and when put back.
@@ -375,18 +372,13 @@ finish(Cli *cli, Project *proj, EditArgs *ea, Saved *sv, int rc)
 
 /* The version the lock holds for a package; NULL when it holds none. */
 static const char *
-locked_version(const LockingResult *res, const char *lock_path, const char *normalized, Arena *a)
+locked_version(const Project *proj, const LockingResult *res, const char *normalized, Arena *a)
 {
 	Pylock lock;
 	Err err;
 
-	if (res->have_lock) {
-		lock = res->lock;
-	} else if (!res->lock_text ||
-		   pylock_read(arena_strndup(a, res->lock_text, res->lock_len), res->lock_len, lock_path, a,
-			       &lock, &err) != 0) {
+	if (locking_lock(proj, res, a, &lock, &err) != 0)
 		return NULL;
-	}
 	for (size_t i = 0; i < lock.packages_len; i++)
 		if (!strcmp(lock.packages[i].name, normalized) && lock.packages[i].has_version)
 			return lock.packages[i].version.str;
@@ -506,7 +498,7 @@ add_main(Cli *cli, int argc, char **argv)
 
 			if (reqs[i].url || reqs[i].spec.len)
 				continue;
-			if (!(v = locked_version(&res, sv.lock.path, reqs[i].normalized, &a))) {
+			if (!(v = locked_version(&proj, &res, reqs[i].normalized, &a))) {
 				term_debug(&cli->term, "%s is not in the lock (its marker is false here?): "
 					   "kept as written", reqs[i].name);
 				continue;

@@ -43,6 +43,7 @@
 #include "project.h"
 #include "rules/rules.h"
 #include "rules/taskdef.h"
+#include "rules/venv.h"
 #include "syncing.h"
 
 enum { OPT_JOBS = 1, OPT_KEEP_GOING, OPT_DRY_RUN, OPT_MODULE, OPT_CODE, OPT_NO_SYNC, OPT_WITH };
@@ -352,35 +353,6 @@ project_shape(const Project *p, const char *name)
 
 /* ------------------------------------------------------------------ --with */
 
-/* One "key = value" line of pyvenv.cfg. */
-static const char *
-pyvenv_value(const char *text, const char *key, Arena *a)
-{
-	size_t klen = strlen(key);
-	const char *line;
-
-	for (line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		const char *end = strchr(line, '\n'), *p = line, *v;
-
-		if (!end)
-			end = line + strlen(line);
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncmp(p, key, klen) != 0)
-			continue;
-		for (p += klen; *p == ' ' || *p == '\t'; p++)
-			;
-		if (*p != '=')
-			continue;
-		for (v = p + 1; *v == ' ' || *v == '\t'; v++)
-			;
-		while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-			end--;
-		return arena_strndup(a, v, (size_t)(end - v));
-	}
-	return NULL;
-}
-
 /* ENV/lib/python3.N/site-packages, the one there is; NULL when none. */
 static const char *
 site_packages(const char *env, Arena *a)
@@ -474,7 +446,7 @@ with_environment(Cli *cli, Project *proj, const SyncArgs *s, const char **pkgs, 
 		return 2;
 	}
 	if (fs_read_file(arena_printf(a, "%s/pyvenv.cfg", venv), &text, &err) != 0 ||
-	    !(python = pyvenv_value(text.data, "executable", a))) {
+	    !(python = venv_cfg_value(text.data, "executable", a))) {
 		term_error(&cli->term, "%s/pyvenv.cfg names no interpreter for --with; run bunpy sync", venv);
 		buf_free(&text);
 		return 1;
@@ -657,6 +629,21 @@ exec_program(Cli *cli, RunKind kind, const char *target, char **args, int nargs,
 	return e == ENOENT ? 127 : 126;   /* as a shell says it */
 }
 
+/* -j, -k, -n (other ids are not the task runner's: ignored); 2 after a usage error. */
+static int
+task_option(Cli *cli, EngineConfig *cfg, bool *dry, int id, const char *arg)
+{
+	switch (id) {
+	case OPT_JOBS:
+		if ((cfg->jobs = cli_positive(arg)) < 0)
+			return cli_usage_error(cli, "--jobs takes a positive number, not '%s'", arg);
+		break;
+	case OPT_KEEP_GOING: cfg->keep_going = true; break;
+	case OPT_DRY_RUN: *dry = true; break;
+	}
+	return 0;
+}
+
 static int
 run_main(Cli *cli, int argc, char **argv)
 {
@@ -685,14 +672,12 @@ run_main(Cli *cli, int argc, char **argv)
 		case OPT_NO_SYNC: no_sync = true; break;
 		case OPT_WITH: cli_list_push(&with, &nwith, arg); break;
 		case OPT_JOBS:
-			if ((cfg.jobs = cli_positive(arg)) < 0) {
-				rc = cli_usage_error(cli, "--jobs takes a positive number, not '%s'", arg);
+		case OPT_KEEP_GOING:
+		case OPT_DRY_RUN:
+			if ((rc = task_option(cli, &cfg, &dry, id, arg)) != 0)
 				goto done;
-			}
-			task_flag = "-j";
+			task_flag = id == OPT_JOBS ? "-j" : id == OPT_KEEP_GOING ? "-k" : "-n";
 			break;
-		case OPT_KEEP_GOING: cfg.keep_going = true; task_flag = "-k"; break;
-		case OPT_DRY_RUN: dry = true; task_flag = "-n"; break;
 		default:
 			if (sync_option(cli, &s, id, arg) == 2)
 				goto done;
@@ -730,20 +715,12 @@ run_main(Cli *cli, int argc, char **argv)
 		}
 		cli_begin(cli, &cmd_run, argc - first + 1, argv + first - 1);
 		while ((id = cli_next(cli, &arg)) != CLI_DONE) {
-			switch (id) {
-			case CLI_HELP: rc = 0; goto done;
-			case CLI_ERROR: rc = 2; goto done;
-			case OPT_JOBS:
-				if ((cfg.jobs = cli_positive(arg)) < 0) {
-					rc = cli_usage_error(cli, "--jobs takes a positive number, not '%s'", arg);
-					goto done;
-				}
-				break;
-			case OPT_KEEP_GOING: cfg.keep_going = true; break;
-			case OPT_DRY_RUN: dry = true; break;
-			default:
-				break;
+			if (id == CLI_HELP || id == CLI_ERROR) {
+				rc = id == CLI_HELP ? 0 : 2;
+				goto done;
 			}
+			if ((rc = task_option(cli, &cfg, &dry, id, arg)) != 0)
+				goto done;
 		}
 		rc = run_tasks(cli, &p, &cfg, dry, cli->operands, cli->noperands);
 		goto done;

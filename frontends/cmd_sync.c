@@ -246,21 +246,15 @@ is_direct(const Pyproject *py, const Selection *sel, const PyprojectReqList *gro
 		if (!strcmp(py->project.dependencies.items[i].req.normalized, name))
 			return true;
 	for (i = 0; i < py->project.extras_len; i++) {
-		bool on = sel->o.all_extras;
-
-		for (k = 0; k < sel->o.nextras && !on; k++)
-			on = name_equal(sel->o.extras[k], strlen(sel->o.extras[k]),
-					py->project.extras[i].normalized, strlen(py->project.extras[i].normalized));
+		bool on = sel->o.all_extras ||
+			  name_in(py->project.extras[i].normalized, sel->o.extras, sel->o.nextras);
 		for (k = 0; on && k < py->project.extras[i].deps.len; k++)
 			if (!strcmp(py->project.extras[i].deps.items[k].req.normalized, name))
 				return true;
 	}
 	for (i = 0; groups && i < py->groups_len; i++) {
-		bool on = sel->o.all_groups;
-
-		for (k = 0; k < sel->o.ngroups && !on; k++)
-			on = name_equal(sel->o.groups[k], strlen(sel->o.groups[k]), py->groups[i].normalized,
-					strlen(py->groups[i].normalized));
+		bool on = sel->o.all_groups ||
+			  name_in(py->groups[i].normalized, sel->o.groups, sel->o.ngroups);
 		for (k = 0; on && k < groups[i].len; k++)
 			if (!strcmp(groups[i].items[k].req.normalized, name))
 				return true;

@@ -16,12 +16,26 @@
 #include <string.h>
 
 #include "commands.h"
-#include "engine/fs.h"
 #include "locking.h"
 #include "packaging/name.h"
 #include "project.h"
 #include "rules/lockfile.h"
 #include "syncing.h"
+
+/* A normalized name and its index (of the lock's package while building, then of the node). */
+typedef struct NodeKey {
+	const char *key;
+	size_t node;
+} NodeKey;
+
+static int
+cmp_node_key(const void *x, const void *y)
+{
+	const NodeKey *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+
+	return c ? c : (a->node > b->node) - (a->node < b->node);
+}
 
 /* One locked package and its edges (indexes into Graph.nodes). */
 typedef struct TreeNode {
@@ -38,16 +52,34 @@ typedef struct Graph {
 	TreeNode *nodes;
 	size_t n;
 	size_t *roots, nroots;   /* the project's direct dependencies, in pyproject order */
+	NodeKey *by_key;         /* (key, node) sorted by key, for graph_find */
+	size_t nkeys;
 	const char *project, *project_version;
 	Arena *a;
 } Graph;
 
+/* The node of a package name (any spelling), (size_t)-1 when the graph has none. */
 static size_t
 graph_find(const Graph *g, const char *name)
 {
-	for (size_t i = 0; i < g->n; i++)
-		if (name_equal(g->nodes[i].name, strlen(g->nodes[i].name), name, strlen(name)))
-			return i;
+	size_t len = strlen(name), lo = 0, hi = g->nkeys;
+	char *key = xmalloc(len + 1);
+
+	name_normalize_into(name, len, key);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(g->by_key[mid].key, key);
+
+		if (c == 0) {
+			free(key);
+			return g->by_key[mid].node;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	free(key);
 	return (size_t)-1;
 }
 
@@ -91,17 +123,6 @@ add_root(Graph *g, const Requirement *r, const MarkerEnv *env, const char *sourc
 	push_index(&g->roots, &g->nroots, &cap, i);
 }
 
-static bool
-selected(const char *name, const char *const *names, size_t n, bool all)
-{
-	if (all)
-		return true;
-	for (size_t i = 0; i < n; i++)
-		if (name_equal(names[i], strlen(names[i]), name, strlen(name)))
-			return true;
-	return false;
-}
-
 /*
  * The graph of the lock's packages that sel installs (all of them when sel is NULL),
  * rooted at the project's requirements. tree_labels: "extra: X" / "group: G" (tree)
@@ -113,6 +134,8 @@ graph_build(Graph *g, const Pylock *lock, const Pyproject *py, const Target *t,
 {
 	ExportOptions all = { .all_extras = true, .all_groups = true };
 	const ExportOptions *o = sel ? sel : &all;
+	size_t nkeys = 0, *node_of;
+	bool *first;
 	PyprojectReqList base = { 0 }, groups_none = { 0 }, *groups = NULL;
 	Err err;
 
@@ -120,16 +143,32 @@ graph_build(Graph *g, const Pylock *lock, const Pyproject *py, const Target *t,
 	g->a = a;
 	g->project = py->project.name ? py->project.name : "project";
 	g->project_version = py->project.has_version ? py->project.version.str : NULL;
+	/* the packages sel installs, in the lock's order; a name the lock lists twice
+	 * once (its first entry); and their index by normalized name */
 	g->nodes = arena_zalloc(a, (lock->packages_len + 1) * sizeof(*g->nodes));
+	g->by_key = arena_zalloc(a, (lock->packages_len + 1) * sizeof(*g->by_key));
 	for (size_t i = 0; i < lock->packages_len; i++) {
 		const PylockPackage *pk = &lock->packages[i];
 
-		if (!lockfile_selects(lock, o, &t->env, pk) || graph_find(g, pk->name) != (size_t)-1)
+		if (lockfile_selects(lock, o, &t->env, pk))
+			g->by_key[nkeys++] = (NodeKey){ name_normalize(pk->name, strlen(pk->name), a), i };
+	}
+	qsort(g->by_key, nkeys, sizeof(*g->by_key), cmp_node_key);
+	first = arena_zalloc(a, (lock->packages_len + 1) * sizeof(*first));
+	for (size_t k = 0; k < nkeys; k++)
+		first[g->by_key[k].node] = !k || strcmp(g->by_key[k - 1].key, g->by_key[k].key) != 0;
+	node_of = arena_zalloc(a, (lock->packages_len + 1) * sizeof(*node_of));
+	for (size_t i = 0; i < lock->packages_len; i++) {
+		if (!first[i])
 			continue;
-		g->nodes[g->n].name = pk->name;
-		g->nodes[g->n].version = pk->has_version ? pk->version.str : "";
+		node_of[i] = g->n;
+		g->nodes[g->n].name = lock->packages[i].name;
+		g->nodes[g->n].version = lock->packages[i].has_version ? lock->packages[i].version.str : "";
 		g->n++;
 	}
+	for (size_t k = 0; k < nkeys; k++)
+		if (first[g->by_key[k].node])
+			g->by_key[g->nkeys++] = (NodeKey){ g->by_key[k].key, node_of[g->by_key[k].node] };
 	for (size_t i = 0; i < lock->packages_len; i++) {
 		const PylockPackage *pk = &lock->packages[i];
 		size_t from = graph_find(g, pk->name);
@@ -159,7 +198,7 @@ graph_build(Graph *g, const Pylock *lock, const Pyproject *py, const Target *t,
 		const char *label = tree_labels ? arena_printf(a, "extra: %s", x->normalized) :
 				    arena_printf(a, "project.optional-dependencies.%s", x->name);
 
-		if (!selected(x->normalized, o->extras, o->nextras, o->all_extras))
+		if (!o->all_extras && !name_in(x->normalized, o->extras, o->nextras))
 			continue;
 		/* expanded, so that "app[cli]" inside an extra counts the extras it names */
 		if (pyproject_requirements(py, &x->normalized, 1, a, &reqs, &err) != 0) {
@@ -177,7 +216,7 @@ graph_build(Graph *g, const Pylock *lock, const Pyproject *py, const Target *t,
 		const char *label = tree_labels ? arena_printf(a, "group: %s", gr->normalized) :
 				    arena_printf(a, "dependency-groups.%s", gr->name);
 
-		if (!selected(gr->normalized, o->groups, o->ngroups, o->all_groups))
+		if (!o->all_groups && !name_in(gr->normalized, o->groups, o->ngroups))
 			continue;
 		for (size_t i = 0; i < reqs->len; i++)
 			add_root(g, &reqs->items[i].req, &t->env, label, false);
@@ -199,8 +238,6 @@ static int
 load_lock(Cli *cli, Project *proj, LockingArgs *la, bool frozen, Arena *a, LockingResult *res,
 	  Pylock *lock)
 {
-	const char *path = arena_printf(a, "%s/%s", proj->root, LOCKFILE_NAME);
-	Buf text = { 0 };
 	Err err;
 	int rc;
 
@@ -208,19 +245,7 @@ load_lock(Cli *cli, Project *proj, LockingArgs *la, bool frozen, Arena *a, Locki
 	rc = frozen ? locking_load(cli, proj, la, a, res) : locking_run(cli, proj, la, a, res);
 	if (rc != 0)
 		return rc;
-	if (res->have_lock) {
-		*lock = res->lock;
-		return 0;
-	}
-	if (res->lock_text) {
-		buf_append(&text, res->lock_text, res->lock_len);
-	} else if (fs_read_file(path, &text, &err) != 0) {
-		term_error(&cli->term, "%s; run bunpy lock first", err.msg);
-		return 1;
-	}
-	rc = pylock_read(arena_strndup(a, text.data, text.len), text.len, path, a, lock, &err);
-	buf_free(&text);
-	if (rc != 0) {
+	if (locking_lock(proj, res, a, lock, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);
 		return 1;
 	}

@@ -387,6 +387,32 @@ locking_load(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Locki
 	return rc;
 }
 
+int
+locking_lock(const Project *proj, const LockingResult *res, Arena *arena, Pylock *out, Err *err)
+{
+	const char *path = arena_printf(arena, "%s/%s", proj->root, LOCKFILE_NAME);
+	Buf text = { 0 };
+	int rc;
+
+	if (res->have_lock) {
+		*out = res->lock;
+		return 0;
+	}
+	if (res->lock_text) {
+		buf_append(&text, res->lock_text, res->lock_len);
+	} else if (fs_read_file(path, &text, err) != 0) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		buf_free(&text);
+		return err_set(err, "%s" ERR_HINT "run bunpy lock first", why);
+	}
+	rc = pylock_read(arena_strndup(arena, text.data ? text.data : "", text.len), text.len, path,
+			 arena, out, err);
+	buf_free(&text);
+	return rc;
+}
+
 void
 locking_ctx(const LockingArgs *la, const LockingResult *r, const char *cache_dir, LockCtx *lc)
 {
@@ -441,17 +467,10 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 		term_warn(&cli->term, "%s; it will be replaced", err.msg);
 		memset(&prev, 0, sizeof(prev));
 	}
-	for (size_t u = 0; u < la->nupgrade; u++) {
-		size_t k;
-
-		for (k = 0; k < prev.n; k++)
-			if (name_equal(prev.names[k], strlen(prev.names[k]), la->upgrade_pkgs[u],
-				       strlen(la->upgrade_pkgs[u])))
-				break;
-		if (k == prev.n)
+	for (size_t u = 0; u < la->nupgrade; u++)
+		if (!name_in(la->upgrade_pkgs[u], (const char *const *)prev.names, prev.n))
 			term_warn(&cli->term, "--upgrade-package %s: %s has no such package", la->upgrade_pkgs[u],
 				  LOCKFILE_NAME);
-	}
 	if (lockfile_inputs(py, &lo, &prev, la->upgrade, la->upgrade_pkgs, la->nupgrade, &inputs,
 			    digest, &err) != 0) {
 		term_error(&cli->term, "%s", err.msg);

@@ -122,6 +122,12 @@ typedef struct LockingOffer {
 int locking_offers(Cli *cli, Project *proj, const LockingArgs *la, const LockingResult *r,
 		   const char *const *names, size_t n, Arena *arena, LockingOffer *out);
 
+/* The lock as locking_run or locking_load left it, parsed (in arena): res's own when it
+ * was read up to date, else the text it wrote, else the file (frozen, dry run). 0, or
+ * -1 with err ("pylock.toml: No such file ..." and a hint to run bunpy lock). */
+int locking_lock(const Project *proj, const LockingResult *res, Arena *arena, Pylock *out,
+		 Err *err);
+
 /* Fill the HTTP and index settings of a LockCtx from the arguments and the result. */
 void locking_ctx(const LockingArgs *la, const LockingResult *r, const char *cache_dir,
 		 LockCtx *lc);

@@ -109,3 +109,14 @@ name_equal(const char *a, size_t alen, const char *b, size_t blen)
 	} while (ca >= 0);
 	return true;
 }
+
+bool
+name_in(const char *name, const char *const *list, size_t n)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < n; i++)
+		if (name_equal(name, len, list[i], strlen(list[i])))
+			return true;
+	return false;
+}

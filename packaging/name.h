@@ -24,5 +24,7 @@ size_t name_normalize_into(const char *s, size_t len, char *out);
 char *name_normalize(const char *s, size_t len, Arena *arena);
 /* Whether two names are equal once normalized; allocates nothing. */
 bool name_equal(const char *a, size_t alen, const char *b, size_t blen);
+/* Whether one of the n names of list equals name (NUL-terminated, normalized or not). */
+bool name_in(const char *name, const char *const *list, size_t n);
 
 #endif

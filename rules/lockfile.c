@@ -177,17 +177,6 @@ index_list(const LockOptions *o, bool flat)
 	return arr;
 }
 
-static bool
-named(const char *name, const char *const *list, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (name_equal(name, strlen(name), list[i], strlen(list[i])))
-			return true;
-	return false;
-}
-
 int
 lockfile_inputs(const Pyproject *p, const LockOptions *o, const LockPrevious *prev,
 		bool upgrade_all, const char *const *upgrade, size_t nupgrade,
@@ -218,7 +207,7 @@ lockfile_inputs(const Pyproject *p, const LockOptions *o, const LockPrevious *pr
 	free(text);
 	prefs = cJSON_AddObjectToObject(doc, "preferences");
 	for (i = 0; prev && !upgrade_all && i < prev->n; i++)
-		if (!named(prev->names[i], upgrade, nupgrade))
+		if (!name_in(prev->names[i], upgrade, nupgrade))
 			cJSON_AddStringToObject(prefs, prev->names[i], prev->versions[i]);
 	text = cJSON_PrintUnformatted(doc);
 	buf_puts(json, text);

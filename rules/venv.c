@@ -118,10 +118,8 @@ root_state(const char *root, RootState *state, Err *err)
 	return 0;
 }
 
-/* One "key = value" of pyvenv.cfg (the format site.py reads: the first '=' splits,
- * both sides trimmed), or NULL. */
-static const char *
-cfg_value(const char *text, const char *key, Arena *arena)
+const char *
+venv_cfg_value(const char *text, const char *key, Arena *arena)
 {
 	size_t klen = strlen(key);
 	const char *line = text;
@@ -172,8 +170,8 @@ venv_check(const char *root, const Target *target, Arena *arena, const char **wh
 	}
 	if (fs_read_file(arena_printf(arena, "%s/pyvenv.cfg", abs), &text, err) != 0)
 		return -1;
-	version = cfg_value(text.data, "version", arena);
-	if (!version && (version = cfg_value(text.data, "version_info", arena))) {
+	version = venv_cfg_value(text.data, "version", arena);
+	if (!version && (version = venv_cfg_value(text.data, "version_info", arena))) {
 		/* virtualenv writes "3.11.2.final.0", uv "3.13.0rc1": the release is what
 		 * venv's "version" says */
 		unsigned x, y, z;
@@ -181,7 +179,7 @@ venv_check(const char *root, const Target *target, Arena *arena, const char **wh
 		if (sscanf(version, "%u.%u.%u", &x, &y, &z) == 3)
 			version = arena_printf(arena, "%u.%u.%u", x, y, z);
 	}
-	home = cfg_value(text.data, "home", arena);
+	home = venv_cfg_value(text.data, "home", arena);
 	buf_free(&text);
 	if (!version || strcmp(version, target->version)) {
 		*why = version ? arena_printf(arena, "%s/pyvenv.cfg is for Python %s, the project needs "

@@ -42,6 +42,10 @@ typedef struct Venv {
 /* The paths of an environment at root for target; touches nothing. */
 void venv_layout(const char *root, const Target *target, Arena *arena, Venv *out);
 
+/* One "key = value" of pyvenv.cfg's text (the format site.py reads: the first '=' splits,
+ * both sides trimmed), in arena; NULL when the key is not there. */
+const char *venv_cfg_value(const char *text, const char *key, Arena *arena);
+
 /*
  * Whether root holds an environment usable for target: 1 yes; 0 no, with *why set
  * ("there is no .venv", ".venv/pyvenv.cfg is for Python 3.10.4, the project needs

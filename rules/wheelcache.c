@@ -32,7 +32,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -903,14 +902,7 @@ wheelcache_sweep(const char *cache_dir, Err *err)
 		return errno == ENOENT ? 0 : err_sys(err, "cannot read %s", wheels);
 	}
 	while ((e = readdir(d))) {
-		char *end;
-		long pid;
-
-		if (strncmp(e->d_name, ".tmp-", 5) != 0)
-			continue;
-		pid = strtol(e->d_name + 5, &end, 10);
-		if (end == e->d_name + 5 || *end != '-' || pid <= 0 ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		if (strncmp(e->d_name, ".tmp-", 5) != 0 || !cacheindex_abandoned(e->d_name, ".tmp-"))
 			continue;
 		if (fs_remove_tree(fs_path_join(&arena, wheels, e->d_name), err) != 0) {
 			removed = -1;
