@@ -12,16 +12,15 @@
  */
 #include "config.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "engine/arena.h"
 #include "engine/buf.h"
 #include "engine/fs.h"
+#include "project.h"
 #include "packaging/toml.h"
 #include "rules/taskdef.h"
 
@@ -123,30 +122,20 @@ read_toml(Completer *c, const char *name)
 	return root;
 }
 
-/* The nearest directory from -C (or here) upwards with a pyproject.toml, as
- * project_find has it, but silent. */
+/* The project, as project_find finds it but silently, and its two files. */
 static void
 find_project(Completer *c)
 {
-	char dir[PATH_MAX];
+	bool missing;
+	char *root;
 
 	if (c->looked)
 		return;
 	c->looked = true;
-	if (!realpath(c->directory ? c->directory : ".", dir))
+	if (!(root = project_root(c->directory ? c->directory : ".", &missing)))
 		return;
-	for (;;) {
-		const char *p = arena_printf(&c->arena, "%s/pyproject.toml", strcmp(dir, "/") ? dir : "");
-		char *slash;
-
-		if (access(p, F_OK) == 0)
-			break;
-		slash = strrchr(dir, '/');
-		if (!slash || slash == dir)
-			return;
-		*slash = '\0';
-	}
-	c->root = arena_strdup(&c->arena, dir);
+	c->root = arena_strdup(&c->arena, root);
+	free(root);
 	c->pyproject = read_toml(c, "pyproject.toml");
 	c->pylock = read_toml(c, "pylock.toml");
 }

@@ -33,17 +33,14 @@ project_cache_dir(const Cli *cli)
 	return buf_detach(&b);
 }
 
-int
-project_find(Cli *cli, Project *p)
+char *
+project_root(const char *start, bool *missing)
 {
 	char dir[PATH_MAX];
-	const char *start = cli->directory ? cli->directory : ".";
 
-	memset(p, 0, sizeof(*p));
-	if (!realpath(start, dir)) {
-		term_error(&cli->term, "cannot use directory %s: it does not exist", start);
-		return 2;
-	}
+	*missing = !realpath(start, dir);
+	if (*missing)
+		return NULL;
 	for (;;) {
 		Buf candidate = { 0 };
 		bool found;
@@ -53,21 +50,35 @@ project_find(Cli *cli, Project *p)
 		found = access(candidate.data, F_OK) == 0;
 		buf_free(&candidate);
 		if (found)
-			break;
+			return xstrdup(dir);
 		slash = strrchr(dir, '/');
-		if (!slash || slash == dir) {
-			char here[PATH_MAX];
-
-			if (!realpath(start, here))
-				strcpy(here, start);
-			term_error(&cli->term, "no %s in %s or any directory above it" ERR_HINT
-				   "run bunpy inside a project, use -C DIR, or start one with bunpy init",
-				   RULES_PYPROJECT, here);
-			return 2;
-		}
+		if (!slash || slash == dir)
+			return NULL;
 		*slash = '\0';
 	}
-	p->root = xstrdup(dir);
+}
+
+int
+project_find(Cli *cli, Project *p)
+{
+	const char *start = cli->directory ? cli->directory : ".";
+	bool missing;
+
+	memset(p, 0, sizeof(*p));
+	if (!(p->root = project_root(start, &missing))) {
+		char here[PATH_MAX];
+
+		if (missing) {
+			term_error(&cli->term, "cannot use directory %s: it does not exist", start);
+			return 2;
+		}
+		if (!realpath(start, here))
+			strcpy(here, start);
+		term_error(&cli->term, "no %s in %s or any directory above it" ERR_HINT
+			   "run bunpy inside a project, use -C DIR, or start one with bunpy init",
+			   RULES_PYPROJECT, here);
+		return 2;
+	}
 	p->cache_dir = project_cache_dir(cli);
 	return 0;
 }

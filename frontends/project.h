@@ -21,6 +21,9 @@ typedef struct Project {
 	int cache_lock;
 } Project;
 
+/* The nearest directory from start upwards that holds a pyproject.toml (malloc'd);
+ * NULL when none does, with *missing set when start itself does not exist. Silent. */
+char *project_root(const char *start, bool *missing);
 /* Find the project; on failure prints why and returns the exit status (2). */
 int project_find(Cli *cli, Project *p);
 void project_free(Project *p);
