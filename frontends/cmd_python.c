@@ -9,9 +9,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
-#include <dirent.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,19 +30,12 @@ static const CliOption python_options[] = {
 static const char *
 project_dir(const Cli *cli, Arena *a)
 {
-	char dir[PATH_MAX];
-	char *slash;
+	bool missing;
+	char *root = project_root(cli->directory ? cli->directory : ".", &missing);
+	const char *out = root ? arena_strdup(a, root) : NULL;
 
-	if (!realpath(cli->directory ? cli->directory : ".", dir))
-		return NULL;
-	for (;;) {
-		if (access(arena_printf(a, "%s/%s", strcmp(dir, "/") ? dir : "", RULES_PYPROJECT), F_OK) == 0)
-			return arena_strdup(a, dir);
-		slash = strrchr(dir, '/');
-		if (!slash || slash == dir)
-			return NULL;
-		*slash = '\0';
-	}
+	free(root);
+	return out;
 }
 
 /* requires-python of the project, NULL when none (or pyproject.toml is unreadable:
@@ -71,35 +61,12 @@ requires_python(const char *root, Arena *a)
 static const char **
 path_pythons(Arena *a, size_t *n)
 {
-	bool seen[TARGET_MINOR_MAX] = { false };
-	const char *path = getenv("PATH");
+	bool seen[TARGET_MINOR_MAX];
 	const char **out = arena_alloc(a, (TARGET_MINOR_MAX + 1) * sizeof(*out));
-	char *copy, *dir, *save = NULL;
-	int minor;
 
 	*n = 0;
-	copy = arena_strdup(a, path ? path : "/usr/bin:/bin");
-	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		DIR *d = opendir(*dir ? dir : ".");
-		struct dirent *e;
-
-		if (!d)
-			continue;
-		while ((e = readdir(d))) {
-			char *end;
-			long m;
-
-			if (strncmp(e->d_name, "python3.", 8) != 0 || !isdigit((unsigned char)e->d_name[8]))
-				continue;
-			m = strtol(e->d_name + 8, &end, 10);
-			if (*end || m < 0 || m >= TARGET_MINOR_MAX)
-				continue;
-			if (access(arena_printf(a, "%s/%s", dir, e->d_name), X_OK) == 0)
-				seen[m] = true;
-		}
-		closedir(d);
-	}
-	for (minor = TARGET_MINOR_MAX - 1; minor >= 0; minor--)
+	target_minors_on_path(NULL, a, seen);
+	for (int minor = TARGET_MINOR_MAX - 1; minor >= 0; minor--)
 		if (seen[minor])
 			out[(*n)++] = arena_printf(a, "python3.%d", minor);
 	out[(*n)++] = "python3";

@@ -209,9 +209,8 @@ minor_allowed(const SpecifierSet *req, int minor, Arena *arena)
 	return !range_disjoint(r, m);
 }
 
-/* Which python3.N commands on PATH req admits: allowed[N] set. */
-static void
-minors_on_path(const SpecifierSet *req, Arena *arena, bool allowed[TARGET_MINOR_MAX])
+void
+target_minors_on_path(const SpecifierSet *req, Arena *arena, bool allowed[TARGET_MINOR_MAX])
 {
 	const char *path = getenv("PATH"), *p;
 
@@ -228,7 +227,7 @@ minors_on_path(const SpecifierSet *req, Arena *arena, bool allowed[TARGET_MINOR_
 
 			if (minor >= 0 && minor < TARGET_MINOR_MAX && !allowed[minor] &&
 			    access(fs_path_join(arena, dir, e->d_name), X_OK) == 0 &&
-			    minor_allowed(req, minor, arena))
+			    (!req || minor_allowed(req, minor, arena)))
 				allowed[minor] = true;
 		}
 		if (d)
@@ -375,7 +374,7 @@ target_select(const char *python, const char *project_dir, const char *requires_
 	}
 	/* python3 does not do: the newest python3.N that requires-python admits and that
 	 * runs (a pyenv shim of a version not installed does not) */
-	minors_on_path(&req, arena, allowed);
+	target_minors_on_path(&req, arena, allowed);
 	for (minor = TARGET_MINOR_MAX - 1; minor >= 0; minor--) {
 		Target t;
 

@@ -14,6 +14,7 @@
 #include "engine/arena.h"
 #include "engine/err.h"
 #include "packaging/marker.h"
+#include "packaging/specifier.h"
 #include "packaging/tags.h"
 #include "packaging/version.h"
 
@@ -44,6 +45,10 @@ typedef struct Target {
 
 /* python3.N commands considered, N below this. */
 #define TARGET_MINOR_MAX 100
+
+/* Which python3.N commands on PATH (executable, N digits only) req admits (NULL: all
+ * of them): allowed[N] set. */
+void target_minors_on_path(const SpecifierSet *req, Arena *arena, bool allowed[TARGET_MINOR_MAX]);
 
 /*
  * Which interpreter a project names, in this order: python (--python), $BUNPY_PYTHON,
