@@ -44,7 +44,7 @@ import statistics
 import sys
 import tomllib
 
-from common import FIXTURES, Failed, Server, find_tools, fmt_ms, normalize, read_pdm_lock, \
+from common import FIXTURES, Failed, Server, find_tools, wanted_tools, fmt_ms, normalize, read_pdm_lock, \
     read_poetry_lock, read_pylock, remove
 import sync as S
 
@@ -186,12 +186,7 @@ def main():
     if args.quick:
         args.runs = 2
     args.pip_way = "system"          # sync.Bench wants one; pip is not used here
-    wanted = [t for t in args.tools.split(",") if t]
-    for t in wanted:
-        if t not in TOOLS:
-            sys.exit(f"unknown tool {t} (known: {', '.join(TOOLS)})")
-    if not os.access(args.python, os.X_OK):
-        sys.exit(f"{args.python} is not an interpreter")
+    wanted = wanted_tools(args, TOOLS)
     with open(os.path.join(FIXTURES, "scenarios", f"profile-{PROFILE}.json")) as f:
         spec = json.load(f)
     if normalize(args.package) not in {normalize(n) for n in spec["packages"]}:

@@ -387,6 +387,18 @@ def fmt_ms(s):
     return f"{ms:.0f}" if ms >= 100 else f"{ms:.1f}"
 
 
+def wanted_tools(args, known):
+    """The --tools list, each checked against known, and --python checked: exits with a
+    message on a mistake."""
+    wanted = [t for t in args.tools.split(",") if t]
+    for t in wanted:
+        if t not in known:
+            sys.exit(f"unknown tool {t} (known: {', '.join(known)})")
+    if not os.access(args.python, os.X_OK):
+        sys.exit(f"{args.python} is not an interpreter")
+    return wanted
+
+
 def find_tools(wanted, version, runs, peer_runs, peers, title, env, python):
     """Which of the wanted tools are installed (version(name) gives (version, why)),
     how many runs each gets, printed as the benchmark's header after title ("bunpy lock

@@ -64,7 +64,7 @@ import subprocess
 import sys
 import time
 
-from common import (FIXTURES, find_tools, MARKER_ENV_PROBE, Failed, Markers, Server, bunpy_pyproject, clean_env,
+from common import (FIXTURES, find_tools, wanted_tools, MARKER_ENV_PROBE, Failed, Markers, Server, bunpy_pyproject, clean_env,
                     differences, fmt_ms, normalize, pdm_pyproject, poetry_pyproject, read_pdm_lock,
                     read_poetry_lock, read_pylock, remove, run, version_of, write_text)
 
@@ -558,12 +558,7 @@ def main():
     if args.quick:
         args.runs, args.peer_runs = 1, 1
     peer_runs = args.peer_runs if args.peer_runs is not None else min(3, args.runs)
-    wanted = [t for t in args.tools.split(",") if t]
-    for t in wanted:
-        if t not in TOOLS:
-            sys.exit(f"unknown tool {t} (known: {', '.join(TOOLS)})")
-    if not os.access(args.python, os.X_OK):
-        sys.exit(f"{args.python} is not an interpreter")
+    wanted = wanted_tools(args, TOOLS)
 
     bench = Bench(args)
     out = os.path.abspath(args.dir)

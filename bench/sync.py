@@ -85,7 +85,7 @@ import sys
 import time
 import zipfile
 
-from common import (FIXTURES, find_tools, Failed, Markers, Server, bunpy_pyproject, clean_env, differences, fmt_ms,
+from common import (FIXTURES, find_tools, wanted_tools, Failed, Markers, Server, bunpy_pyproject, clean_env, differences, fmt_ms,
                     normalize, pdm_pyproject, poetry_pyproject, probe_marker_env, read_pdm_lock,
                     read_poetry_lock, read_pylock, remove, run, version_of, write_text)
 
@@ -815,12 +815,7 @@ def main():
     if args.quick:
         args.runs, args.peer_runs = 2, 1
     peer_runs = args.peer_runs if args.peer_runs is not None else min(3, args.runs)
-    wanted = [t for t in args.tools.split(",") if t]
-    for t in wanted:
-        if t not in TOOLS:
-            sys.exit(f"unknown tool {t} (known: {', '.join(TOOLS)})")
-    if not os.access(args.python, os.X_OK):
-        sys.exit(f"{args.python} is not an interpreter")
+    wanted = wanted_tools(args, TOOLS)
 
     out = os.path.abspath(args.dir)
     root = os.path.join(out, "sync-tmp")

@@ -564,8 +564,8 @@ locking_run(Cli *cli, Project *proj, const LockingArgs *la, Arena *arena, Lockin
 		res->resolved_len = out.len;
 		res->locked_now = !la->dry_run && rc == 0;
 		if (res->locked_now) {
-			res->lock_text = arena_strndup(a, out.data, out.len);
-			res->lock_len = out.len;
+			res->lock_text = res->resolved_text;
+			res->lock_len = res->resolved_len;
 		}
 	}
 	build_report_free(&report);
