@@ -95,8 +95,7 @@ editable_plan(const Pyproject *py, const char *root, Arena *a, EditableWheel *ou
 {
 	const PyprojectProject *pr = &py->project;
 	Members m = { 0 };
-	Buf b = { 0 }, rec = { 0 };
-	RecordRow *rows;
+	Buf b = { 0 };
 	char *stem, *dist_info, *src;
 	struct stat st;
 	Hasher *h;
@@ -162,21 +161,7 @@ editable_plan(const Pyproject *py, const char *root, Arena *a, EditableWheel *ou
 	if (b.len)
 		add_member(&m, a, arena_printf(a, "%s/entry_points.txt", dist_info), &b);
 
-	rows = arena_zalloc(a, (m.n + 1) * sizeof(*rows));
-	for (i = 0; i < m.n; i++) {
-		Sha256 sha = sha256_bytes(m.data[i], m.lens[i]);
-
-		rows[i].path = m.paths[i];
-		rows[i].alg = "sha256";
-		memcpy(rows[i].digest, sha.b, sizeof(sha.b));
-		rows[i].digest_len = sizeof(sha.b);
-		rows[i].has_size = true;
-		rows[i].size = m.lens[i];
-	}
-	rows[m.n].path = arena_printf(a, "%s/RECORD", dist_info);
-	record_write(rows, m.n + 1, &rec);
-	add_member(&m, a, rows[m.n].path, &rec);
-
+	out->record_path = arena_printf(a, "%s/RECORD", dist_info);
 	{
 		char *url = http_file_url(root);
 
@@ -201,8 +186,28 @@ editable_plan(const Pyproject *py, const char *root, Arena *a, EditableWheel *ou
 	out->lens = m.lens;
 	out->n = m.n;
 	buf_free(&b);
-	buf_free(&rec);
 	return 1;
+}
+
+/* RECORD for the members: their SHA-256 digests and sizes (computed only when the
+ * wheel is written: the no-op check needs the digest above, not these). */
+static void
+record_text(const EditableWheel *w, Arena *a, Buf *out)
+{
+	RecordRow *rows = arena_zalloc(a, (w->n + 1) * sizeof(*rows));
+
+	for (size_t i = 0; i < w->n; i++) {
+		Sha256 sha = sha256_bytes(w->data[i], w->lens[i]);
+
+		rows[i].path = w->paths[i];
+		rows[i].alg = "sha256";
+		memcpy(rows[i].digest, sha.b, sizeof(sha.b));
+		rows[i].digest_len = sizeof(sha.b);
+		rows[i].has_size = true;
+		rows[i].size = w->lens[i];
+	}
+	rows[w->n].path = w->record_path;
+	record_write(rows, w->n + 1, out);
 }
 
 int
@@ -212,6 +217,8 @@ editable_write(const EditableWheel *w, const char *path, char sha_hex[65], uint6
 	const ArchiveApi *la = dynlib_archive(err);
 	struct archive *z = NULL;
 	struct archive_entry *e = NULL;
+	Arena a = { 0 };
+	Buf record = { 0 };
 	char *tmp = NULL;
 	Sha256 sha;
 	struct stat st;
@@ -231,16 +238,21 @@ editable_write(const EditableWheel *w, const char *path, char sha_hex[65], uint6
 	if (!z || la->archive_write_set_format_zip(z) != ARCHIVE_OK ||
 	    la->archive_write_open_fd(z, fd) != ARCHIVE_OK)
 		goto archive_failed;
-	for (size_t i = 0; i < w->n; i++) {
+	record_text(w, &a, &record);
+	for (size_t i = 0; i <= w->n; i++) {
+		const char *name = i < w->n ? w->paths[i] : w->record_path;
+		const char *data = i < w->n ? w->data[i] : record.data;
+		size_t len = i < w->n ? w->lens[i] : record.len;
+
 		if (!(e = la->archive_entry_new()))
 			goto archive_failed;
-		la->archive_entry_set_pathname(e, w->paths[i]);
-		la->archive_entry_set_size(e, (la_int64_t)w->lens[i]);
+		la->archive_entry_set_pathname(e, name);
+		la->archive_entry_set_size(e, (la_int64_t)len);
 		la->archive_entry_set_filetype(e, AE_IFREG);
 		la->archive_entry_set_perm(e, 0644);
 		la->archive_entry_set_mtime(e, EDITABLE_MTIME, 0);
 		if (la->archive_write_header(z, e) != ARCHIVE_OK ||
-		    la->archive_write_data(z, w->data[i], w->lens[i]) != (la_ssize_t)w->lens[i])
+		    la->archive_write_data(z, data, len) != (la_ssize_t)len)
 			goto archive_failed;
 		la->archive_entry_free(e);
 		e = NULL;
@@ -278,5 +290,7 @@ out:
 	if (rc != 0 && tmp)
 		unlink(tmp);
 	free(tmp);
+	buf_free(&record);
+	arena_free(&a);
 	return rc;
 }

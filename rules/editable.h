@@ -33,10 +33,11 @@ typedef struct EditableWheel {
 	const char *wheel_name;      /* NAME-VERSION-py3-none-any.whl, NAME with '_' */
 	const char *import_root;     /* absolute */
 	const char *direct_url_json; /* {"url": "file:///...", "dir_info": {"editable": true}} */
-	const char **paths;          /* the members, RECORD last */
+	const char **paths;          /* the members but RECORD, which editable_write adds */
 	const char **data;
 	size_t *lens;
 	size_t n;
+	const char *record_path;     /* NAME-VERSION.dist-info/RECORD */
 	char digest[33];             /* XXH3-128 of the members: what changes on a reinstall */
 } EditableWheel;
 
