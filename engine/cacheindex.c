@@ -131,8 +131,9 @@ du_at(int dirfd, const char *name)
 	return total;
 }
 
-uint64_t
-cacheindex_du(const char *path)
+/* The apparent size of the files and symbolic links at or below path (0 when missing). */
+static uint64_t
+du_path(const char *path)
 {
 	return du_at(AT_FDCWD, path);
 }
@@ -494,7 +495,7 @@ apply_line(Apply *ap, char *line, Err *err)
 	if (op != 'U')
 		return 0;
 	if (!row_exists(ap, rel))
-		return upsert(ap, rel, NULL, cacheindex_du(abs), t, err);
+		return upsert(ap, rel, NULL, du_path(abs), t, err);
 	sq()->sqlite3_reset(ap->use);
 	sq()->sqlite3_bind_int64(ap->use, 1, t);
 	sq()->sqlite3_bind_text(ap->use, 2, rel, -1, SQLITE_TRANSIENT);
@@ -681,23 +682,6 @@ skip_name(const char *name)
 	return name[0] == '.' || strstr(name, ".tmp-") != NULL;
 }
 
-/* A fan-out directory: two hex digits ("cas/ab/"). */
-static bool
-is_fanout(const char *dir, const struct dirent *e)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *name = e->d_name;
-	char path[4200];
-	struct stat st;
-
-	if (strlen(name) != 2 || !strchr(hex, name[0]) || !strchr(hex, name[1]))
-		return false;
-	if (e->d_type != DT_UNKNOWN)
-		return e->d_type == DT_DIR;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static bool
 is_dir(const char *dir, const struct dirent *e)
 {
@@ -708,6 +692,16 @@ is_dir(const char *dir, const struct dirent *e)
 		return e->d_type == DT_DIR;
 	snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* A fan-out directory: two hex digits ("cas/ab/"). */
+static bool
+is_fanout(const char *dir, const struct dirent *e)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *name = e->d_name;
+
+	return strlen(name) == 2 && strchr(hex, name[0]) && strchr(hex, name[1]) && is_dir(dir, e);
 }
 
 typedef struct Walk {
@@ -730,7 +724,7 @@ adopt_one(Walk *w, const char *rel, Err *err)
 	abs = arena_printf(&w->ap.arena, "%s/%s", w->ap.ix->dir, rel);
 	if (lstat(abs, &st) != 0)
 		return 0;
-	bytes = cacheindex_du(abs);
+	bytes = du_path(abs);
 	if (w->namer)
 		name = w->namer(w->namer_ctx, kind_of(rel, &w->ap.arena), abs, &w->ap.arena);
 	if (name && (!*name || strpbrk(name, " \t\r\n")))
@@ -970,7 +964,7 @@ sweep_dir(const char *dir, int depth, uint64_t *count, uint64_t *bytes, Err *err
 		buf_printf(&child, "%s/%s", dir, e->d_name);
 		if (depth == 0 ? !strncmp(e->d_name, ".trash-", 7) && cacheindex_abandoned(e->d_name, ".trash-") :
 		    cacheindex_abandoned(e->d_name, ".tmp-")) {
-			*bytes += cacheindex_du(child.data);
+			*bytes += du_path(child.data);
 			if (fs_remove_tree(child.data, err) != 0) {
 				rc = -1;
 				break;

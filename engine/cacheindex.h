@@ -139,7 +139,4 @@ bool cacheindex_abandoned(const char *name, const char *marker);
  */
 int cacheindex_sweep(const char *cache_dir, uint64_t *bytes, Err *err);
 
-/* The apparent size of the files and symbolic links at or below path (0 when missing). */
-uint64_t cacheindex_du(const char *path);
-
 #endif

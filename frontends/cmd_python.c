@@ -73,14 +73,6 @@ path_pythons(Arena *a, size_t *n)
 	return out;
 }
 
-static bool
-admits(const Target *t, const SpecifierSet *req)
-{
-	SpecCandidate c = { &t->full_version, t->full_version.str, strlen(t->full_version.str) };
-
-	return specset_contains(req, &c, PRERELEASES_ALLOW, false);
-}
-
 /* The interpreter a REQUEST names: 0 (*out filled), 1 none matches (err says what was
  * looked for), 2 the request is malformed (err). */
 static int
@@ -121,7 +113,7 @@ find_request(const char *req, const char *cache_dir, Arena *a, Target *out, Err 
 	for (i = 0; i < n; i++) {
 		Target t;
 
-		if (target_load(cands[i], cache_dir, a, &t, NULL) == 0 && admits(&t, &set)) {
+		if (target_load(cands[i], cache_dir, a, &t, NULL) == 0 && target_admits(&t, &set)) {
 			*out = t;
 			return 0;
 		}
@@ -215,8 +207,6 @@ python_main(Cli *cli, int argc, char **argv)
 				       cli->operands[cli->noperands - 1]);
 	/* Probes are kept in the cache as for lock and sync; without one they run each time. */
 	cache_dir = project_cache_dir(cli);
-	if (!cache_dir)
-		cache_dir = xstrdup("/nonexistent");
 	if (!strcmp(cli->operands[0], "find"))
 		rc = do_find(cli, cli->noperands > 1 ? cli->operands[1] : NULL, cache_dir, &a);
 	else

@@ -342,8 +342,8 @@ target_find(const char *python, const char *project_dir, Arena *arena, const cha
 	return 0;
 }
 
-static bool
-target_allowed(const Target *t, const SpecifierSet *req)
+bool
+target_admits(const Target *t, const SpecifierSet *req)
 {
 	SpecCandidate c = { &t->full_version, t->full_version.str, strlen(t->full_version.str) };
 
@@ -367,7 +367,7 @@ target_select(const char *python, const char *project_dir, const char *requires_
 	rc = target_load(name, cache_dir, arena, out, &first);
 	if (!requires_python || !*requires_python ||
 	    specset_parse(requires_python, strlen(requires_python), arena, &req, NULL) != 0 ||
-	    (rc == 0 && target_allowed(out, &req))) {
+	    (rc == 0 && target_admits(out, &req))) {
 		if (rc != 0)
 			*err = first;
 		return rc;
@@ -380,7 +380,7 @@ target_select(const char *python, const char *project_dir, const char *requires_
 
 		if (allowed[minor] &&
 		    target_load(arena_printf(arena, "python3.%d", minor), cache_dir, arena, &t, NULL) == 0 &&
-		    target_allowed(&t, &req)) {
+		    target_admits(&t, &req)) {
 			*out = t;
 			*why = arena_printf(arena, "requires-python %s", requires_python);
 			return 0;
@@ -577,10 +577,11 @@ target_load(const char *python, const char *cache_dir, Arena *arena, Target *out
 	buf_append(&key, packed, sizeof(packed));
 	d = hash_bytes(key.data, key.len);
 	hash_hex(d.b, 16, hex);
-	buf_printf(&cached, "%s/interpreters/%s.json", cache_dir, hex);
+	if (cache_dir)
+		buf_printf(&cached, "%s/interpreters/%s.json", cache_dir, hex);
 	/* A script (a wrapper, a shim pyenv.c cannot follow) may run another interpreter
 	 * each time: its own stat proves nothing, so it is probed every time. */
-	if (!script && fs_read_file(cached.data, &text, NULL) == 0 &&
+	if (!script && cache_dir && fs_read_file(cached.data, &text, NULL) == 0 &&
 	    parse_probe(path.data, text.data, arena, out, err) == 0) {
 		rc = 0;
 		goto out;
@@ -599,7 +600,7 @@ target_load(const char *python, const char *cache_dir, Arena *arena, Target *out
 	if (parse_probe(path.data, text.data, arena, out, err) != 0)
 		goto out;
 	/* A cache that cannot be written only costs the next run a probe. */
-	if (!script && fs_mkdir_parent(cached.data, NULL) == 0 &&
+	if (!script && cache_dir && fs_mkdir_parent(cached.data, NULL) == 0 &&
 	    fs_write_atomic(cached.data, text.data, text.len, 0644, NULL) == 0)
 		cacheindex_note_add(cache_dir, cached.data + strlen(cache_dir) + 1, text.len, NULL);
 	rc = 0;

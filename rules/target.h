@@ -72,7 +72,11 @@ int target_find(const char *python, const char *project_dir, Arena *arena, const
 int target_select(const char *python, const char *project_dir, const char *requires_python,
 		  const char *cache_dir, Arena *arena, Target *out, const char **why, Err *err);
 
-/* python: a path or a command name, NULL for the default. */
+/* Whether req (requires-python) admits the interpreter's full version. */
+bool target_admits(const Target *t, const SpecifierSet *req);
+
+/* python: a path or a command name, NULL for the default. cache_dir: where probes are
+ * kept (CACHE/interpreters), NULL for none (every load probes). */
 int target_load(const char *python, const char *cache_dir, Arena *arena, Target *out, Err *err);
 
 /* The tags the interpreter installs, in packaging.tags.sys_tags() order, computed into
