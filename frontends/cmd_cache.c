@@ -24,8 +24,10 @@
 #include "commands.h"
 #include "engine/cacheindex.h"
 #include "engine/fs.h"
+#include "packaging/metadata.h"
 #include "packaging/name.h"
 #include "project.h"
+#include "rules/lockctx.h"
 
 enum { OPT_MAX_AGE = 1, OPT_MAX_SIZE, OPT_DRY_RUN };
 
@@ -131,28 +133,18 @@ namer(void *ctx, const char *kind, const char *abs, Arena *arena)
 		return name;
 	}
 	if (!strcmp(kind, "metadata")) {
+		/* what dist_metadata.c stores: LOCK_FOUND, then the METADATA text */
 		Buf text = { 0 };
+		const MetadataField *fields;
 		const char *name = NULL;
-		char *p;
+		size_t n = 0;
 
-		if (fs_read_file(abs, &text, NULL) == 0 && text.len) {
-			buf_putc(&text, '\0');
-			for (p = text.data; p && !name; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-				if (!strncasecmp(p, "Name: ", 6)) {
-					size_t n = strcspn(p + 6, "\r\n");
-
-					if (name_is_valid(p + 6, n))
-						name = name_normalize(p + 6, n, arena);
-				}
-				/* the first byte may be a tag before the fields */
-				if (p == text.data && *p && !strncasecmp(p + 1, "Name: ", 6)) {
-					size_t n = strcspn(p + 7, "\r\n");
-
-					if (name_is_valid(p + 7, n))
-						name = name_normalize(p + 7, n, arena);
-				}
-			}
-		}
+		if (fs_read_file(abs, &text, NULL) == 0 && text.len > 1 && text.data[0] == LOCK_FOUND &&
+		    metadata_parse_headers(text.data + 1, text.len - 1, arena, &fields, &n, NULL) == 0)
+			for (size_t i = 0; i < n && !name; i++)
+				if (!strcasecmp(fields[i].name, "Name") &&
+				    name_is_valid(fields[i].value, strlen(fields[i].value)))
+					name = name_normalize(fields[i].value, strlen(fields[i].value), arena);
 		buf_free(&text);
 		return name;
 	}
