@@ -31,7 +31,7 @@
 #include <string.h>
 
 #include "../engine/arena.h"
-#include "../engine/utf8.h"
+#include "ascii.h"
 #include "name.h"
 #include "pyproject_edit.h"
 #include "requirement.h"
@@ -49,11 +49,11 @@ is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* A character of a bare key (TOML: A-Z a-z 0-9 _ -). */
 static bool
 is_bare(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '-';
+	return ascii_is_alnum((unsigned char)c) || c == '_' || c == '-';
 }
 
 static size_t
@@ -250,19 +250,6 @@ first_on_line(const char *t, size_t p)
 	return s == p;
 }
 
-/* Byte offset of a parser position (line and column from 1, the column in bytes). */
-static size_t
-offset_of(const char *t, size_t n, unsigned line, unsigned col)
-{
-	size_t p = 0;
-
-	for (unsigned l = 1; l < line && p < n; p++)
-		if (t[p] == '\n')
-			l++;
-	p += col ? col - 1 : 0;
-	return p < n ? p : n;
-}
-
 /* ------------------------------------------------------------------ the array's layout */
 
 typedef struct Item {
@@ -305,7 +292,7 @@ layout_scan(const char *t, size_t n, const TomlValue *arr, Arena *a, Layout *L, 
 	size_t p, cap = arr->u.arr.len;
 
 	memset(L, 0, sizeof(*L));
-	L->open = offset_of(t, n, arr->line, arr->col);
+	L->open = (arr->offset < n ? arr->offset : n);
 	if (L->open >= n || t[L->open] != '[')
 		return err_set(err, "internal error: the array is not where the parser put it");
 	L->items = arena_zalloc(a, (cap + 1) * sizeof(*L->items));
@@ -567,7 +554,7 @@ typedef enum TableForm { FORM_HEADER, FORM_INLINE, FORM_IMPLICIT, FORM_DOTTED } 
 static TableForm
 table_form(const char *t, size_t n, const TomlValue *tab, size_t *at)
 {
-	size_t p = offset_of(t, n, tab->line, tab->col), s;
+	size_t p = (tab->offset < n ? tab->offset : n), s;
 
 	*at = p;
 	if (p < n && t[p] == '[')

@@ -88,6 +88,7 @@ typedef struct KeyPart {
 
 typedef struct Parser {
 	const char *data, *p, *end;   /* data is past any byte-order mark */
+	const char *input;            /* what toml_parse was given: values' offsets count from it */
 	const char *filename;
 	Arena *arena;
 	Err *err;
@@ -390,6 +391,7 @@ new_table(Parser *P, Pos pos, unsigned depth, TableKind kind)
 	t->v.type = TOML_TABLE;
 	t->v.line = pos.line;
 	t->v.col = pos.col;
+	t->v.offset = (size_t)(pos.at - P->input);
 	t->depth = depth;
 	t->kind = kind;
 	return t;
@@ -408,6 +410,7 @@ new_array(Parser *P, Pos pos, unsigned depth, bool aot)
 	a->v.type = TOML_ARRAY;
 	a->v.line = pos.line;
 	a->v.col = pos.col;
+	a->v.offset = (size_t)(pos.at - P->input);
 	a->depth = depth;
 	a->aot = aot;
 	return a;
@@ -420,6 +423,7 @@ new_value(Parser *P, TomlType type, const char *at)
 
 	v->type = type;
 	locate(P, at, &v->line, &v->col);
+	v->offset = (size_t)(at - P->input);
 	return v;
 }
 
@@ -1360,6 +1364,7 @@ header(Parser *P)
 			tab->kind = TAB_HEADER;
 			tab->v.line = pos.line;
 			tab->v.col = pos.col;
+			tab->v.offset = (size_t)(pos.at - P->input);
 			break;
 		case TAB_HEADER:
 			return fail_at(P, open, "table '%s' is already defined at line %u",
@@ -1423,7 +1428,7 @@ toml_parse(const char *data, size_t len, const char *filename, Arena *arena,
 	memset(&P, 0, sizeof(P));
 	if (!data)
 		data = "", len = 0;
-	P.data = data;
+	P.data = P.input = data;
 	P.end = data + len;
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
 		P.data += 3;

@@ -58,6 +58,7 @@ typedef struct TomlEntry {
 struct TomlValue {
 	TomlType type;
 	unsigned line, col;           /* where the value (for tables: the header or first key) was defined */
+	size_t offset;                /* the same place as a byte offset in the parsed data (a BOM counts) */
 	union {
 		struct { const char *ptr; size_t len; } str;  /* UTF-8, NUL-terminated, may hold NUL bytes */
 		int64_t integer;

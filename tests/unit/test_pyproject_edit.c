@@ -337,6 +337,58 @@ expect_remove(const char *text, PyprojectArray which, const char *name, const ch
 	buf_free(&out);
 }
 
+/* A byte-order mark before the first line changes nothing but itself: the array or
+ * table on line 1 is found where the parser put it (its offset counts the mark). */
+static void
+test_bom(void **state)
+{
+	static const char *const texts[] = {
+		"[project]\nname = \"x\"\n",
+		"project.dependencies = []\n",
+		"[project]\ndependencies = [\"a\"]\n",
+		"[dependency-groups]\ndev = [\"pytest\", \"rich\"]\n",
+	};
+	static const PyprojectArray where[] = {
+		PYPROJECT_ARRAY_DEPENDENCIES, PYPROJECT_ARRAY_DEPENDENCIES, PYPROJECT_ARRAY_DEPENDENCIES,
+		PYPROJECT_ARRAY_GROUP,
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++) {
+		const char *name = where[i] == PYPROJECT_ARRAY_GROUP ? "dev" : NULL;
+		Buf plain = { 0 }, marked = { 0 }, with_bom = { 0 }, want = { 0 };
+		size_t removed = 0;
+		Err err;
+
+		buf_printf(&with_bom, "\xEF\xBB\xBF%s", texts[i]);
+		if (pyproject_edit_add(texts[i], strlen(texts[i]), FILE_NAME, where[i], name, "requests",
+				       &plain, &err) != 0 ||
+		    pyproject_edit_add(with_bom.data, with_bom.len, FILE_NAME, where[i], name, "requests",
+				       &marked, &err) != 0)
+			fail_msg("adding to case %zu: %s", i, err.msg);
+		buf_printf(&want, "\xEF\xBB\xBF%s", plain.data);
+		assert_string_equal(marked.data, want.data);
+		/* and removed again, the same as without the mark */
+		buf_clear(&want);
+		buf_append(&want, plain.data, plain.len);
+		buf_clear(&plain);
+		assert_int_equal(pyproject_edit_remove(want.data, want.len, FILE_NAME, where[i], name,
+						       "requests", &plain, &removed, &err), 0);
+		assert_int_equal(removed, 1);
+		buf_clear(&want);
+		buf_printf(&want, "\xEF\xBB\xBF%s", plain.data);
+		buf_clear(&plain);
+		assert_int_equal(pyproject_edit_remove(marked.data, marked.len, FILE_NAME, where[i], name,
+						       "requests", &plain, &removed, &err), 0);
+		assert_int_equal(removed, 1);
+		assert_string_equal(plain.data, want.data);
+		buf_free(&plain);
+		buf_free(&marked);
+		buf_free(&with_bom);
+		buf_free(&want);
+	}
+}
+
 static void
 test_style(void **state)
 {
@@ -483,6 +535,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip_fixtures),
 		cmocka_unit_test(test_style),
+		cmocka_unit_test(test_bom),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_errors),
 	};
