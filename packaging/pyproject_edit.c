@@ -145,75 +145,40 @@ skip_key(const char *t, size_t n, size_t p)
 	}
 }
 
-static size_t skip_value(const char *t, size_t n, size_t p);
-
-static size_t
-skip_array(const char *t, size_t n, size_t p)
-{
-	p++;
-	for (;;) {
-		size_t s;
-
-		p = skip_gap(t, n, p);
-		if (p >= n)
-			return n;
-		if (t[p] == ']')
-			return p + 1;
-		if (t[p] == ',') {
-			p++;
-			continue;
-		}
-		s = p;
-		p = skip_value(t, n, p);
-		if (p == s)  /* not TOML after all: never loop */
-			return n;
-	}
-}
-
-static size_t
-skip_inline_table(const char *t, size_t n, size_t p)
-{
-	p++;
-	for (;;) {
-		size_t s;
-
-		p = skip_blank(t, n, p);
-		if (p >= n)
-			return n;
-		if (t[p] == '}')
-			return p + 1;
-		if (t[p] == ',') {
-			p++;
-			continue;
-		}
-		s = p;
-		p = skip_blank(t, n, skip_key(t, n, p));
-		if (p < n && t[p] == '=')
-			p = skip_value(t, n, skip_blank(t, n, p + 1));
-		if (p == s)
-			return n;
-	}
-}
-
-/* A value of any type; depth is bounded because the parser accepted the text. */
+/* A value of any type: a scalar token, or a bracketed value up to its matching close
+ * (strings and comments skipped). Only accepted text is scanned, so brackets match. */
 static size_t
 skip_value(const char *t, size_t n, size_t p)
 {
-	if (p >= n)
-		return n;
-	switch (t[p]) {
-	case '"':
-	case '\'':
-		return skip_string(t, n, p);
-	case '[':
-		return skip_array(t, n, p);
-	case '{':
-		return skip_inline_table(t, n, p);
+	size_t depth = 0;
+
+	while (p < n) {
+		char c = t[p];
+
+		if (c == '"' || c == '\'') {
+			p = skip_string(t, n, p);
+		} else if (c == '#') {
+			if (depth == 0)
+				return p;
+			p = skip_comment(t, n, p);
+		} else if (c == '[' || c == '{') {
+			depth++;
+			p++;
+		} else if (c == ']' || c == '}') {
+			if (depth == 0)
+				return p;
+			p++;
+			if (--depth == 0)
+				return p;
+		} else if (depth == 0 && (is_blank(c) || c == '\n' || c == '\r' || c == ',')) {
+			return p;
+		} else {
+			p++;
+		}
+		if (depth == 0 && (c == '"' || c == '\''))
+			return p;
 	}
-	while (p < n && !is_blank(t[p]) && t[p] != '\n' && t[p] != '\r' && t[p] != ',' &&
-	       t[p] != ']' && t[p] != '}' && t[p] != '#')
-		p++;
-	return p;
+	return n;
 }
 
 /* From p: blanks, a comment, then past the newline (or to the end of the text). */
@@ -476,7 +441,7 @@ inner_indent(const char *t, size_t n, size_t close, Buf *b)
 /* The edits that put the quoted entry q at index i. Text they insert lives in keep. */
 static void
 insert_item(const char *t, size_t n, const Layout *L, size_t i, const char *q, const char *nl,
-	    Buf *keep, Buf *keep2, Edits *E)
+	    Buf *keep, Edits *E)
 {
 	if (L->n == 0) {
 		if (L->multiline && first_on_line(t, L->close)) {
@@ -494,24 +459,23 @@ insert_item(const char *t, size_t n, const Layout *L, size_t i, const char *q, c
 	if (L->per_line) {
 		const Item *it = &L->items[i < L->n ? i : L->n - 1];
 		size_t ls = line_start(t, it->start);
+		int il = (int)(it->start - ls);         /* the neighbour's indentation */
+		const char *ind = t + ls;
 
-		buf_append(keep, t + ls, it->start - ls);   /* the neighbour's indentation */
 		if (i < L->n) {
-			buf_printf(keep, "%s,%s", q, nl);
+			buf_printf(keep, "%.*s%s,%s", il, ind, q, nl);
 			edit_add(E, ls, 0, keep->data, keep->len);
-			return;
-		}
-		if (it->comma != NONE && !it->bracket_on_line) {
-			buf_printf(keep, "%s,%s", q, nl);
+		} else if (it->comma != NONE && !it->bracket_on_line) {
+			buf_printf(keep, "%.*s%s,%s", il, ind, q, nl);
 			edit_add(E, it->eol, 0, keep->data, keep->len);
 		} else if (it->comma != NONE) {
-			buf_printf(keep2, "%s%.*s%s,", nl, (int)(it->start - ls), t + ls, q);
-			edit_add(E, it->comma + 1, 0, keep2->data, keep2->len);
+			buf_printf(keep, "%s%.*s%s,", nl, il, ind, q);
+			edit_add(E, it->comma + 1, 0, keep->data, keep->len);
 		} else if (it->bracket_on_line) {
-			buf_printf(keep2, ",%s%.*s%s", nl, (int)(it->start - ls), t + ls, q);
-			edit_add(E, it->end, 0, keep2->data, keep2->len);
+			buf_printf(keep, ",%s%.*s%s", nl, il, ind, q);
+			edit_add(E, it->end, 0, keep->data, keep->len);
 		} else {
-			buf_printf(keep, "%s%s", q, nl);
+			buf_printf(keep, "%.*s%s%s", il, ind, q, nl);
 			edit_add(E, it->end, 0, ",", 1);
 			edit_add(E, it->eol, 0, keep->data, keep->len);
 		}
@@ -880,9 +844,18 @@ pyproject_edit_remove(const char *text, size_t len, const char *filename, Pyproj
 		Edits E = { 0 };
 		size_t j;
 		Buf swap;
+		Err inner;
 
-		if (find_target(cur.data, cur.len, filename, which, name, &a, &tg, err) != 0 ||
-		    (tg.array && layout_scan(cur.data, cur.len, tg.array, &a, &L, err) != 0)) {
+		if (find_target(cur.data, cur.len, filename, which, name, &a, &tg,
+				*removed ? &inner : err) != 0) {
+			/* the text an edit of ours made: as verify() says it */
+			if (*removed)
+				err_set(err, "%s: bunpy could not edit the array in place (the result "
+					"would read: %s); edit it by hand", filename, inner.msg);
+			arena_free(&a);
+			goto out;
+		}
+		if (tg.array && layout_scan(cur.data, cur.len, tg.array, &a, &L, err) != 0) {
 			arena_free(&a);
 			goto out;
 		}
@@ -904,8 +877,6 @@ pyproject_edit_remove(const char *text, size_t len, const char *filename, Pyproj
 		next = swap;
 		++*removed;
 	}
-	if (*removed && verify(cur.data, cur.len, filename, which, name, NULL, normalized, err) != 0)
-		goto out;
 	buf_append(out, cur.data, cur.len);
 	rc = 0;
 out:
@@ -920,7 +891,7 @@ pyproject_edit_add(const char *text, size_t len, const char *filename, Pyproject
 {
 	Arena ra = { 0 };
 	Requirement req;
-	Buf cur = { 0 }, next = { 0 }, keep = { 0 }, keep2 = { 0 }, q = { 0 };
+	Buf cur = { 0 }, next = { 0 }, keep = { 0 }, q = { 0 };
 	const char *norm;
 	int rc = -1;
 
@@ -947,7 +918,6 @@ pyproject_edit_add(const char *text, size_t len, const char *filename, Pyproject
 			goto out;
 		}
 		buf_clear(&keep);
-		buf_clear(&keep2);
 		buf_clear(&q);
 		if (!tg.array) {
 			if (toml_write_str_prefer(&q, requirement, strlen(requirement), '"', err) != 0 ||
@@ -1000,7 +970,7 @@ pyproject_edit_add(const char *text, size_t len, const char *filename, Pyproject
 				for (i = 0; i < L.n && strcmp(L.items[i].name, norm) <= 0; i++)
 					;
 			insert_item(cur.data, cur.len, &L, i, q.data, newline_of(cur.data, cur.len), &keep,
-				    &keep2, &E);
+				    &E);
 		}
 		one_edit(cur.data, cur.len, &E, &next);
 		arena_free(&a);
@@ -1016,7 +986,6 @@ out:
 	buf_free(&cur);
 	buf_free(&next);
 	buf_free(&keep);
-	buf_free(&keep2);
 	buf_free(&q);
 	return rc;
 }
