@@ -235,33 +235,6 @@ leftovers_pending(const Venv *v)
 	return any;
 }
 
-/* The project's direct dependencies for the selection: they get REQUESTED. */
-static bool
-is_direct(const Pyproject *py, const Selection *sel, const PyprojectReqList *groups,
-	  const char *name)
-{
-	size_t i, k;
-
-	for (i = 0; i < py->project.dependencies.len; i++)
-		if (!strcmp(py->project.dependencies.items[i].req.normalized, name))
-			return true;
-	for (i = 0; i < py->project.extras_len; i++) {
-		bool on = sel->o.all_extras ||
-			  name_in(py->project.extras[i].normalized, sel->o.extras, sel->o.nextras);
-		for (k = 0; on && k < py->project.extras[i].deps.len; k++)
-			if (!strcmp(py->project.extras[i].deps.items[k].req.normalized, name))
-				return true;
-	}
-	for (i = 0; groups && i < py->groups_len; i++) {
-		bool on = sel->o.all_groups ||
-			  name_in(py->groups[i].normalized, sel->o.groups, sel->o.ngroups);
-		for (k = 0; on && k < groups[i].len; k++)
-			if (!strcmp(groups[i].items[k].req.normalized, name))
-				return true;
-	}
-	return false;
-}
-
 /* The best wheel of a locked package for the target's tags, as pip would pick. */
 static const PylockFile *
 pick_wheel(const PylockPackage *pk, const TagList *tags, Arena *a, const char **name_out)
@@ -377,7 +350,7 @@ plan_wanted(Cli *cli, const Pylock *lock, const char *lock_dir, const Selection 
 		memcpy(it->sha_hex, sha, 65);
 		it->has_size = f->has_size;
 		it->size = f->size;
-		it->requested = is_direct(py, sel, groups, pk->name);
+		it->requested = locking_is_direct(py, &sel->o, groups, pk->name);
 		it->key = arena_printf(a, "%s %s", it->sha_hex, it->url);
 		count++;
 	}

@@ -218,24 +218,6 @@ const CliCommand cmd_update = {
 
 /* ---- outdated ------------------------------------------------------------------------ */
 
-/* Whether a project's own requirements (any array) name the package. */
-static bool
-is_direct(const Pyproject *py, const PyprojectReqList *groups, const char *name)
-{
-	for (size_t i = 0; i < py->project.dependencies.len; i++)
-		if (!strcmp(py->project.dependencies.items[i].req.normalized, name))
-			return true;
-	for (size_t e = 0; e < py->project.extras_len; e++)
-		for (size_t i = 0; i < py->project.extras[e].deps.len; i++)
-			if (!strcmp(py->project.extras[e].deps.items[i].req.normalized, name))
-				return true;
-	for (size_t g = 0; groups && g < py->groups_len; g++)
-		for (size_t i = 0; i < groups[g].len; i++)
-			if (!strcmp(groups[g].items[i].req.normalized, name))
-				return true;
-	return false;
-}
-
 typedef struct OutdatedRow {
 	const char *name, *current, *wanted, *latest;
 	bool direct;
@@ -311,6 +293,7 @@ outdated_main(Cli *cli, int argc, char **argv)
 	Project proj;
 	Arena a = { 0 };
 	PyprojectReqList *groups = NULL;
+	ExportOptions every = { .all_extras = true, .all_groups = true };
 	LockingOffer *offers = NULL;
 	OutdatedRow *rows = NULL;
 	const char **names = NULL, *arg, *path;
@@ -390,7 +373,7 @@ outdated_main(Cli *cli, int argc, char **argv)
 			cur->name, cur->version.str,
 			want ? version_of(want) : "-",
 			latest ? latest->v.str : "-",
-			is_direct(&res.pyproject, groups, cur->name),
+			locking_is_direct(&res.pyproject, &every, groups, cur->name),
 		};
 	}
 	rc = 0;

@@ -278,6 +278,32 @@ select_finish(Selection *s)
 	s->o.groups = s->groups;
 }
 
+bool
+locking_is_direct(const Pyproject *py, const ExportOptions *o, const PyprojectReqList *groups,
+		  const char *name)
+{
+	size_t i, k;
+
+	for (i = 0; i < py->project.dependencies.len; i++)
+		if (!strcmp(py->project.dependencies.items[i].req.normalized, name))
+			return true;
+	for (i = 0; i < py->project.extras_len; i++) {
+		bool on = o->all_extras || name_in(py->project.extras[i].normalized, o->extras, o->nextras);
+
+		for (k = 0; on && k < py->project.extras[i].deps.len; k++)
+			if (!strcmp(py->project.extras[i].deps.items[k].req.normalized, name))
+				return true;
+	}
+	for (i = 0; groups && i < py->groups_len; i++) {
+		bool on = o->all_groups || name_in(py->groups[i].normalized, o->groups, o->ngroups);
+
+		for (k = 0; on && k < groups[i].len; k++)
+			if (!strcmp(groups[i].items[k].req.normalized, name))
+				return true;
+	}
+	return false;
+}
+
 void
 select_free(Selection *s)
 {

@@ -54,6 +54,12 @@ typedef struct Selection {
 	bool no_dev;
 } Selection;
 
+/* Whether the project's own requirements name the package (normalized): its
+ * dependencies, and the extras and groups o selects (groups: each group expanded, as
+ * pyproject_groups_expand_all gives them; NULL leaves groups out). */
+bool locking_is_direct(const Pyproject *py, const ExportOptions *o, const PyprojectReqList *groups,
+		       const char *name);
+
 /* Take option id (one of SELECT_OPT_*): 0, or 1 when it is not one. */
 int select_option(Selection *s, int id, const char *arg);
 /* After the options: the dev group too, unless --no-dev. */
