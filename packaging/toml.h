@@ -5,7 +5,8 @@
  * 1.0.0 specification and passes every valid and invalid case of toml-test's 1.0.0
  * suite. The document is parsed into a tree allocated from a caller's arena; every value
  * remembers the line and column where it was defined, so that callers (pyproject.toml,
- * pylock.toml) can point at the offending key in their own error messages.
+ * pylock.toml) can point at the offending key in their own error messages, and its byte
+ * offset, so that an editor (pyproject_edit.c) can change the text in place.
  *
  * Errors read "FILE:LINE:COL: what is wrong", lines and columns counted from 1, the
  * column in bytes.
